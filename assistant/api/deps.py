@@ -1,0 +1,44 @@
+"""FastAPI dependencies: a database session per request and the authenticated user."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Annotated
+
+from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlmodel import Session
+
+from assistant.core.config import get_settings
+from assistant.core.db import session_scope
+from assistant.core.errors import Unauthorized
+from assistant.core.net import client_address
+from assistant.models import User
+from assistant.services.auth import service as auth
+
+_bearer = HTTPBearer(auto_error=False)
+
+
+def get_session() -> Iterator[Session]:
+    with session_scope() as session:
+        yield session
+
+
+SessionDep = Annotated[Session, Depends(get_session)]
+
+
+def get_current_user(
+    session: SessionDep, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
+) -> User:
+    if credentials is None or credentials.scheme.lower() != "bearer":
+        raise Unauthorized("errors.unauthorized")
+    return auth.authenticate(session=session, access_token=credentials.credentials)
+
+
+CurrentUser = Annotated[User, Depends(get_current_user)]
+
+
+def request_address(request: Request) -> str:
+    """The client address, honouring X-Forwarded-For only from ``ASSISTANT_TRUSTED_PROXIES``."""
+    peer = request.client.host if request.client else ""
+    return client_address(peer, request.headers.get("x-forwarded-for"), get_settings().trusted_proxies)

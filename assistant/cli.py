@@ -1,0 +1,185 @@
+"""The ``assistant`` command: ``run``, ``migrate`` and ``create-admin``."""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import logging
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+from assistant.core.config import REPO_ROOT, get_settings
+from assistant.core.db import database_url, session_scope
+from assistant.core.errors import AppError, ConfigurationError
+from assistant.core.i18n import translate
+from assistant.core.logging import configure_logging
+from assistant.core import migrations
+
+log = logging.getLogger("assistant")
+
+
+def _prepare_database() -> str:
+    """Resolve (or start) the database, apply migrations and create the admin from the environment."""
+    settings = get_settings()
+    settings.jwt_key()  # refuses a weak secret in prod; creates the dev secret before children start
+    url = database_url()
+    migrations.upgrade(url)
+    if settings.admin_email and settings.admin_password:
+        from assistant.services.auth.service import ensure_superadmin
+
+        with session_scope() as session:
+            user, created = ensure_superadmin(
+                session=session,
+                email=settings.admin_email,
+                password=settings.admin_password.get_secret_value(),
+                reset_existing=False,
+            )
+        if created:
+            log.info("created superadmin %s from ASSISTANT_ADMIN_EMAIL", user.email)
+    return url
+
+
+def _child_env(url: str) -> dict[str, str]:
+    settings = get_settings()
+    env = dict(os.environ)
+    env["DATABASE_URL"] = url
+    env["ASSISTANT_DATA_DIR"] = str(settings.resolved_data_dir)
+    env.setdefault("REFLEX_USE_NPM", "1")
+    env.setdefault("HF_HUB_OFFLINE", "1")
+    env.setdefault("TRANSFORMERS_OFFLINE", "1")
+    env.setdefault("REFLEX_TELEMETRY_ENABLED", "false")
+    bin_dir = str(Path(sys.executable).parent)
+    env["PATH"] = bin_dir + os.pathsep + env.get("PATH", "")
+    return env
+
+
+def _wait_until_up(url: str, processes: list[subprocess.Popen], timeout: float) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if any(proc.poll() is not None for proc in processes):
+            return False
+        try:
+            with urllib.request.urlopen(url + "/ping", timeout=2):
+                return True
+        except (urllib.error.URLError, OSError):
+            time.sleep(1)
+    return False
+
+
+def _terminate(processes: list[subprocess.Popen]) -> None:
+    for proc in processes:
+        if proc.poll() is None:
+            try:
+                os.killpg(proc.pid, signal.SIGTERM)
+            except ProcessLookupError:
+                pass
+    deadline = time.monotonic() + 20
+    for proc in processes:
+        try:
+            proc.wait(timeout=max(0.1, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+
+
+def cmd_run(_args: argparse.Namespace) -> int:
+    """Start the database (embedded unless DATABASE_URL is set), migrate, then the web app and worker."""
+    settings = get_settings()
+    url = _prepare_database()
+    env = _child_env(url)
+    port = str(settings.port)
+    web_cmd = [sys.executable, "-m", "reflex", "run", "--env", "prod", "--frontend-port", port, "--backend-port", port]
+    worker_cmd = [sys.executable, "-m", "assistant.worker"]
+    web = subprocess.Popen(web_cmd, cwd=REPO_ROOT, env=env, start_new_session=True)
+    worker = subprocess.Popen(worker_cmd, cwd=REPO_ROOT, env=env, start_new_session=True)
+    children = [web, worker]
+
+    stopping = False
+
+    def _stop(signum: int, _frame: object) -> None:
+        nonlocal stopping
+        stopping = True
+
+    signal.signal(signal.SIGTERM, _stop)
+    signal.signal(signal.SIGINT, _stop)
+    try:
+        print("Building the web app and starting it; the first start takes a minute or two...", flush=True)
+        if _wait_until_up(f"http://127.0.0.1:{port}", children, timeout=900):
+            print(f"\n  assistant is running: open {settings.base_url}\n  (Ctrl+C stops it)\n", flush=True)
+        while not stopping:
+            if web.poll() is not None:
+                log.error("the web app exited with code %s", web.returncode)
+                return web.returncode or 1
+            if worker.poll() is not None:
+                log.warning("the worker exited with code %s; restarting it", worker.returncode)
+                worker = subprocess.Popen(worker_cmd, cwd=REPO_ROOT, env=env, start_new_session=True)
+                children[1] = worker
+            time.sleep(0.5)
+        return 0
+    finally:
+        _terminate(children)
+
+
+def cmd_migrate(_args: argparse.Namespace) -> int:
+    """Apply all migrations to the configured database."""
+    _prepare_database()
+    print("database is up to date")
+    return 0
+
+
+def cmd_create_admin(args: argparse.Namespace) -> int:
+    """Create a superadmin (or promote and reset an existing account) without prompts when possible."""
+    settings = get_settings()
+    email = args.email or settings.admin_email
+    password = (
+        args.password
+        or (settings.admin_password.get_secret_value() if settings.admin_password else None)
+        or (getpass.getpass("Password: ") if sys.stdin.isatty() else None)
+    )
+    if not email or not password:
+        print("create-admin needs --email and --password (or ASSISTANT_ADMIN_EMAIL/ASSISTANT_ADMIN_PASSWORD)")
+        return 2
+    migrations.upgrade(database_url())
+    from assistant.services.auth.service import ensure_superadmin
+
+    try:
+        with session_scope() as session:
+            user, created = ensure_superadmin(session=session, email=email, password=password, reset_existing=True)
+    except AppError as exc:
+        print(translate(exc.code, "en", **exc.params))
+        return 1
+    print(f"{'created' if created else 'updated'} superadmin {user.email}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="assistant", description="Self-hosted personal AI assistant")
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("run", help="start database, web app and worker").set_defaults(func=cmd_run)
+    sub.add_parser("migrate", help="apply database migrations").set_defaults(func=cmd_migrate)
+    admin = sub.add_parser("create-admin", help="create or reset a superadmin account")
+    admin.add_argument("--email")
+    admin.add_argument("--password", help="prefer ASSISTANT_ADMIN_PASSWORD: arguments show in `ps`")
+    admin.set_defaults(func=cmd_create_admin)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Console-script entry point."""
+    args = build_parser().parse_args(argv)
+    configure_logging(get_settings().log_level)
+    try:
+        return args.func(args)
+    except ConfigurationError as exc:
+        print(f"configuration error: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

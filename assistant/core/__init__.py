@@ -1,0 +1,1 @@
+"""Framework-free foundations: configuration, database, security, errors, i18n."""

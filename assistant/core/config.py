@@ -1,0 +1,137 @@
+"""Application settings, read from the environment (prefix ``ASSISTANT_``) and ``DATABASE_URL``.
+
+Secrets that a single-machine install needs (the JWT signing key) are generated once into the
+data folder in dev mode; in prod mode they must come from the environment.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+from typing_extensions import Annotated
+
+from assistant.core.errors import ConfigurationError
+
+#: Secrets that must never sign tokens in production.
+KNOWN_WEAK_SECRETS = frozenset({"secret", "changeme", "change-me", "dev", "development", "jwt-secret", "assistant"})
+MIN_SECRET_LENGTH = 32
+REPO_ROOT = Path(__file__).resolve().parents[2]
+
+
+def _split_csv(value: object) -> object:
+    if isinstance(value, str):
+        return [part.strip() for part in value.split(",") if part.strip()]
+    return value
+
+
+class Settings(BaseSettings):
+    """All configuration. Every field maps to ``ASSISTANT_<FIELD>`` except ``database_url``.
+
+    Raises:
+        pydantic.ValidationError: when a variable has the wrong shape.
+    """
+
+    model_config = SettingsConfigDict(env_prefix="ASSISTANT_", extra="ignore")
+
+    env: Literal["dev", "prod"] = "dev"
+    data_dir: Path = Path("data")
+    database_url: str | None = Field(default=None, validation_alias="DATABASE_URL")
+
+    jwt_secret: SecretStr | None = None
+    jwt_audience: str = "assistant"
+    jwt_issuer: str = "assistant"
+    access_token_minutes: int = Field(default=15, ge=1, le=24 * 60)
+    refresh_token_days: int = Field(default=30, ge=1, le=365)
+
+    admin_email: str | None = None
+    admin_password: SecretStr | None = None
+
+    port: int = 3000
+    #: The address users open; defaults to http://localhost:<port>.
+    public_url: str | None = None
+    cors_allowed_origins: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    #: Addresses (or CIDR networks) of reverse proxies whose X-Forwarded-For is believed.
+    trusted_proxies: Annotated[list[str], NoDecode] = Field(default_factory=list)
+
+    login_max_failures_per_account: int = 5
+    login_max_failures_per_address: int = 20
+    login_window_minutes: int = 15
+
+    default_max_chats: int = 200
+    log_level: str = "INFO"
+
+    _split = field_validator("cors_allowed_origins", "trusted_proxies", mode="before")(_split_csv)
+
+    @property
+    def resolved_data_dir(self) -> Path:
+        """The data folder as an absolute path (relative paths are taken from the current directory)."""
+        return self.data_dir.expanduser().resolve()
+
+    @property
+    def base_url(self) -> str:
+        """The URL the app is opened on, without a trailing slash."""
+        return (self.public_url or f"http://localhost:{self.port}").rstrip("/")
+
+    @property
+    def allowed_origins(self) -> list[str]:
+        """Origins allowed to open the event WebSocket and call the API; never ``*``.
+
+        ``ASSISTANT_CORS_ALLOWED_ORIGINS`` when set; otherwise the public URL, plus its 127.0.0.1
+        twin in dev so both local spellings work.
+        """
+        if self.cors_allowed_origins:
+            return [origin for origin in self.cors_allowed_origins if origin != "*"]
+        origins = [self.base_url]
+        if self.env == "dev" and self.public_url is None:
+            origins.append(f"http://127.0.0.1:{self.port}")
+        return origins
+
+    def jwt_key(self) -> str:
+        """The HS256 signing key.
+
+        In prod it must be set (``ASSISTANT_JWT_SECRET``), at least 32 characters and not a known
+        default. In dev a random key is generated once and kept in ``<data_dir>/secrets/jwt_secret``.
+
+        Raises:
+            ConfigurationError: prod mode with a missing, short or default secret.
+        """
+        if self.jwt_secret is not None:
+            value = self.jwt_secret.get_secret_value()
+            if self.env == "prod" and (len(value) < MIN_SECRET_LENGTH or value.lower() in KNOWN_WEAK_SECRETS):
+                raise ConfigurationError(
+                    f"ASSISTANT_JWT_SECRET is too weak: use at least {MIN_SECRET_LENGTH} random characters"
+                )
+            return value
+        if self.env == "prod":
+            raise ConfigurationError("ASSISTANT_JWT_SECRET must be set when ASSISTANT_ENV=prod")
+        return _read_or_create_secret(self.resolved_data_dir / "secrets" / "jwt_secret")
+
+
+def _read_or_create_secret(path: Path) -> str:
+    if path.exists():
+        return path.read_text().strip()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    value = secrets.token_urlsafe(48)
+    tmp = path.with_suffix(f".{os.getpid()}.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(value)
+    try:
+        os.link(tmp, path)  # atomic; loses to a concurrent writer instead of overwriting it
+    except FileExistsError:
+        pass
+    finally:
+        tmp.unlink()
+    return path.read_text().strip()
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process-wide settings, read once from the environment."""
+    return Settings()

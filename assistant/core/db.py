@@ -1,0 +1,99 @@
+"""Database engine, sessions and the embedded PostgreSQL server.
+
+When ``DATABASE_URL`` is unset, :func:`start_embedded_postgres` runs PostgreSQL 16 with pgvector
+from the ``pgserver`` package in ``<data_dir>/postgres``: one server per data folder, shared by every
+process that asks for it and stopped when the last of them exits.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+from functools import lru_cache
+from pathlib import Path
+
+import psycopg
+from psycopg import sql
+from sqlalchemy import Engine
+from sqlmodel import Session, create_engine
+
+from assistant.core.config import get_settings
+
+log = logging.getLogger(__name__)
+
+EMBEDDED_DB_NAME = "assistant"
+_embedded_servers: dict[Path, object] = {}
+
+
+def sqlalchemy_url(url: str) -> str:
+    """Return ``url`` with the psycopg 3 driver selected (``postgresql+psycopg://``)."""
+    for prefix in ("postgresql+psycopg://", "postgresql://", "postgres://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+def libpq_url(url: str) -> str:
+    """Return ``url`` in the plain libpq form that psycopg accepts (no SQLAlchemy driver)."""
+    return url.replace("postgresql+psycopg://", "postgresql://", 1)
+
+
+def start_embedded_postgres(data_dir: Path, database: str = EMBEDDED_DB_NAME) -> str:
+    """Start (or attach to) the embedded server in ``data_dir/postgres`` and return a libpq URL.
+
+    The database ``database`` is created on first use. The server keeps running while any process
+    holds a handle and is stopped cleanly when the last one exits.
+
+    Raises:
+        subprocess.CalledProcessError: PostgreSQL failed to start (its log is in the folder).
+    """
+    import pgserver
+
+    pgdata = (data_dir / "postgres").resolve()
+    pgdata.mkdir(parents=True, exist_ok=True)
+    server = _embedded_servers.get(pgdata)
+    if server is None:
+        server = pgserver.get_server(pgdata, cleanup_mode="stop")
+        _embedded_servers[pgdata] = server
+    admin_url = server.get_uri()
+    create_database_if_missing(admin_url, database)
+    return server.get_uri(database=database)
+
+
+def create_database_if_missing(admin_url: str, database: str) -> None:
+    """Create ``database`` on the server reached by ``admin_url`` unless it exists."""
+    with psycopg.connect(libpq_url(admin_url), autocommit=True) as conn:
+        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (database,)).fetchone()
+        if not exists:
+            conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(database)))
+
+
+def database_url() -> str:
+    """The URL this process uses: ``DATABASE_URL`` or the embedded server of the data folder."""
+    settings = get_settings()
+    if settings.database_url:
+        return settings.database_url
+    return start_embedded_postgres(settings.resolved_data_dir)
+
+
+@lru_cache(maxsize=1)
+def get_engine() -> Engine:
+    """The process-wide SQLAlchemy engine (psycopg 3, pooled, pre-ping on checkout)."""
+    return create_engine(sqlalchemy_url(database_url()), pool_pre_ping=True, pool_size=5, max_overflow=10)
+
+
+@contextmanager
+def session_scope() -> Iterator[Session]:
+    """A session that commits on success and rolls back on any exception.
+
+    Yields:
+        sqlmodel.Session bound to :func:`get_engine`; objects stay usable after commit.
+    """
+    with Session(get_engine(), expire_on_commit=False) as session:
+        try:
+            yield session
+            session.commit()
+        except BaseException:
+            session.rollback()
+            raise

@@ -1,0 +1,132 @@
+"""Password hashing (bcrypt), access tokens (JWT, HS256) and refresh-token helpers.
+
+Access tokens carry ``sub`` (user id), ``sid`` (login session id), ``jti``, ``iat``, ``exp``, ``aud``
+and ``iss``; decoding pins the algorithm to HS256 and requires all of them (RFC 7519, RFC 8725 §3.1).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+import bcrypt
+import jwt
+
+from assistant.core.config import Settings, get_settings
+from assistant.core.errors import InvalidInput, Unauthorized
+
+JWT_ALGORITHM = "HS256"
+BCRYPT_ROUNDS = 12
+BCRYPT_MAX_BYTES = 72
+MIN_PASSWORD_LENGTH = 8
+
+# A real hash of a random password: verifying against it costs as much as a real check, so an
+# unknown e-mail takes as long as a wrong password (no account enumeration by timing).
+_DUMMY_HASH = bcrypt.hashpw(secrets.token_bytes(16).hex().encode(), bcrypt.gensalt(BCRYPT_ROUNDS))
+
+
+def validate_password(password: str) -> None:
+    """Check a new password's strength and bcrypt's 72-byte limit.
+
+    Raises:
+        InvalidInput: ``auth.password_too_long`` over 72 UTF-8 bytes, ``auth.password_weak`` when
+            shorter than 8 characters or made only of letters or only of digits.
+    """
+    if len(password.encode("utf-8")) > BCRYPT_MAX_BYTES:
+        raise InvalidInput("auth.password_too_long", max_bytes=BCRYPT_MAX_BYTES)
+    if len(password) < MIN_PASSWORD_LENGTH or password.isalpha() or password.isdigit() or not password.strip():
+        raise InvalidInput("auth.password_weak", min_length=MIN_PASSWORD_LENGTH)
+
+
+def hash_password(password: str) -> str:
+    """bcrypt hash (cost 12) of ``password``, which must already pass :func:`validate_password`."""
+    return bcrypt.hashpw(password.encode("utf-8"), bcrypt.gensalt(BCRYPT_ROUNDS)).decode("ascii")
+
+
+def verify_password(password: str, password_hash: str | None) -> bool:
+    """Timing-safe check of ``password`` against ``password_hash``; ``None`` checks a dummy hash.
+
+    Passwords over 72 bytes never match (bcrypt 5 refuses them rather than truncating).
+    """
+    encoded = password.encode("utf-8")
+    target = password_hash.encode("ascii") if password_hash else _DUMMY_HASH
+    if len(encoded) > BCRYPT_MAX_BYTES:
+        bcrypt.checkpw(b"x", target)
+        return False
+    return bcrypt.checkpw(encoded, target) and password_hash is not None
+
+
+@dataclass(frozen=True)
+class AccessClaims:
+    """The verified claims of an access token."""
+
+    user_id: uuid.UUID
+    session_id: uuid.UUID
+    token_id: str
+    expires_at: datetime
+
+
+def create_access_token(
+    *, user_id: uuid.UUID, session_id: uuid.UUID, settings: Settings | None = None, now: datetime | None = None
+) -> str:
+    """Sign a short-lived access token (``access_token_minutes``) for one login session."""
+    settings = settings or get_settings()
+    issued = now or datetime.now(UTC)
+    claims = {
+        "sub": str(user_id),
+        "sid": str(session_id),
+        "jti": uuid.uuid4().hex,
+        "iat": issued,
+        "exp": issued + timedelta(minutes=settings.access_token_minutes),
+        "aud": settings.jwt_audience,
+        "iss": settings.jwt_issuer,
+    }
+    return jwt.encode(claims, settings.jwt_key(), algorithm=JWT_ALGORITHM)
+
+
+def decode_access_token(token: str, *, settings: Settings | None = None) -> AccessClaims:
+    """Verify signature (HS256 only), expiry, audience and issuer of ``token``.
+
+    Raises:
+        Unauthorized: ``auth.token_expired`` when expired, ``auth.token_invalid`` for anything else
+            (bad signature, ``alg=none`` or another algorithm, wrong audience, missing claims).
+    """
+    settings = settings or get_settings()
+    try:
+        payload = jwt.decode(
+            token,
+            settings.jwt_key(),
+            algorithms=[JWT_ALGORITHM],
+            audience=settings.jwt_audience,
+            issuer=settings.jwt_issuer,
+            options={"require": ["exp", "iat", "sub", "sid", "jti", "aud", "iss"]},
+        )
+        return AccessClaims(
+            user_id=uuid.UUID(payload["sub"]),
+            session_id=uuid.UUID(payload["sid"]),
+            token_id=str(payload["jti"]),
+            expires_at=datetime.fromtimestamp(payload["exp"], UTC),
+        )
+    except jwt.ExpiredSignatureError as exc:
+        raise Unauthorized("auth.token_expired") from exc
+    except (jwt.PyJWTError, ValueError, KeyError) as exc:
+        raise Unauthorized("auth.token_invalid") from exc
+
+
+def new_refresh_secret() -> str:
+    """A random 256-bit refresh-token secret, URL-safe text."""
+    return secrets.token_urlsafe(32)
+
+
+def hash_refresh_secret(secret: str) -> str:
+    """SHA-256 hex digest of a refresh secret (what the database stores)."""
+    return hashlib.sha256(secret.encode("utf-8")).hexdigest()
+
+
+def refresh_secret_matches(secret: str, stored_hash: str) -> bool:
+    """Constant-time comparison of a presented refresh secret with its stored hash."""
+    return hmac.compare_digest(hash_refresh_secret(secret), stored_hash)

@@ -1,0 +1,1 @@
+"""The domain. Nothing here imports reflex, fastapi, assistant.ui or assistant.api."""

@@ -1,0 +1,1 @@
+"""Instance administration: settings and user management."""

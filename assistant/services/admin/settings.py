@@ -1,0 +1,50 @@
+"""Instance settings stored in ``app_settings`` (admin-editable at run time)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlmodel import Session
+
+from assistant.core.errors import InvalidInput
+from assistant.models import AppSetting, User
+from assistant.services.auth.permissions import require_role
+from assistant.models.user import Role
+
+REGISTRATION_ENABLED = "registration_enabled"
+
+#: Known settings and their defaults; anything else is refused.
+DEFAULTS: dict[str, Any] = {REGISTRATION_ENABLED: True}
+
+
+def get_setting(*, session: Session, key: str) -> Any:
+    """The stored value of ``key``, or its default.
+
+    Raises:
+        InvalidInput: ``admin.unknown_setting`` for a key not in :data:`DEFAULTS`.
+    """
+    if key not in DEFAULTS:
+        raise InvalidInput("admin.unknown_setting", key=key)
+    row = session.get(AppSetting, key)
+    return DEFAULTS[key] if row is None else row.value
+
+
+def set_setting(*, session: Session, actor: User, key: str, value: Any) -> None:
+    """Store ``value`` for ``key``; only admins may.
+
+    Raises:
+        Forbidden: the actor is not an admin.
+        InvalidInput: unknown key, or a value of another type than the default's.
+    """
+    require_role(actor, Role.ADMIN)
+    if key not in DEFAULTS:
+        raise InvalidInput("admin.unknown_setting", key=key)
+    if type(value) is not type(DEFAULTS[key]):
+        raise InvalidInput("admin.bad_setting_value", key=key)
+    row = session.get(AppSetting, key)
+    if row is None:
+        session.add(AppSetting(key=key, value=value))
+    else:
+        row.value = value
+        session.add(row)
+    session.flush()

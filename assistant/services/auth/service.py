@@ -1,0 +1,371 @@
+"""Registration, login, token refresh and logout.
+
+Refresh tokens have the form ``<session id>.<secret>``; only the SHA-256 of the secret is stored.
+Each refresh rotates the secret; presenting an already-rotated secret is treated as theft and revokes
+the whole session (refresh-token reuse detection, OAuth 2.0 Security BCP, RFC 9700 §4.14.2).
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import ValidationError
+from sqlalchemy import func, text
+from sqlmodel import Session, select
+
+from assistant.core.config import Settings, get_settings
+from assistant.core.errors import Conflict, Forbidden, InvalidInput, TooManyRequests, Unauthorized
+from assistant.core.security import (
+    create_access_token,
+    decode_access_token,
+    hash_password,
+    hash_refresh_secret,
+    new_refresh_secret,
+    refresh_secret_matches,
+    validate_password,
+    verify_password,
+)
+from assistant.models import AuthSession, LoginAttempt, User, UserCreate, UserUpdate
+from assistant.models.user import SUPPORTED_LANGUAGES, Role
+from assistant.services.admin.settings import REGISTRATION_ENABLED, get_setting
+from assistant.services.auth.permissions import require_role
+
+_REGISTRATION_LOCK = 0x6173_7369_7374  # pg advisory lock key serialising "first user" checks
+
+
+@dataclass(frozen=True)
+class TokenPair:
+    """What a successful login or refresh returns: both tokens and the account."""
+
+    access_token: str
+    refresh_token: str
+    user: User
+    session_id: uuid.UUID
+
+
+def normalize_email(email: str) -> str:
+    """Trimmed, lower-cased e-mail used as the account key."""
+    return email.strip().lower()
+
+
+def _parse_user_create(data: UserCreate | dict) -> UserCreate:
+    try:
+        return data if isinstance(data, UserCreate) else UserCreate.model_validate(data)
+    except ValidationError as exc:
+        fields = {str(err["loc"][0]) for err in exc.errors() if err.get("loc")}
+        if "email" in fields:
+            raise InvalidInput("auth.email_invalid") from exc
+        raise InvalidInput("errors.invalid_input") from exc
+
+
+def _check_language(language: str) -> str:
+    if language not in SUPPORTED_LANGUAGES:
+        raise InvalidInput("auth.language_unsupported")
+    return language
+
+
+def _check_timezone(name: str) -> str:
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise InvalidInput("auth.timezone_invalid") from exc
+    return name
+
+
+def _check_display_name(name: str) -> str:
+    name = name.strip()
+    if len(name) > 100:
+        raise InvalidInput("auth.display_name_too_long", max_length=100)
+    return name
+
+
+def register(*, session: Session, data: UserCreate | dict, by_admin: User | None = None) -> User:
+    """Create an account. The first account ever created becomes superadmin; others are users.
+
+    A ``role`` in ``data`` is ignored. Registration can be disabled by the ``registration_enabled``
+    setting, except for the very first account and for accounts created by an admin (``by_admin``).
+
+    Raises:
+        InvalidInput: bad e-mail, weak or over-long password, unsupported language or time zone.
+        Forbidden: ``auth.registration_disabled``.
+        Conflict: ``auth.email_taken``.
+    """
+    payload = _parse_user_create(data)
+    email = normalize_email(str(payload.email))
+    validate_password(payload.password)
+    language = _check_language(payload.language)
+    timezone = _check_timezone(payload.timezone)
+    display_name = _check_display_name(payload.display_name) or email.split("@")[0]
+    if by_admin is not None:
+        require_role(by_admin, Role.ADMIN)
+
+    session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _REGISTRATION_LOCK})
+    first = session.exec(select(func.count()).select_from(User)).one() == 0
+    if not first and by_admin is None and not get_setting(session=session, key=REGISTRATION_ENABLED):
+        raise Forbidden("auth.registration_disabled")
+    if session.exec(select(User).where(User.email == email)).first() is not None:
+        raise Conflict("auth.email_taken")
+
+    user = User(
+        email=email,
+        display_name=display_name,
+        password_hash=hash_password(payload.password),
+        role=(Role.SUPERADMIN if first else Role.USER).value,
+        language=language,
+        timezone=timezone,
+    )
+    session.add(user)
+    session.flush()
+    return user
+
+
+def ensure_superadmin(*, session: Session, email: str, password: str, reset_existing: bool) -> tuple[User, bool]:
+    """Create a superadmin account, or (with ``reset_existing``) promote an existing one.
+
+    Returns:
+        ``(user, created)``; ``created`` is False when the e-mail already existed.
+
+    Raises:
+        InvalidInput: bad e-mail or password.
+    """
+    email = normalize_email(email)
+    validate_password(password)
+    existing = session.exec(select(User).where(User.email == email)).first()
+    if existing is not None:
+        if reset_existing:
+            existing.role = Role.SUPERADMIN.value
+            existing.is_active = True
+            existing.password_hash = hash_password(password)
+            session.add(existing)
+            session.flush()
+        return existing, False
+    payload = _parse_user_create({"email": email, "password": password})
+    user = User(
+        email=normalize_email(str(payload.email)),
+        display_name=email.split("@")[0],
+        password_hash=hash_password(password),
+        role=Role.SUPERADMIN.value,
+    )
+    session.add(user)
+    session.flush()
+    return user, True
+
+
+def _recent_failures(session: Session, settings: Settings, *, email: str | None, address: str | None) -> int:
+    since = datetime.now(UTC) - timedelta(minutes=settings.login_window_minutes)
+    query = select(func.count()).select_from(LoginAttempt).where(LoginAttempt.success.is_(False))
+    if email is not None:
+        last_success = session.exec(
+            select(func.max(LoginAttempt.created_at)).where(LoginAttempt.email == email, LoginAttempt.success.is_(True))
+        ).one()
+        if last_success is not None and last_success > since:
+            since = last_success
+        query = query.where(LoginAttempt.email == email)
+    if address is not None:
+        query = query.where(LoginAttempt.client_address == address)
+    return session.exec(query.where(LoginAttempt.created_at > since)).one()
+
+
+def _issue_session(
+    session: Session, user: User, *, device_info: str, client_address: str, settings: Settings
+) -> TokenPair:
+    secret = new_refresh_secret()
+    auth_session = AuthSession(
+        user_id=user.id,
+        refresh_token_hash=hash_refresh_secret(secret),
+        device_info=device_info[:300],
+        client_address=client_address[:64],
+        expires_at=datetime.now(UTC) + timedelta(days=settings.refresh_token_days),
+    )
+    session.add(auth_session)
+    session.flush()
+    return TokenPair(
+        access_token=create_access_token(user_id=user.id, session_id=auth_session.id, settings=settings),
+        refresh_token=f"{auth_session.id}.{secret}",
+        user=user,
+        session_id=auth_session.id,
+    )
+
+
+def login(
+    *, session: Session, email: str, password: str, client_address: str = "", device_info: str = ""
+) -> TokenPair:
+    """Check the password and open a login session.
+
+    Throttling: more than ``login_max_failures_per_account`` failures for an e-mail since its last
+    success, or ``login_max_failures_per_address`` for a client address, within
+    ``login_window_minutes``, refuse further tries without checking the password. Unknown e-mails cost
+    the same bcrypt work as known ones. Failed attempts are committed even though this raises.
+
+    Raises:
+        TooManyRequests: ``auth.too_many_attempts``.
+        Unauthorized: ``auth.invalid_credentials`` (wrong password or unknown e-mail, same message).
+        Forbidden: ``auth.account_disabled`` (only after a correct password).
+    """
+    settings = get_settings()
+    email = normalize_email(email)
+    if (
+        _recent_failures(session, settings, email=email, address=None) >= settings.login_max_failures_per_account
+        or _recent_failures(session, settings, email=None, address=client_address)
+        >= settings.login_max_failures_per_address
+    ):
+        raise TooManyRequests("auth.too_many_attempts", minutes=settings.login_window_minutes)
+
+    user = session.exec(select(User).where(User.email == email)).first()
+    if not verify_password(password, user.password_hash if user else None):
+        session.add(LoginAttempt(email=email, client_address=client_address[:64], success=False))
+        session.commit()
+        raise Unauthorized("auth.invalid_credentials")
+    assert user is not None
+    if not user.is_active:
+        raise Forbidden("auth.account_disabled")
+    session.add(LoginAttempt(email=email, client_address=client_address[:64], success=True))
+    return _issue_session(session, user, device_info=device_info, client_address=client_address, settings=settings)
+
+
+def _split_refresh_token(refresh_token: str) -> tuple[uuid.UUID, str]:
+    session_part, _, secret = refresh_token.partition(".")
+    try:
+        return uuid.UUID(session_part), secret
+    except ValueError as exc:
+        raise Unauthorized("auth.token_invalid") from exc
+
+
+def refresh(*, session: Session, refresh_token: str) -> TokenPair:
+    """Rotate a refresh token: returns a new access and refresh token for the same login session.
+
+    Raises:
+        Unauthorized: ``auth.session_expired`` (unknown, revoked or expired session),
+            ``auth.token_reused`` (an old secret was replayed: the session is revoked),
+            ``auth.token_invalid`` (malformed).
+        Forbidden: ``auth.account_disabled``.
+    """
+    settings = get_settings()
+    session_id, secret = _split_refresh_token(refresh_token)
+    auth_session = session.exec(select(AuthSession).where(AuthSession.id == session_id).with_for_update()).first()
+    now = datetime.now(UTC)
+    if auth_session is None or auth_session.revoked_at is not None or auth_session.expires_at <= now:
+        raise Unauthorized("auth.session_expired")
+    if not refresh_secret_matches(secret, auth_session.refresh_token_hash):
+        auth_session.revoked_at = now
+        session.add(auth_session)
+        session.commit()
+        raise Unauthorized("auth.token_reused")
+    user = session.get(User, auth_session.user_id)
+    if user is None or not user.is_active:
+        raise Forbidden("auth.account_disabled")
+    new_secret = new_refresh_secret()
+    auth_session.refresh_token_hash = hash_refresh_secret(new_secret)
+    auth_session.last_used_at = now
+    session.add(auth_session)
+    session.flush()
+    return TokenPair(
+        access_token=create_access_token(user_id=user.id, session_id=auth_session.id, settings=settings),
+        refresh_token=f"{auth_session.id}.{new_secret}",
+        user=user,
+        session_id=auth_session.id,
+    )
+
+
+def logout(*, session: Session, refresh_token: str | None = None, access_token: str | None = None) -> None:
+    """Revoke the login session named by either token; later use of any of its tokens is refused.
+
+    Unknown or already revoked sessions are ignored (logout is idempotent).
+    """
+    session_id: uuid.UUID | None = None
+    if refresh_token:
+        try:
+            session_id, _ = _split_refresh_token(refresh_token)
+        except Unauthorized:
+            session_id = None
+    if session_id is None and access_token:
+        try:
+            session_id = decode_access_token(access_token).session_id
+        except Unauthorized:
+            session_id = None
+    if session_id is None:
+        return
+    auth_session = session.get(AuthSession, session_id)
+    if auth_session is not None and auth_session.revoked_at is None:
+        auth_session.revoked_at = datetime.now(UTC)
+        session.add(auth_session)
+        session.flush()
+
+
+def authenticate(*, session: Session, access_token: str, minimum_role: Role = Role.USER) -> User:
+    """The account behind ``access_token``, re-read from the database on every call.
+
+    The token's login session must be live (not revoked or expired), the account active and its
+    *current* role at least ``minimum_role``, so a demotion or deactivation takes effect on the very
+    next request or UI event.
+
+    Raises:
+        Unauthorized: bad, expired or revoked token (``auth.token_invalid``, ``auth.token_expired``,
+            ``auth.session_expired``).
+        Forbidden: ``auth.account_disabled`` or ``errors.forbidden`` (role too low).
+    """
+    claims = decode_access_token(access_token)
+    auth_session = session.get(AuthSession, claims.session_id)
+    if (
+        auth_session is None
+        or auth_session.user_id != claims.user_id
+        or auth_session.revoked_at is not None
+        or auth_session.expires_at <= datetime.now(UTC)
+    ):
+        raise Unauthorized("auth.session_expired")
+    user = session.get(User, claims.user_id)
+    if user is None:
+        raise Unauthorized("auth.session_expired")
+    if not user.is_active:
+        raise Forbidden("auth.account_disabled")
+    require_role(user, minimum_role)
+    return user
+
+
+def update_profile(*, session: Session, user: User, data: UserUpdate | dict) -> User:
+    """Change the acting user's own display name, language or time zone (a ``role`` is ignored).
+
+    Raises:
+        InvalidInput: unsupported language, unknown time zone, over-long name.
+    """
+    payload = data if isinstance(data, UserUpdate) else UserUpdate.model_validate(data)
+    if payload.display_name is not None:
+        name = _check_display_name(payload.display_name)
+        if not name:
+            raise InvalidInput("auth.display_name_required")
+        user.display_name = name
+    if payload.language is not None:
+        user.language = _check_language(payload.language)
+    if payload.timezone is not None:
+        user.timezone = _check_timezone(payload.timezone)
+    session.add(user)
+    session.flush()
+    return user
+
+
+def change_password(
+    *, session: Session, user: User, current_password: str, new_password: str, keep_session_id: uuid.UUID | None
+) -> None:
+    """Replace the password after checking the current one; other login sessions are revoked.
+
+    Raises:
+        Unauthorized: ``auth.wrong_current_password``.
+        InvalidInput: the new password is weak or over 72 bytes.
+    """
+    if not verify_password(current_password, user.password_hash):
+        raise Unauthorized("auth.wrong_current_password")
+    validate_password(new_password)
+    user.password_hash = hash_password(new_password)
+    session.add(user)
+    now = datetime.now(UTC)
+    others = session.exec(
+        select(AuthSession).where(AuthSession.user_id == user.id, AuthSession.revoked_at.is_(None))
+    ).all()
+    for other in others:
+        if other.id != keep_session_id:
+            other.revoked_at = now
+            session.add(other)
+    session.flush()

@@ -1,0 +1,6 @@
+"""The background worker process (``python -m assistant.worker``).
+
+Exactly one worker is active: it holds a PostgreSQL session-level advisory lock for as long as it
+runs. Others wait on the lock and take over when the holder's connection ends (crash included).
+Later issues run the scheduler, ingestion jobs and Telegram polling inside :func:`run_leader`.
+"""
