@@ -1,0 +1,192 @@
+"""Shared fixtures: one embedded PostgreSQL per test session, a migrated database, clean tables per test.
+
+Everything here is lazy: a test that asks for no database fixture starts nothing (the browser tests in
+``tests/e2e`` have their own conftest and run the whole app instead).
+
+* ``database``  (session) starts ``pgserver`` in a temporary folder, creates and migrates (Alembic, never
+  ``create_all``) a fresh database, and points the app's settings at it through the environment.
+* ``db``        (function) the app's engine; every app table is truncated after the test.
+* ``session``   (function) a plain ``sqlmodel.Session`` on that engine.
+* ``make_user`` (function) creates committed accounts quickly (one shared bcrypt hash).
+* ``configure`` (function) overrides ``ASSISTANT_*`` settings for one test.
+
+Most tests drive several "requests" in a row; each request uses its own
+:func:`assistant.core.db.session_scope`, exactly as the API and the UI do, so nothing is answered from a
+stale identity map.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import pytest
+
+#: The password of every account made by ``make_user`` unless told otherwise.
+PASSWORD = "correct-horse-42"
+TEST_DATABASE = "assistant_test"
+
+
+@dataclass(frozen=True)
+class PgDatabase:
+    """Where the session's embedded server lives and the URL of the migrated test database."""
+
+    url: str
+    server_dir: Path
+    data_dir: Path
+
+
+@pytest.fixture(scope="session")
+def database(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PgDatabase]:
+    """Start one embedded PostgreSQL for the whole session and migrate a fresh database on it."""
+    from assistant.core.config import get_settings
+    from assistant.core.db import get_engine, start_embedded_postgres
+    from assistant.core.migrations import upgrade
+
+    server_dir = tmp_path_factory.mktemp("pg")
+    data_dir = tmp_path_factory.mktemp("data")
+    url = start_embedded_postgres(server_dir, TEST_DATABASE)
+
+    saved = {key: os.environ.get(key) for key in ("DATABASE_URL", "ASSISTANT_DATA_DIR", "ASSISTANT_JWT_SECRET",
+                                                  "ASSISTANT_ENV", "PGOPTIONS")}
+    os.environ["DATABASE_URL"] = url
+    os.environ["ASSISTANT_DATA_DIR"] = str(data_dir)
+    os.environ["ASSISTANT_JWT_SECRET"] = secrets.token_urlsafe(48)
+    os.environ["ASSISTANT_ENV"] = "dev"
+    # A test that leaves a transaction holding locks fails loudly instead of hanging the run.
+    os.environ["PGOPTIONS"] = "-c lock_timeout=15000"
+    get_settings.cache_clear()
+    get_engine.cache_clear()
+
+    upgrade(url)
+    try:
+        yield PgDatabase(url=url, server_dir=server_dir, data_dir=data_dir)
+    finally:
+        get_engine().dispose()
+        get_engine.cache_clear()
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+        get_settings.cache_clear()
+
+
+def _truncate_app_tables(engine) -> None:
+    from sqlalchemy import text
+
+    with engine.begin() as conn:
+        tables = conn.execute(
+            text(
+                "SELECT quote_ident(tablename) FROM pg_tables "
+                "WHERE schemaname = 'public' AND tablename <> 'alembic_version'"
+            )
+        ).scalars().all()
+        if tables:
+            conn.execute(text(f"TRUNCATE TABLE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+
+
+@pytest.fixture
+def db(database: PgDatabase):
+    """The app's engine on the test database; every app table is emptied after the test."""
+    from assistant.core.db import get_engine
+
+    engine = get_engine()
+    try:
+        yield engine
+    finally:
+        _truncate_app_tables(engine)
+
+
+@pytest.fixture
+def session(db) -> Iterator:
+    """A plain SQLModel session; whatever the test did not commit is rolled back afterwards."""
+    from sqlmodel import Session
+
+    with Session(db, expire_on_commit=False) as sess:
+        try:
+            yield sess
+        finally:
+            sess.rollback()
+
+
+@lru_cache(maxsize=None)
+def password_hash(password: str = PASSWORD) -> str:
+    """bcrypt hash of ``password``, computed once per session (cost 12 takes ~0.25 s)."""
+    from assistant.core.security import hash_password
+
+    return hash_password(password)
+
+
+@pytest.fixture
+def make_user(db) -> Callable[..., object]:
+    """Factory of committed accounts: ``make_user(role=Role.ADMIN, active=False, email=..., password=...)``."""
+    from assistant.core.db import session_scope
+    from assistant.models import User
+    from assistant.models.user import Role
+
+    def _make(
+        *,
+        email: str | None = None,
+        role: Role | str = Role.USER,
+        active: bool = True,
+        password: str = PASSWORD,
+        display_name: str | None = None,
+    ) -> User:
+        email = email or f"user-{uuid.uuid4().hex[:10]}@example.com"
+        user = User(
+            email=email.lower(),
+            display_name=display_name or email.split("@")[0],
+            password_hash=password_hash(password),
+            role=Role(role).value,
+            is_active=active,
+        )
+        with session_scope() as sess:
+            sess.add(user)
+        return user
+
+    return _make
+
+
+@pytest.fixture
+def configure(database: PgDatabase, monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[..., object]]:
+    """Override settings for one test: ``configure(trusted_proxies="10.0.0.0/8")`` sets
+    ``ASSISTANT_TRUSTED_PROXIES`` and re-reads the settings; everything is restored afterwards."""
+    from assistant.core.config import get_settings
+
+    def _set(**values: object):
+        for key, value in values.items():
+            monkeypatch.setenv(f"ASSISTANT_{key.upper()}", str(value))
+        get_settings.cache_clear()
+        return get_settings()
+
+    try:
+        yield _set
+    finally:
+        monkeypatch.undo()
+        get_settings.cache_clear()
+
+
+@pytest.fixture
+def password() -> str:
+    """The password of the accounts made by ``make_user``."""
+    return PASSWORD
+
+
+@pytest.fixture
+def sign_in(db) -> Callable[..., object]:
+    """``sign_in(email, password=PASSWORD, address="198.51.100.7")``: one login request, committed,
+    returning the :class:`~assistant.services.auth.service.TokenPair`."""
+    from assistant.core.db import session_scope
+    from assistant.services.auth import service as auth
+
+    def _sign_in(email: str, password: str = PASSWORD, address: str = "198.51.100.7"):
+        with session_scope() as sess:
+            return auth.login(session=sess, email=email, password=password, client_address=address)
+
+    return _sign_in
