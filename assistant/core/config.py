@@ -85,8 +85,9 @@ class Settings(BaseSettings):
         ``ASSISTANT_CORS_ALLOWED_ORIGINS`` when set; otherwise the public URL, plus its 127.0.0.1
         twin in dev so both local spellings work.
         """
-        if self.cors_allowed_origins:
-            return [origin for origin in self.cors_allowed_origins if origin != "*"]
+        explicit = [origin for origin in self.cors_allowed_origins if origin != "*"]
+        if explicit:
+            return explicit
         origins = [self.base_url]
         if self.env == "dev" and self.public_url is None:
             origins.append(f"http://127.0.0.1:{self.port}")
@@ -101,8 +102,8 @@ class Settings(BaseSettings):
         Raises:
             ConfigurationError: prod mode with a missing, short or default secret.
         """
-        if self.jwt_secret is not None:
-            value = self.jwt_secret.get_secret_value()
+        value = self.jwt_secret.get_secret_value() if self.jwt_secret is not None else ""
+        if value:  # an empty ASSISTANT_JWT_SECRET counts as unset, never as an empty signing key
             if self.env == "prod" and (len(value) < MIN_SECRET_LENGTH or value.lower() in KNOWN_WEAK_SECRETS):
                 raise ConfigurationError(
                     f"ASSISTANT_JWT_SECRET is too weak: use at least {MIN_SECRET_LENGTH} random characters"
