@@ -1,0 +1,32 @@
+"""The Reflex app: pages and the REST API mount. Nothing else lives here."""
+
+import reflex as rx
+
+from assistant.api.app import create_api
+from assistant.ui.pages.admin import admin_page
+from assistant.ui.pages.auth import login_page, register_page
+from assistant.ui.pages.sections import SECTIONS, section_page
+from assistant.ui.pages.settings import settings_page
+from assistant.ui.state.account import ProfileState
+from assistant.ui.state.admin import AdminState
+from assistant.ui.state.auth import AuthState
+from assistant.ui.styles import global_style
+
+
+def index() -> rx.Component:
+    return rx.center(rx.spinner(size="3"), height="100vh")
+
+
+app = rx.App(style=global_style, api_transformer=create_api())
+app.add_page(index, route="/", on_load=AuthState.go_home)
+app.add_page(login_page, route="/login", title="Sign in", on_load=AuthState.redirect_if_signed_in)
+app.add_page(register_page, route="/register", title="Register", on_load=AuthState.redirect_if_signed_in)
+for route, title_key, empty_key, icon in SECTIONS:
+    app.add_page(
+        lambda title_key=title_key, empty_key=empty_key, icon=icon: section_page(title_key, empty_key, icon),
+        route=route,
+        title="Assistant",
+        on_load=AuthState.check_login,
+    )
+app.add_page(settings_page, route="/settings", title="Settings", on_load=[AuthState.check_login, ProfileState.load])
+app.add_page(admin_page, route="/admin", title="Admin", on_load=[AuthState.check_login, AdminState.load])

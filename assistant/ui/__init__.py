@@ -1,0 +1,1 @@
+"""The Reflex UI: the only package that imports reflex."""

@@ -1,0 +1,77 @@
+"""Administration: registration switch and users (role, active)."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from assistant.models.user import Role
+from assistant.ui.i18n import t
+from assistant.ui.layouts.shell import app_shell
+from assistant.ui.state.admin import AdminState
+
+
+def _role_select(user: rx.Var) -> rx.Component:
+    return rx.select.root(
+        rx.select.trigger(),
+        rx.select.content(*[rx.select.item(t(f"role.{role.value}"), value=role.value) for role in Role]),
+        value=user["role"],
+        on_change=lambda role: AdminState.change_role(user["id"], role),
+        size="1",
+    )
+
+
+def _user_row(user: rx.Var) -> rx.Component:
+    return rx.table.row(
+        rx.table.cell(user["email"]),
+        rx.table.cell(user["name"]),
+        rx.table.cell(_role_select(user)),
+        rx.table.cell(
+            rx.button(
+                rx.cond(user["active"] == "yes", t("admin.deactivate"), t("admin.activate")),
+                size="1",
+                variant="soft",
+                color_scheme=rx.cond(user["active"] == "yes", "red", "green"),
+                on_click=AdminState.toggle_active(user["id"], user["active"]),
+            )
+        ),
+    )
+
+
+def admin_page() -> rx.Component:
+    return app_shell(
+        "admin.title",
+        rx.vstack(
+            rx.card(
+                rx.hstack(
+                    rx.switch(
+                        checked=AdminState.registration_enabled,
+                        on_change=AdminState.set_registration,
+                        id="registration-switch",
+                    ),
+                    rx.text(t("admin.registration"), as_="label", html_for="registration-switch"),
+                    align="center",
+                    spacing="3",
+                ),
+                width="100%",
+            ),
+            rx.heading(t("admin.users"), size="4"),
+            rx.box(
+                rx.table.root(
+                    rx.table.header(
+                        rx.table.row(
+                            rx.table.column_header_cell(t("admin.col_email")),
+                            rx.table.column_header_cell(t("admin.col_name")),
+                            rx.table.column_header_cell(t("admin.col_role")),
+                            rx.table.column_header_cell(t("admin.col_active")),
+                        )
+                    ),
+                    rx.table.body(rx.foreach(AdminState.users, _user_row)),
+                    width="100%",
+                ),
+                overflow_x="auto",
+                width="100%",
+            ),
+            spacing="4",
+            width="100%",
+        ),
+    )

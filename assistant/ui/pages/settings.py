@@ -1,0 +1,69 @@
+"""Profile: name, language, time zone and password."""
+
+from __future__ import annotations
+
+from zoneinfo import available_timezones
+
+import reflex as rx
+
+from assistant.ui.i18n import t
+from assistant.ui.layouts.shell import app_shell, language_select
+from assistant.ui.state.account import ProfileState
+
+_TIMEZONES = sorted(available_timezones())
+
+
+def _label(key: str, html_for: str) -> rx.Component:
+    return rx.text(t(key), as_="label", size="2", weight="medium", html_for=html_for)
+
+
+def _message(text: rx.Var, scheme: str, id_: str) -> rx.Component:
+    return rx.cond(text != "", rx.callout(text, color_scheme=scheme, id=id_, width="100%"), rx.fragment())
+
+
+def settings_page() -> rx.Component:
+    profile = rx.card(
+        rx.form(
+            rx.vstack(
+                rx.heading(t("settings.profile"), size="4"),
+                _label("settings.email", "email"),
+                rx.text(ProfileState.user_email, id="email"),
+                _label("settings.display_name", "display_name"),
+                rx.input(name="display_name", id="display_name", default_value=ProfileState.display_name, key=ProfileState.display_name, width="100%"),
+                _label("settings.language", "language-select"),
+                language_select(),
+                _label("settings.timezone", "timezone"),
+                rx.input(name="timezone", id="timezone", default_value=ProfileState.timezone, key=ProfileState.timezone, list="timezones", width="100%"),
+                rx.el.datalist(*[rx.el.option(value=zone) for zone in _TIMEZONES], id="timezones"),
+                _message(ProfileState.profile_message, "green", "profile-message"),
+                rx.button(t("common.save"), type="submit", id="profile-save"),
+                spacing="2",
+                width="100%",
+            ),
+            on_submit=ProfileState.save_profile,
+        ),
+        width="100%",
+    )
+    password = rx.card(
+        rx.form(
+            rx.vstack(
+                rx.heading(t("settings.password"), size="4"),
+                _label("settings.current_password", "current_password"),
+                rx.input(name="current_password", id="current_password", type="password", required=True, width="100%"),
+                _label("settings.new_password", "new_password"),
+                rx.input(name="new_password", id="new_password", type="password", required=True, width="100%"),
+                rx.text(t("register.password_hint"), size="1", color_scheme="gray"),
+                _label("register.password_confirm", "password_confirm"),
+                rx.input(name="password_confirm", id="password_confirm", type="password", required=True, width="100%"),
+                _message(ProfileState.password_error, "red", "password-error"),
+                _message(ProfileState.password_message, "green", "password-message"),
+                rx.button(t("settings.change_password"), type="submit", loading=ProfileState.busy, id="password-save"),
+                spacing="2",
+                width="100%",
+            ),
+            on_submit=ProfileState.change_password,
+            reset_on_submit=True,
+        ),
+        width="100%",
+    )
+    return app_shell("settings.title", rx.vstack(profile, password, spacing="4", width="100%"))

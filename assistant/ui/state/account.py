@@ -1,0 +1,167 @@
+"""Login, registration and profile forms."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import reflex as rx
+
+from assistant.core.db import session_scope
+from assistant.core.errors import AppError, InvalidInput
+from assistant.core.security import decode_access_token
+from assistant.services.auth import service as auth
+from assistant.ui.state.auth import HOME_ROUTE, AuthState, in_thread
+
+
+def _login(email: str, password: str, address: str, device: str) -> auth.TokenPair:
+    with session_scope() as session:
+        return auth.login(session=session, email=email, password=password, client_address=address, device_info=device)
+
+
+def _register_and_login(form: dict[str, Any], address: str, device: str) -> auth.TokenPair:
+    with session_scope() as session:
+        auth.register(
+            session=session,
+            data={
+                "email": form.get("email", ""),
+                "password": form.get("password", ""),
+                "display_name": form.get("display_name", ""),
+                "language": form.get("language", "en"),
+            },
+        )
+    return _login(form.get("email", ""), form.get("password", ""), address, device)
+
+
+class LoginState(AuthState):
+    """The sign-in form."""
+
+    form_error: str = ""
+    busy: bool = False
+
+    @rx.event(background=True)
+    async def submit(self, form: dict[str, Any]) -> Any:
+        async with self:
+            if self.busy:
+                return None
+            self.busy = True
+            self.form_error = ""
+            address = self.client_address()
+            device = self.router.headers.user_agent
+        try:
+            pair = await in_thread(_login, str(form.get("email", "")), str(form.get("password", "")), address, device)
+        except AppError as exc:
+            async with self:
+                self.form_error = self.t(exc.code, **exc.params)
+                self.busy = False
+            return None
+        async with self:
+            self.sign_in(pair)
+            self.busy = False
+        return rx.redirect(HOME_ROUTE)
+
+
+class RegisterState(AuthState):
+    """The registration form. A role is never read from it."""
+
+    form_error: str = ""
+    busy: bool = False
+
+    @rx.event(background=True)
+    async def submit(self, form: dict[str, Any]) -> Any:
+        async with self:
+            if self.busy:
+                return None
+            self.busy = True
+            self.form_error = ""
+            address = self.client_address()
+            device = self.router.headers.user_agent
+            language = self.lang
+        try:
+            if form.get("password", "") != form.get("password_confirm", ""):
+                raise InvalidInput("auth.passwords_differ")
+            pair = await in_thread(_register_and_login, {**form, "language": language}, address, device)
+        except AppError as exc:
+            async with self:
+                self.form_error = self.t(exc.code, **exc.params)
+                self.busy = False
+            return None
+        async with self:
+            self.sign_in(pair)
+            self.busy = False
+        return rx.redirect(HOME_ROUTE)
+
+
+class ProfileState(AuthState):
+    """The settings page: profile fields and password change."""
+
+    display_name: str = ""
+    timezone: str = "UTC"
+    profile_message: str = ""
+    password_error: str = ""
+    password_message: str = ""
+    busy: bool = False
+
+    @rx.event
+    def load(self) -> Any:
+        try:
+            user = self.run_as_user(lambda _session, user: user)
+        except AppError as exc:
+            return self.handle_error(exc)
+        self.display_name = user.display_name
+        self.timezone = user.timezone
+        self.profile_message = ""
+        self.password_error = ""
+        self.password_message = ""
+        return None
+
+    @rx.event
+    def save_profile(self, form: dict[str, Any]) -> Any:
+        data = {"display_name": form.get("display_name", ""), "timezone": form.get("timezone", "")}
+        try:
+            user = self.run_as_user(lambda session, user: auth.update_profile(session=session, user=user, data=data))
+        except AppError as exc:
+            self.profile_message = ""
+            return self.handle_error(exc)
+        self.display_name = user.display_name
+        self.timezone = user.timezone
+        self.user_name = user.display_name
+        self.profile_message = self.t("common.saved")
+        return None
+
+    @rx.event(background=True)
+    async def change_password(self, form: dict[str, Any]) -> Any:
+        async with self:
+            if self.busy:
+                return None
+            self.busy = True
+            self.password_error = ""
+            self.password_message = ""
+            current = str(form.get("current_password", ""))
+            new = str(form.get("new_password", ""))
+            confirm = str(form.get("password_confirm", ""))
+            access_token = self.access_token
+
+        def _change() -> None:
+            if new != confirm:
+                raise InvalidInput("auth.passwords_differ")
+            with session_scope() as session:
+                user = auth.authenticate(session=session, access_token=access_token)
+                keep = decode_access_token(access_token).session_id
+                auth.change_password(
+                    session=session, user=user, current_password=current, new_password=new, keep_session_id=keep
+                )
+
+        try:
+            await in_thread(_change)
+        except AppError as exc:
+            async with self:
+                self.busy = False
+                if exc.code in ("auth.token_expired", "auth.session_expired", "auth.token_invalid"):
+                    return self.handle_error(exc)
+                self.password_error = self.t(exc.code, **exc.params)
+            return None
+        async with self:
+            self.busy = False
+            self.password_message = self.t("settings.password_changed")
+        return None
+

@@ -1,0 +1,124 @@
+"""A new user's first minutes in a real browser: register, languages, theme, every page, log out."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from playwright.sync_api import Page, expect
+
+pytestmark = pytest.mark.e2e
+
+PASSWORD = "correct-horse-42"
+SIDEBAR = [
+    ("chats", "Chats"),
+    ("documents", "Documents"),
+    ("memory", "Memory"),
+    ("reminders", "Reminders"),
+    ("tasks", "Tasks"),
+    ("settings", "Settings"),
+    ("admin", "Administration"),
+]
+
+
+def _register(page: Page, url: str, email: str, name: str, password: str = PASSWORD) -> None:
+    page.goto(f"{url}/register")
+    page.fill("#display_name", name)
+    page.fill("#email", email)
+    page.fill("#password", password)
+    page.fill("#password_confirm", password)
+    page.click("#register-submit")
+
+
+def _login(page: Page, url: str, email: str, password: str = PASSWORD) -> None:
+    page.goto(f"{url}/login")
+    page.fill("#email", email)
+    page.fill("#password", password)
+    page.click("#login-submit")
+
+
+def _choose_language(page: Page, code: str) -> None:
+    page.click("#language-select")
+    page.click(f"#language-{code}")
+
+
+def test_first_user_journey(app_url: str, browser, shot) -> None:
+    context = browser.new_context(viewport={"width": 1280, "height": 800})
+    page = context.new_page()
+
+    page.goto(app_url)
+    expect(page).to_have_url(re.compile(r"/login/?$"))
+    shot(page, "login")
+
+    _register(page, app_url, "owner@example.org", "Olga Owner")
+    expect(page).to_have_url(re.compile(r"/chats/?$"), timeout=20_000)
+    expect(page.locator("#page-title")).to_have_text("Chats")
+    expect(page.locator("#nav-admin")).to_be_visible()  # the first account is the superadmin
+    shot(page, "registered")
+
+    _choose_language(page, "ru")
+    expect(page.locator("#page-title")).to_have_text("Чаты")
+    expect(page.locator("#nav-documents")).to_have_text("Документы")
+    shot(page, "russian")
+    _choose_language(page, "en")
+    expect(page.locator("#page-title")).to_have_text("Chats")
+
+    page.click("#theme-toggle")
+    expect(page.locator("html")).to_have_class(re.compile(r"\bdark\b"))
+    shot(page, "dark")
+    page.click("#theme-toggle")
+    expect(page.locator("html")).not_to_have_class(re.compile(r"\bdark\b"))
+
+    for name, title in SIDEBAR:
+        page.click(f"#nav-{name}")
+        expect(page).to_have_url(re.compile(rf"/{name}/?$"))
+        expect(page.locator("#page-title")).to_have_text(title)
+        shot(page, name)
+
+    # A new tab of the same browser stays signed in (token in LocalStorage).
+    second_tab = context.new_page()
+    second_tab.goto(f"{app_url}/documents")
+    expect(second_tab.locator("#page-title")).to_have_text("Documents")
+    second_tab.close()
+
+    page.click("#logout")
+    expect(page).to_have_url(re.compile(r"/login/?$"))
+    page.goto(f"{app_url}/chats")
+    expect(page).to_have_url(re.compile(r"/login/?$"))
+    shot(page, "logged-out")
+
+    _login(page, app_url, "owner@example.org", "wrong-password-1")
+    expect(page.locator("#form-error")).to_contain_text("Wrong e-mail or password")
+    _login(page, app_url, "owner@example.org")
+    expect(page).to_have_url(re.compile(r"/chats/?$"), timeout=20_000)
+    context.close()
+
+
+def test_second_user_is_plain_user_and_bad_input_is_explained(app_url: str, browser, shot) -> None:
+    context = browser.new_context(viewport={"width": 375, "height": 740})
+    page = context.new_page()
+
+    _register(page, app_url, "weak@example.org", "Weak", password="short")
+    expect(page.locator("#form-error")).to_contain_text("too weak")
+    _register(page, app_url, "long@example.org", "Long", password="é" * 37)
+    expect(page.locator("#form-error")).to_contain_text("too long")
+    shot(page, "bad-password")
+
+    _register(page, app_url, "member@example.org", "Mila Member")
+    expect(page).to_have_url(re.compile(r"/chats/?$"), timeout=20_000)
+    expect(page.locator("#mobile-menu")).to_be_visible()
+    expect(page.locator("#nav-chats")).to_be_hidden()
+    shot(page, "mobile")
+
+    page.click("#mobile-menu")
+    expect(page.locator("#menu-admin")).to_have_count(0)  # a plain user sees no admin entry
+    page.click("#menu-settings")
+    expect(page.locator("#page-title")).to_have_text("Settings")
+    shot(page, "mobile-settings")
+
+    page.goto(f"{app_url}/admin")
+    expect(page).to_have_url(re.compile(r"/chats/?$"))
+
+    page.goto(f"{app_url}/register")  # signed-in users are sent home
+    expect(page).to_have_url(re.compile(r"/chats/?$"))
+    context.close()
