@@ -122,3 +122,63 @@ def test_second_user_is_plain_user_and_bad_input_is_explained(app_url: str, brow
     page.goto(f"{app_url}/register")  # signed-in users are sent home
     expect(page).to_have_url(re.compile(r"/chats/?$"))
     context.close()
+
+
+def _ensure_account(app_url: str, email: str, name: str) -> None:
+    """Create an account through the REST API unless it exists (the first one becomes superadmin)."""
+    import json
+    import urllib.error
+    import urllib.request
+
+    body = json.dumps({"email": email, "password": PASSWORD, "display_name": name}).encode()
+    request = urllib.request.Request(
+        f"{app_url}/api/v1/auth/register", data=body, headers={"Content-Type": "application/json"}
+    )
+    try:
+        urllib.request.urlopen(request, timeout=10)
+    except urllib.error.HTTPError as exc:
+        assert exc.code == 409, exc.read()
+
+
+def _set_role(page: Page, email: str, role_label: str) -> None:
+    row = page.locator("tr", has_text=email)
+    row.get_by_role("combobox").click()
+    page.get_by_role("option", name=role_label, exact=True).click()
+    expect(row.get_by_role("combobox")).to_have_text(role_label)
+
+
+def test_demoted_admin_loses_access_on_next_event(app_url: str, browser, shot) -> None:
+    _ensure_account(app_url, "owner@example.org", "Olga Owner")
+    _ensure_account(app_url, "deputy@example.org", "Dan Deputy")
+    owner = browser.new_context().new_page()
+    deputy = browser.new_context().new_page()
+
+    _login(owner, app_url, "owner@example.org")
+    expect(owner).to_have_url(re.compile(r"/chats/?$"), timeout=20_000)
+    owner.goto(f"{app_url}/admin")
+    _set_role(owner, "deputy@example.org", "Admin")
+
+    _login(deputy, app_url, "deputy@example.org")
+    expect(deputy).to_have_url(re.compile(r"/chats/?$"), timeout=20_000)
+    deputy.click("#nav-admin")
+    expect(deputy.locator("#registration-switch")).to_be_visible()
+    shot(deputy, "deputy-admin-page")
+
+    _set_role(owner, "deputy@example.org", "User")
+    # The deputy's tab still shows the admin page; its next event is refused and changes nothing.
+    deputy.click("#registration-switch")
+    expect(deputy).to_have_url(re.compile(r"/chats/?$"))
+    expect(deputy.locator("#nav-admin")).to_have_count(0)
+    shot(deputy, "deputy-demoted")
+    owner.reload()
+    expect(owner.locator("#registration-switch")).to_have_attribute("data-state", "checked")
+
+    # Deactivation signs the open tab out on its next page load, with the reason shown.
+    owner.locator("tr", has_text="deputy@example.org").get_by_role("button", name="Deactivate").click()
+    expect(owner.locator("tr", has_text="deputy@example.org").get_by_role("button")).to_have_text("Activate")
+    deputy.click("#nav-documents")
+    expect(deputy).to_have_url(re.compile(r"/login/?$"))
+    expect(deputy.locator("#notice")).to_contain_text("deactivated")
+    shot(deputy, "deputy-deactivated")
+    owner.context.close()
+    deputy.context.close()

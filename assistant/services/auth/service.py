@@ -309,18 +309,17 @@ def authenticate(*, session: Session, access_token: str, minimum_role: Role = Ro
     """
     claims = decode_access_token(access_token)
     auth_session = session.get(AuthSession, claims.session_id)
+    user = session.get(User, claims.user_id)
+    if user is not None and not user.is_active:
+        raise Forbidden("auth.account_disabled")
     if (
-        auth_session is None
+        user is None
+        or auth_session is None
         or auth_session.user_id != claims.user_id
         or auth_session.revoked_at is not None
         or auth_session.expires_at <= datetime.now(UTC)
     ):
         raise Unauthorized("auth.session_expired")
-    user = session.get(User, claims.user_id)
-    if user is None:
-        raise Unauthorized("auth.session_expired")
-    if not user.is_active:
-        raise Forbidden("auth.account_disabled")
     require_role(user, minimum_role)
     return user
 

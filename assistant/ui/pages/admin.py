@@ -20,18 +20,31 @@ def _role_select(user: rx.Var) -> rx.Component:
     )
 
 
+def _role_label(user: rx.Var) -> rx.Component:
+    return rx.match(
+        user["role"],
+        *[(role.value, rx.text(t(f"role.{role.value}"), size="2")) for role in Role],
+        rx.text(user["role"], size="2"),
+    )
+
+
 def _user_row(user: rx.Var) -> rx.Component:
+    is_self = user["is_self"] == "yes"
     return rx.table.row(
         rx.table.cell(user["email"]),
         rx.table.cell(user["name"]),
-        rx.table.cell(_role_select(user)),
+        rx.table.cell(rx.cond(is_self, _role_label(user), _role_select(user))),
         rx.table.cell(
-            rx.button(
+            rx.cond(
+                is_self,
+                rx.fragment(),
+                rx.button(
                 rx.cond(user["active"] == "yes", t("admin.deactivate"), t("admin.activate")),
                 size="1",
                 variant="soft",
                 color_scheme=rx.cond(user["active"] == "yes", "red", "green"),
                 on_click=AdminState.toggle_active(user["id"], user["active"]),
+                ),
             )
         ),
     )

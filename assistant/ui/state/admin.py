@@ -34,6 +34,7 @@ class AdminState(AuthState):
                 "name": user.display_name,
                 "role": user.role,
                 "active": "yes" if user.is_active else "no",
+                "is_self": "yes" if user.id == actor.id else "no",
             }
             for user in admin_users.list_users(session=session, actor=actor)
         ]
