@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterator
 from typing import Annotated
 
@@ -13,6 +14,7 @@ from assistant.core.config import get_settings
 from assistant.core.db import session_scope
 from assistant.core.errors import Unauthorized
 from assistant.core.net import client_address
+from assistant.core.security import decode_access_token
 from assistant.models import User
 from assistant.services.auth import service as auth
 
@@ -36,6 +38,17 @@ def get_current_user(
 
 
 CurrentUser = Annotated[User, Depends(get_current_user)]
+
+
+def get_current_session_id(
+    user: CurrentUser, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
+) -> uuid.UUID:
+    """The login session of the (already authenticated) bearer token."""
+    assert credentials is not None  # get_current_user refused requests without one
+    return decode_access_token(credentials.credentials).session_id
+
+
+CurrentSessionId = Annotated[uuid.UUID, Depends(get_current_session_id)]
 
 
 def request_address(request: Request) -> str:

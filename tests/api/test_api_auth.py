@@ -220,3 +220,25 @@ def test_forwarded_for_from_a_trusted_proxy_gives_each_client_its_own_count(db, 
         spoofed = login(proxy, "api@example.com", PASSWORD,
                         headers={"X-Forwarded-For": "198.51.100.77, 198.51.100.66"})
         assert spoofed.status_code == 429
+
+
+def test_change_password_keeps_this_device_and_signs_out_the_others(client, account):
+    other = login(client, "api@example.com").json()
+    response = client.post(f"{API}/me/password", headers=bearer(account["access_token"]),
+                           json={"current_password": PASSWORD, "new_password": "changed-pass-456"})
+    assert response.status_code == 204
+
+    assert client.get(f"{API}/me", headers=bearer(account["access_token"])).status_code == 200
+    assert client.post(f"{API}/refresh", json={"refresh_token": account["refresh_token"]}).status_code == 200
+    assert client.get(f"{API}/me", headers=bearer(other["access_token"])).status_code == 401
+    assert client.post(f"{API}/refresh", json={"refresh_token": other["refresh_token"]}).status_code == 401
+    assert login(client, "api@example.com").status_code == 401
+    assert login(client, "api@example.com", "changed-pass-456").status_code == 200
+
+
+def test_change_password_with_a_wrong_current_password_changes_nothing(client, account):
+    response = client.post(f"{API}/me/password", headers=bearer(account["access_token"]),
+                           json={"current_password": "not-it-123", "new_password": "changed-pass-456"})
+    assert response.status_code == 401
+    assert response.json()["code"] == "auth.wrong_current_password"
+    assert login(client, "api@example.com").status_code == 200

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request, status
 from pydantic import BaseModel
 
-from assistant.api.deps import CurrentUser, SessionDep, request_address
+from assistant.api.deps import CurrentSessionId, CurrentUser, SessionDep, request_address
 from assistant.models import UserCreate, UserPublic, UserUpdate
 from assistant.services.auth import service as auth
 
@@ -80,11 +80,13 @@ def update_me(body: UserUpdate, user: CurrentUser, session: SessionDep) -> UserP
 
 
 @router.post("/me/password", status_code=status.HTTP_204_NO_CONTENT)
-def change_password(body: PasswordChange, user: CurrentUser, session: SessionDep) -> None:
+def change_password(
+    body: PasswordChange, user: CurrentUser, session_id: CurrentSessionId, session: SessionDep
+) -> None:
     auth.change_password(
         session=session,
         user=user,
         current_password=body.current_password,
         new_password=body.new_password,
-        keep_session_id=None,
+        keep_session_id=session_id,  # other devices are signed out, not the one asking
     )
