@@ -44,6 +44,9 @@ class PgDatabase:
 @pytest.fixture(scope="session")
 def database(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PgDatabase]:
     """Start one embedded PostgreSQL for the whole session and migrate a fresh database on it."""
+    import psycopg
+    from psycopg import sql
+
     from assistant.core.config import get_settings
     from assistant.core.db import get_engine, start_embedded_postgres
     from assistant.core.migrations import upgrade
@@ -52,14 +55,18 @@ def database(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PgDatabase]:
     data_dir = tmp_path_factory.mktemp("data")
     url = start_embedded_postgres(server_dir, TEST_DATABASE)
 
-    saved = {key: os.environ.get(key) for key in ("DATABASE_URL", "ASSISTANT_DATA_DIR", "ASSISTANT_JWT_SECRET",
-                                                  "ASSISTANT_ENV", "PGOPTIONS")}
+    # A test that leaves a transaction holding locks fails loudly instead of hanging the run.
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute(sql.SQL("ALTER DATABASE {} SET lock_timeout = '15s'").format(sql.Identifier(TEST_DATABASE)))
+
+    # The developer's own ASSISTANT_* settings (proxies, limits, ...) must not change what the tests see.
+    saved = {key: value for key, value in os.environ.items() if key.startswith("ASSISTANT_") or key == "DATABASE_URL"}
+    for key in saved:
+        del os.environ[key]
     os.environ["DATABASE_URL"] = url
     os.environ["ASSISTANT_DATA_DIR"] = str(data_dir)
     os.environ["ASSISTANT_JWT_SECRET"] = secrets.token_urlsafe(48)
     os.environ["ASSISTANT_ENV"] = "dev"
-    # A test that leaves a transaction holding locks fails loudly instead of hanging the run.
-    os.environ["PGOPTIONS"] = "-c lock_timeout=15000"
     get_settings.cache_clear()
     get_engine.cache_clear()
 
@@ -69,11 +76,9 @@ def database(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PgDatabase]:
     finally:
         get_engine().dispose()
         get_engine.cache_clear()
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
+        for key in [key for key in os.environ if key.startswith("ASSISTANT_") or key == "DATABASE_URL"]:
+            del os.environ[key]
+        os.environ.update(saved)
         get_settings.cache_clear()
 
 

@@ -44,8 +44,10 @@ def test_first_account_becomes_superadmin_and_later_ones_are_users(db):
     assert stored == {"first@example.com": "superadmin", "second@example.com": "user"}
 
 
-def test_registered_password_is_stored_hashed_and_display_name_defaults_to_mailbox(db):
-    user = register(email="dana@example.com")
+def test_registered_password_is_stored_hashed_and_display_name_defaults_to_mailbox(session):
+    user = auth.register(session=session, data={"email": "dana@example.com", "password": GOOD_PASSWORD})
+    session.commit()
+    assert session.exec(select(User.email)).all() == ["dana@example.com"]
     assert user.display_name == "dana"
     assert user.password_hash != GOOD_PASSWORD
     assert user.password_hash.startswith("$2")
