@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import uuid
+
 import pytest
 from fastapi.testclient import TestClient
 from sqlmodel import select
@@ -242,3 +244,19 @@ def test_change_password_with_a_wrong_current_password_changes_nothing(client, a
     assert response.status_code == 401
     assert response.json()["code"] == "auth.wrong_current_password"
     assert login(client, "api@example.com").status_code == 200
+
+
+def test_deactivated_account_is_403_on_its_next_request(client, account):
+    from assistant.services.admin import users as admin_users
+
+    register(client, "plain@example.com")
+    plain = login(client, "plain@example.com").json()
+    with session_scope() as sess:
+        owner = sess.exec(select(User).where(User.email == "api@example.com")).one()
+        admin_users.set_active(session=sess, actor=owner, user_id=uuid.UUID(plain["user"]["id"]), active=False)
+
+    response = client.get(f"{API}/me", headers=bearer(plain["access_token"]))
+    assert response.status_code == 403
+    assert response.json()["code"] == "auth.account_disabled"
+    assert client.post(f"{API}/refresh", json={"refresh_token": plain["refresh_token"]}).status_code == 401
+    assert login(client, "plain@example.com").status_code == 403

@@ -327,8 +327,9 @@ def test_deactivated_user_token_is_refused_on_the_next_call(db, make_user, sign_
     with session_scope() as sess:
         admin_users.set_active(session=sess, actor=owner, user_id=user.id, active=False)
 
-    with pytest.raises((Unauthorized, Forbidden)):
+    with pytest.raises(Forbidden) as caught:  # told why, not just "sign in again"
         authenticate(pair.access_token)
+    assert caught.value.code == "auth.account_disabled"
     with pytest.raises(Unauthorized):
         refresh(pair.refresh_token)
     with session_scope() as sess:
