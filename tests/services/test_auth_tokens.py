@@ -291,6 +291,14 @@ def test_logout_is_idempotent_and_ignores_garbage(db, signed_in):
     assert stored_session(pair.session_id).revoked_at == revoked_at
 
 
+def test_logout_with_a_guessed_secret_does_not_end_the_session(db, signed_in):
+    _, pair = signed_in
+    session_id = pair.refresh_token.split(".")[0]
+    logout(refresh_token=f"{session_id}.not-the-secret")
+    assert stored_session(pair.session_id).revoked_at is None
+    assert refresh(pair.refresh_token).session_id == pair.session_id
+
+
 def test_logout_ends_only_that_device(db, make_user, sign_in):
     make_user(email="two-devices@example.com")
     phone = sign_in("two-devices@example.com")

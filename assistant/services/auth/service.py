@@ -271,16 +271,20 @@ def refresh(*, session: Session, refresh_token: str) -> TokenPair:
 
 
 def logout(*, session: Session, refresh_token: str | None = None, access_token: str | None = None) -> None:
-    """Revoke the login session named by either token; later use of any of its tokens is refused.
+    """Revoke the login session proven by either token; later use of any of its tokens is refused.
 
-    Unknown or already revoked sessions are ignored (logout is idempotent).
+    A refresh token counts only with its current secret, so knowing a session id is not enough to end
+    someone's session. Unknown, unproven or already revoked sessions are ignored (logout is idempotent).
     """
     session_id: uuid.UUID | None = None
     if refresh_token:
         try:
-            session_id, _ = _split_refresh_token(refresh_token)
+            candidate, secret = _split_refresh_token(refresh_token)
         except Unauthorized:
-            session_id = None
+            candidate, secret = None, ""
+        row = session.get(AuthSession, candidate) if candidate else None
+        if row is not None and refresh_secret_matches(secret, row.refresh_token_hash):
+            session_id = candidate
     if session_id is None and access_token:
         try:
             session_id = decode_access_token(access_token).session_id
