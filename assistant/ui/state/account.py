@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import reflex as rx
@@ -32,6 +33,30 @@ def _register_and_login(form: dict[str, Any], address: str, device: str) -> auth
     return _login(form.get("email", ""), form.get("password", ""), address, device)
 
 
+async def _sign_in_with(state: LoginState | RegisterState, work: Callable[[str, str, str], auth.TokenPair]) -> Any:
+    """Shared body of the sign-in forms: run ``work(address, device, language)`` off the event loop,
+    then store the tokens and go home, or show the translated error in the form."""
+    async with state:
+        if state.busy:
+            return None
+        state.busy = True
+        state.form_error = ""
+        address = state.client_address()
+        device = state.router.headers.user_agent
+        language = state.lang
+    try:
+        pair = await in_thread(work, address, device, language)
+    except AppError as exc:
+        async with state:
+            state.form_error = state.t(exc.code, **exc.params)
+            state.busy = False
+        return None
+    async with state:
+        state.sign_in(pair)
+        state.busy = False
+    return rx.redirect(HOME_ROUTE)
+
+
 class LoginState(AuthState):
     """The sign-in form."""
 
@@ -40,24 +65,8 @@ class LoginState(AuthState):
 
     @rx.event(background=True)
     async def submit(self, form: dict[str, Any]) -> Any:
-        async with self:
-            if self.busy:
-                return None
-            self.busy = True
-            self.form_error = ""
-            address = self.client_address()
-            device = self.router.headers.user_agent
-        try:
-            pair = await in_thread(_login, str(form.get("email", "")), str(form.get("password", "")), address, device)
-        except AppError as exc:
-            async with self:
-                self.form_error = self.t(exc.code, **exc.params)
-                self.busy = False
-            return None
-        async with self:
-            self.sign_in(pair)
-            self.busy = False
-        return rx.redirect(HOME_ROUTE)
+        email, password = str(form.get("email", "")), str(form.get("password", ""))
+        return await _sign_in_with(self, lambda address, device, _language: _login(email, password, address, device))
 
 
 class RegisterState(AuthState):
@@ -68,27 +77,12 @@ class RegisterState(AuthState):
 
     @rx.event(background=True)
     async def submit(self, form: dict[str, Any]) -> Any:
-        async with self:
-            if self.busy:
-                return None
-            self.busy = True
-            self.form_error = ""
-            address = self.client_address()
-            device = self.router.headers.user_agent
-            language = self.lang
-        try:
+        def _work(address: str, device: str, language: str) -> auth.TokenPair:
             if form.get("password", "") != form.get("password_confirm", ""):
                 raise InvalidInput("auth.passwords_differ")
-            pair = await in_thread(_register_and_login, {**form, "language": language}, address, device)
-        except AppError as exc:
-            async with self:
-                self.form_error = self.t(exc.code, **exc.params)
-                self.busy = False
-            return None
-        async with self:
-            self.sign_in(pair)
-            self.busy = False
-        return rx.redirect(HOME_ROUTE)
+            return _register_and_login({**form, "language": language}, address, device)
+
+        return await _sign_in_with(self, _work)
 
 
 class ProfileState(AuthState):
