@@ -17,16 +17,19 @@ def index() -> rx.Component:
     return rx.center(rx.spinner(size="3"), height="100vh")
 
 
+#: The browser tab title: the product name, the same in every language.
+PAGE_TITLE = "Assistant"
+
 app = rx.App(style=global_style, api_transformer=create_api())
-app.add_page(index, route="/", on_load=AuthState.go_home)
-app.add_page(login_page, route="/login", title="Sign in", on_load=AuthState.redirect_if_signed_in)
-app.add_page(register_page, route="/register", title="Register", on_load=AuthState.redirect_if_signed_in)
+app.add_page(index, route="/", title=PAGE_TITLE, on_load=AuthState.go_home)
+app.add_page(login_page, route="/login", title=PAGE_TITLE, on_load=AuthState.redirect_if_signed_in)
+app.add_page(register_page, route="/register", title=PAGE_TITLE, on_load=AuthState.redirect_if_signed_in)
 for route, title_key, empty_key, icon in SECTIONS:
     app.add_page(
         lambda title_key=title_key, empty_key=empty_key, icon=icon: section_page(title_key, empty_key, icon),
         route=route,
-        title="Assistant",
+        title=PAGE_TITLE,
         on_load=AuthState.check_login,
     )
-app.add_page(settings_page, route="/settings", title="Settings", on_load=[AuthState.check_login, ProfileState.load])
-app.add_page(admin_page, route="/admin", title="Admin", on_load=[AuthState.check_login, AdminState.load])
+app.add_page(settings_page, route="/settings", title=PAGE_TITLE, on_load=[AuthState.check_login, ProfileState.load])
+app.add_page(admin_page, route="/admin", title=PAGE_TITLE, on_load=[AuthState.check_login, AdminState.load])
