@@ -1,0 +1,11 @@
+"""The tools the product ships (later issues add theirs here)."""
+
+from __future__ import annotations
+
+from assistant.services.tools.clock import GET_CURRENT_TIME
+from assistant.services.tools.registry import ToolRegistry
+
+
+def builtin_registry() -> ToolRegistry:
+    """A registry with every built-in tool: ``get_current_time``."""
+    return ToolRegistry([GET_CURRENT_TIME])
