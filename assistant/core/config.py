@@ -63,7 +63,6 @@ class Settings(BaseSettings):
     login_max_failures_per_address: int = 20
     login_window_minutes: int = 15
 
-    default_max_chats: int = 200
     log_level: str = "INFO"
 
     _split = field_validator("cors_allowed_origins", "trusted_proxies", mode="before")(_split_csv)
