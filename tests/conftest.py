@@ -195,3 +195,9 @@ def sign_in(db) -> Callable[..., object]:
             return auth.login(session=sess, email=email, password=password, client_address=address)
 
     return _sign_in
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Run the browser tests last: Playwright's sync API leaves an event loop marked as running in
+    the main thread, which the async (anyio) tests cannot share."""
+    items.sort(key=lambda item: item.get_closest_marker("e2e") is not None)
