@@ -1,7 +1,7 @@
 """Browser tests: the app started exactly as `make run` starts it, driven by Debian chromium.
 
-One app per test session (`assistant run` on a fresh data folder and a free port); screenshots go to
-`tests/e2e/artifacts/`.
+One app and one browser for this package (`assistant run` on a fresh data folder and a free port);
+screenshots go to `tests/e2e/artifacts/`.
 """
 
 from __future__ import annotations

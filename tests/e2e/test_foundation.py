@@ -116,6 +116,14 @@ def test_second_user_is_plain_user_and_bad_input_is_explained(app_url: str, brow
     expect(page.locator("#page-title")).to_have_text("Settings")
     shot(page, "mobile-settings")
 
+    for current, message in (("not-my-password-1", "#password-error"), (PASSWORD, "#password-message")):
+        page.fill("#current_password", current)
+        page.fill("#new_password", "a-new-secret-77")
+        page.fill("#password_confirm", "a-new-secret-77")
+        page.click("#password-save")
+        expect(page.locator(message)).to_be_visible(timeout=20_000)
+    expect(page.locator("#password-message")).to_contain_text("Password changed")
+
     page.goto(f"{app_url}/admin")
     expect(page).to_have_url(re.compile(r"/chats/?$"))
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import reflex as rx
 
 from assistant.ui.i18n import t
@@ -34,18 +36,27 @@ def _nav_link(route: str, key: str, icon: str) -> rx.Component:
     )
 
 
-def _nav_items() -> list[rx.Component]:
-    items = []
+def _nav_entries(make: Callable[[str, str, str], rx.Component]) -> list[rx.Component]:
+    """One component per nav item, built by ``make(route, key, icon)``; admin items only for admins."""
+    entries = []
     for route, key, icon, admin_only in NAV_ITEMS:
-        link = _nav_link(route, key, icon)
-        items.append(rx.cond(AuthState.is_admin, link, rx.fragment()) if admin_only else link)
-    return items
+        entry = make(route, key, icon)
+        entries.append(rx.cond(AuthState.is_admin, entry, rx.fragment()) if admin_only else entry)
+    return entries
+
+
+def _menu_item(route: str, key: str, icon: str) -> rx.Component:
+    return rx.menu.item(
+        rx.hstack(rx.icon(icon, size=16), rx.text(t(key))),
+        on_click=rx.redirect(route),
+        id=f"menu-{route.strip('/')}",
+    )
 
 
 def sidebar() -> rx.Component:
     return rx.vstack(
         rx.heading(t("app.name"), size="5", padding="0.5em 0.75em"),
-        *_nav_items(),
+        *_nav_entries(_nav_link),
         rx.spacer(),
         rx.text(AuthState.user_name, size="2", color_scheme="gray", padding_x="0.75em", id="current-user"),
         rx.button(
@@ -63,15 +74,10 @@ def sidebar() -> rx.Component:
 
 
 def mobile_menu() -> rx.Component:
-    entries = []
-    for route, key, icon, admin_only in NAV_ITEMS:
-        item = rx.menu.item(
-            rx.hstack(rx.icon(icon, size=16), rx.text(t(key))),
-            on_click=rx.redirect(route),
-            id=f"menu-{route.strip('/')}",
-        )
-        entries.append(rx.cond(AuthState.is_admin, item, rx.fragment()) if admin_only else item)
-    entries += [rx.menu.separator(), rx.menu.item(t("nav.logout"), on_click=AuthState.logout, id="menu-logout")]
+    entries = _nav_entries(_menu_item) + [
+        rx.menu.separator(),
+        rx.menu.item(t("nav.logout"), on_click=AuthState.logout, id="menu-logout"),
+    ]
     return rx.box(
         rx.menu.root(
             rx.menu.trigger(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from typing import Any
 
@@ -11,7 +12,7 @@ from assistant.core.db import session_scope
 from assistant.core.errors import AppError, InvalidInput
 from assistant.core.security import decode_access_token
 from assistant.services.auth import service as auth
-from assistant.ui.state.auth import HOME_ROUTE, AuthState, in_thread
+from assistant.ui.state.auth import HOME_ROUTE, AuthState
 
 
 def _login(email: str, password: str, address: str, device: str) -> auth.TokenPair:
@@ -45,7 +46,7 @@ async def _sign_in_with(state: LoginState | RegisterState, work: Callable[[str, 
         device = state.router.headers.user_agent
         language = state.lang
     try:
-        pair = await in_thread(work, address, device, language)
+        pair = await asyncio.to_thread(work, address, device, language)
     except AppError as exc:
         async with state:
             state.form_error = state.t(exc.code, **exc.params)
@@ -127,9 +128,15 @@ class ProfileState(AuthState):
         async with self:
             if self.busy:
                 return None
-            self.busy = True
             self.password_error = ""
             self.password_message = ""
+            try:
+                # Re-check the session now (renewing an expired access token) before the slow part.
+                with session_scope() as session:
+                    self.acting_user(session)
+            except AppError as exc:
+                return self.handle_error(exc)
+            self.busy = True
             current = str(form.get("current_password", ""))
             new = str(form.get("new_password", ""))
             confirm = str(form.get("password_confirm", ""))
@@ -140,18 +147,19 @@ class ProfileState(AuthState):
                 raise InvalidInput("auth.passwords_differ")
             with session_scope() as session:
                 user = auth.authenticate(session=session, access_token=access_token)
-                keep = decode_access_token(access_token).session_id
                 auth.change_password(
-                    session=session, user=user, current_password=current, new_password=new, keep_session_id=keep
+                    session=session,
+                    user=user,
+                    current_password=current,
+                    new_password=new,
+                    keep_session_id=decode_access_token(access_token).session_id,
                 )
 
         try:
-            await in_thread(_change)
+            await asyncio.to_thread(_change)
         except AppError as exc:
             async with self:
                 self.busy = False
-                if exc.code in ("auth.token_expired", "auth.session_expired", "auth.token_invalid"):
-                    return self.handle_error(exc)
                 self.password_error = self.t(exc.code, **exc.params)
             return None
         async with self:

@@ -6,7 +6,6 @@ database through :func:`assistant.services.auth.service.authenticate` (see :meth
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -179,7 +178,3 @@ class AuthState(rx.State):
         self.notice = ""
         self._show_user(pair.user)
 
-
-async def in_thread(func: Callable[..., T], *args: Any, **kwargs: Any) -> T:
-    """Run blocking work (bcrypt, database) off the event loop."""
-    return await asyncio.to_thread(func, *args, **kwargs)
