@@ -63,6 +63,16 @@ class Settings(BaseSettings):
     login_max_failures_per_address: int = 20
     login_window_minutes: int = 15
 
+    #: Language-model providers. None of them set: offline mode (answers from documents and memory only).
+    openai_api_key: SecretStr | None = None
+    #: An OpenAI-compatible server (Ollama, llama.cpp, vLLM, LM Studio), e.g. http://localhost:11434/v1.
+    openai_base_url: str | None = None
+    anthropic_api_key: SecretStr | None = None
+    #: Another address for the Anthropic Messages API (a gateway or proxy); default the public API.
+    anthropic_base_url: str | None = None
+    #: Seconds without data from a provider before the answer is given up as timed out.
+    llm_timeout_seconds: float = Field(default=60.0, gt=0, le=600)
+
     log_level: str = "INFO"
 
     _split = field_validator("cors_allowed_origins", "trusted_proxies", mode="before")(_split_csv)

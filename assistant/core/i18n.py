@@ -12,6 +12,8 @@ from pathlib import Path
 from typing import Any
 
 LANGUAGES = ("en", "ru")
+#: Each language's English name (told to the model, which answers in the user's language).
+LANGUAGE_NAMES = {"en": "English", "ru": "Russian"}
 DEFAULT_LANGUAGE = "en"
 _CATALOGUE_DIR = Path(__file__).resolve().parents[1] / "i18n"
 

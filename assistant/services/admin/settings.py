@@ -12,9 +12,13 @@ from assistant.services.auth.permissions import require_role
 from assistant.models.user import Role
 
 REGISTRATION_ENABLED = "registration_enabled"
+#: How many chats a user may keep unless their account sets its own ``max_chats``.
+DEFAULT_MAX_CHATS = "default_max_chats"
+#: ``{tier: {provider, model, max_tokens, temperature, context_window}}``, see ``services.llm.tiers``.
+MODEL_TIERS = "model_tiers"
 
 #: Known settings and their defaults; anything else is refused.
-DEFAULTS: dict[str, Any] = {REGISTRATION_ENABLED: True}
+DEFAULTS: dict[str, Any] = {REGISTRATION_ENABLED: True, DEFAULT_MAX_CHATS: 1000, MODEL_TIERS: {}}
 
 
 def get_setting(*, session: Session, key: str) -> Any:

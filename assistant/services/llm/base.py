@@ -43,9 +43,10 @@ class ChatMessage:
 
 @pydantic_dataclass(frozen=True)
 class ModelTier:
-    """What a tier (small/medium/large) runs on: the provider, its model id, the answer's token limit
-    and the sampling temperature (0 to 2; used by OpenAI and compatible servers, not sent to Anthropic,
-    whose current API has no sampling parameters).
+    """What a tier (small/medium/large) runs on: the provider, its model id, the answer's token limit,
+    the sampling temperature (0 to 2; used by OpenAI and compatible servers, not sent to Anthropic,
+    whose current API has no sampling parameters) and the model's context window in tokens (prompt and
+    answer together; it bounds how much chat history is sent).
 
     Raises:
         pydantic.ValidationError: an unknown provider, an empty model or out-of-range numbers.
@@ -55,13 +56,17 @@ class ModelTier:
     model: str = Field(min_length=1, max_length=200)
     max_tokens: int = Field(ge=1, le=200_000)
     temperature: float = Field(ge=0.0, le=2.0)
+    context_window: int = Field(default=32_768, ge=1024, le=10_000_000)
 
 
 #: Seed tiers until an admin changes them.
 DEFAULT_TIERS: Mapping[TierName, ModelTier] = {
-    "small": ModelTier(provider="openai", model="gpt-4o-mini", max_tokens=2048, temperature=0.7),
-    "medium": ModelTier(provider="openai", model="gpt-4o", max_tokens=4096, temperature=0.7),
-    "large": ModelTier(provider="anthropic", model="claude-sonnet-5-5", max_tokens=8192, temperature=0.7),
+    "small": ModelTier(provider="openai", model="gpt-4o-mini", max_tokens=2048, temperature=0.7,
+                       context_window=128_000),
+    "medium": ModelTier(provider="openai", model="gpt-4o", max_tokens=4096, temperature=0.7,
+                        context_window=128_000),
+    "large": ModelTier(provider="anthropic", model="claude-sonnet-5-5", max_tokens=8192, temperature=0.7,
+                       context_window=200_000),
 }
 
 

@@ -1,7 +1,7 @@
 """Build the provider a model tier names from the configured credentials.
 
 Keys come from settings (``ASSISTANT_OPENAI_API_KEY``, ``ASSISTANT_OPENAI_BASE_URL``,
-``ASSISTANT_ANTHROPIC_API_KEY``), passed in explicitly; nothing here reads the environment.
+``ASSISTANT_ANTHROPIC_API_KEY``, ``ASSISTANT_ANTHROPIC_BASE_URL``), passed in explicitly; nothing here reads the environment.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ def create_provider(
     openai_api_key: str | None = None,
     openai_base_url: str | None = None,
     anthropic_api_key: str | None = None,
+    anthropic_base_url: str | None = None,
     timeout: float = 60.0,
     max_retries: int = 1,
 ) -> LLMProvider | None:
@@ -47,5 +48,6 @@ def create_provider(
             return None
         from assistant.services.llm.anthropic_provider import AnthropicProvider
 
-        return AnthropicProvider(api_key=anthropic_api_key, timeout=timeout, max_retries=max_retries)
+        return AnthropicProvider(api_key=anthropic_api_key, base_url=anthropic_base_url or None, timeout=timeout,
+                                 max_retries=max_retries)
     raise ValueError(f"unknown provider {provider!r}")

@@ -1,0 +1,472 @@
+"""Answering one turn of a chat: store the user's message, assemble the context, stream the model's
+answer (running its tool calls, at most :data:`MAX_TOOL_ROUNDS` rounds), store the answer, and title
+the chat after its first exchange.
+
+:func:`run_turn` is an async generator of :data:`TurnEvent`; the UI, the REST API and the
+OpenAI-compatible endpoint all consume it. Closing it early (the user pressed stop) keeps what arrived
+as an incomplete answer. A provider fault never loses the user's message nor the partial answer: the
+answer is marked incomplete (or error when nothing arrived) with a translated reason.
+
+With no provider configured for the chat's tier (offline mode) the answer is built without a model
+from the retrieved excerpts, and says plainly that no language model is configured.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+import uuid
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass, field
+from typing import Any, Literal, TypeAlias, TypeVar
+
+from sqlmodel import Session, col, delete, select
+
+from assistant.core.config import Settings, get_settings
+from assistant.core.db import session_scope
+from assistant.core.errors import InvalidInput, NotFound
+from assistant.core.i18n import translate
+from assistant.models import Chat, Message, MessageStatus, User
+from assistant.models.base import utcnow
+from assistant.services.chat.chats import MessageView, get_chat
+from assistant.services.chat.context import (
+    AssembledContext,
+    ContextSources,
+    Excerpt,
+    assemble_context,
+    format_excerpts,
+)
+from assistant.services.chat.tokens import estimate_message_tokens
+from assistant.services.llm.base import ChatMessage, LLMProvider, ModelTier
+from assistant.services.llm.events import Done, Error, TextDelta, ToolCall, Usage
+from assistant.services.llm.tiers import get_tier, provider_for
+from assistant.services.tools.builtin import builtin_registry
+from assistant.services.tools.registry import ToolContext, ToolRegistry
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+MAX_MESSAGE_CHARS = 32_000
+MAX_TOOL_ROUNDS = 8
+#: Characters of a tool result shown in the chat (the model gets all of it).
+TOOL_RESULT_PREVIEW = 300
+#: Characters of the first message used as a title when no model writes one.
+TITLE_FALLBACK_CHARS = 60
+#: Tokens of older messages condensed into a chat's summary at once.
+SUMMARY_INPUT_TOKENS = 6_000
+
+TurnMode: TypeAlias = Literal["send", "regenerate", "edit"]
+
+
+@dataclass(frozen=True)
+class TurnStarted:
+    """The turn is stored and the answer begins. ``user_message``: the stored message (the edited one
+    for ``edit``, the kept one for ``regenerate``); ``removed_after_seq``: messages after this seq were
+    removed (the old answer), None when nothing was; ``offline``: no model answers."""
+
+    user_message: MessageView
+    answer_id: uuid.UUID
+    removed_after_seq: int | None
+    offline: bool
+
+
+@dataclass(frozen=True)
+class AnswerDelta:
+    """More text of the answer."""
+
+    text: str
+
+
+@dataclass(frozen=True)
+class ToolActivity:
+    """A tool call ran: its arguments and the first :data:`TOOL_RESULT_PREVIEW` characters of the result."""
+
+    call_id: str
+    name: str
+    arguments: dict[str, Any]
+    result: str
+    is_error: bool
+
+
+@dataclass(frozen=True)
+class TurnFinished:
+    """The answer is stored. ``status``: ``complete``/``incomplete``/``error``; ``error_code``: the i18n key
+    of what went wrong (""); ``retryable``: whether sending again may help."""
+
+    status: str
+    error_code: str = ""
+    retryable: bool = False
+    input_tokens: int = 0
+    output_tokens: int = 0
+
+
+@dataclass(frozen=True)
+class TitleChanged:
+    """The chat got its automatic title."""
+
+    title: str
+
+
+TurnEvent: TypeAlias = TurnStarted | AnswerDelta | ToolActivity | TurnFinished | TitleChanged
+
+
+async def _db(work: Callable[[Session], T]) -> T:
+    """Run ``work(session)`` in one transaction on a worker thread (the event loop never blocks)."""
+
+    def run() -> T:
+        with session_scope() as session:
+            return work(session)
+
+    return await asyncio.to_thread(run)
+
+
+def _db_now(work: Callable[[Session], T]) -> T:
+    with session_scope() as session:
+        return work(session)
+
+
+def validate_text(text: str) -> str:
+    """The message as stored (surrounding whitespace removed).
+
+    Raises:
+        InvalidInput: ``chat.empty_message``, or ``chat.message_too_long`` over :data:`MAX_MESSAGE_CHARS`.
+    """
+    text = text.strip()
+    if not text:
+        raise InvalidInput("chat.empty_message")
+    if len(text) > MAX_MESSAGE_CHARS:
+        raise InvalidInput("chat.message_too_long", limit=MAX_MESSAGE_CHARS)
+    return text
+
+
+@dataclass
+class _Prepared:
+    user_message: MessageView
+    answer_id: uuid.UUID
+    removed_after_seq: int | None
+    tier_name: str
+    tier: ModelTier
+    context: AssembledContext
+    timezone: str
+    language: str
+    needs_title: bool
+    first_text: str
+    summary_from: int
+
+
+@dataclass
+class _Answer:
+    """The answer message being written (one per model round)."""
+
+    id: uuid.UUID
+    text: str = ""
+    calls: list[ToolCall] = field(default_factory=list)
+
+
+def _prepare(session: Session, *, user_id: uuid.UUID, chat_id: uuid.UUID, mode: TurnMode, text: str | None,
+             sources: ContextSources, registry: ToolRegistry, settings: Settings) -> _Prepared:
+    user = session.get(User, user_id)
+    if user is None or not user.is_active:
+        raise NotFound("chat.not_found")
+    chat = get_chat(session=session, user=user, chat_id=chat_id, lock=True)
+    last_user = session.exec(
+        select(Message).where(Message.chat_id == chat.id, Message.role == "user")
+        .order_by(col(Message.seq).desc()).limit(1)
+    ).first()
+    removed_after: int | None = None
+    if mode == "send":
+        message = Message(chat_id=chat.id, role="user", content=validate_text(text or ""))
+        session.add(message)
+        session.flush()
+        session.refresh(message)
+    else:
+        if last_user is None:
+            raise InvalidInput("chat.nothing_to_regenerate")
+        message = last_user
+        if mode == "edit":
+            message.content = validate_text(text or "")
+            session.add(message)
+        removed_after = message.seq
+        session.execute(delete(Message).where(col(Message.chat_id) == chat.id, col(Message.seq) > message.seq))
+        session.flush()
+
+    tier = get_tier(session=session, name=chat.tier)
+    context = assemble_context(session=session, user=user, chat=chat, tier=tier, query=message.content,
+                               tools=registry.specs(), sources=sources, now=utcnow())
+    answer = Message(chat_id=chat.id, role="assistant", status=MessageStatus.INCOMPLETE.value,
+                     provider=tier.provider, model=tier.model, tier=chat.tier, context=context.record())
+    session.add(answer)
+    chat.updated_at = utcnow()
+    session.add(chat)
+    session.flush()
+    return _Prepared(
+        user_message=MessageView.of(message), answer_id=answer.id, removed_after_seq=removed_after,
+        tier_name=chat.tier, tier=tier,
+        context=context, timezone=user.timezone, language=user.language,
+        needs_title=chat.title_is_auto, first_text=message.content,
+        summary_from=chat.summary_until_seq,
+    )
+
+
+def _store_answer(session: Session, answer: _Answer, *, status: str, error_code: str = "",
+                  usage: Usage | None = None, started: float, citations: list[dict] | None = None) -> None:
+    row = session.get(Message, answer.id)
+    if row is None:  # the chat was deleted meanwhile
+        return
+    row.content = answer.text
+    row.tool_calls = [{"id": call.id, "name": call.name, "arguments": call.arguments} for call in answer.calls]
+    row.status = status
+    row.error_code = error_code
+    row.latency_ms = int((time.monotonic() - started) * 1000)
+    if usage is not None:
+        row.input_tokens, row.output_tokens = usage.input_tokens, usage.output_tokens
+    if citations is not None:
+        row.citations = citations
+    session.add(row)
+
+
+def _store_round(session: Session, answer: _Answer, results: list[ChatMessage], *, usage: Usage | None,
+                 started: float, chat_id: uuid.UUID, tier_name: str, tier: ModelTier) -> uuid.UUID:
+    """Close a tool-calling round: the answer with its calls, one tool message per result, and a new
+    answer row for the next round. Returns the new row's id."""
+    _store_answer(session, answer, status=MessageStatus.COMPLETE.value, usage=usage, started=started)
+    for result in results:
+        session.add(Message(chat_id=chat_id, role="tool", content=result.content,
+                            tool_call_id=result.tool_call_id, is_error=result.is_error))
+        session.flush()
+    following = Message(chat_id=chat_id, role="assistant", status=MessageStatus.INCOMPLETE.value,
+                        provider=tier.provider, model=tier.model, tier=tier_name)
+    session.add(following)
+    session.flush()
+    return following.id
+
+
+def _citations(excerpts: list[Excerpt]) -> list[dict]:
+    return [{"document_id": e.document_id, "title": e.title, "page": e.page, "chunk_id": e.chunk_id,
+             "score": e.score} for e in excerpts]
+
+
+def offline_answer(language: str, excerpts: list[Excerpt]) -> str:
+    """The answer without a language model: the retrieved passages, numbered for citation, or a plain
+    statement that none matched; always saying that no model is configured and how to add one."""
+    parts = [translate("chat.offline.no_model", language)]
+    if excerpts:
+        parts.append(translate("chat.offline.passages", language))
+        parts.append(format_excerpts(excerpts))
+    else:
+        parts.append(translate("chat.offline.nothing_found", language))
+    parts.append(translate("chat.offline.how_to_configure", language))
+    return "\n\n".join(parts)
+
+
+def fallback_title(text: str) -> str:
+    """The first line of ``text``, cut at a word boundary to :data:`TITLE_FALLBACK_CHARS` characters."""
+    line = " ".join(text.strip().split("\n", 1)[0].split())
+    if len(line) <= TITLE_FALLBACK_CHARS:
+        return line
+    cut = line[:TITLE_FALLBACK_CHARS].rsplit(" ", 1)[0] or line[:TITLE_FALLBACK_CHARS]
+    return cut + "…"
+
+
+async def _complete(provider: LLMProvider, tier: ModelTier, system: str, messages: list[ChatMessage],
+                    max_tokens: int) -> str | None:
+    """The whole text of a short non-tool answer, or None when the provider failed."""
+    text: list[str] = []
+    async with contextlib.aclosing(provider.stream(messages=messages, tools=[], model=tier.model,
+                                                   max_tokens=max_tokens, temperature=tier.temperature,
+                                                   system=system)) as stream:
+        async for event in stream:
+            if isinstance(event, TextDelta):
+                text.append(event.text)
+            elif isinstance(event, Error):
+                return None
+    return "".join(text).strip()
+
+
+async def _write_title(provider: LLMProvider | None, prepared: _Prepared, chat_id: uuid.UUID,
+                       user_id: uuid.UUID, answer: str) -> str | None:
+    title = None
+    if provider is not None:
+        asked = await _complete(
+            provider, prepared.tier,
+            "Write a title of at most six words for this conversation, in the language of the user's message. "
+            "Reply with the title only, without quotes.",
+            [ChatMessage(role="user", content=f"User: {prepared.first_text[:2000]}\n\nAssistant: {answer[:2000]}")],
+            max_tokens=30,
+        )
+        title = (asked or "").strip().strip('"«»').strip()[:200] or None
+    title = title or fallback_title(prepared.first_text)
+
+    def store(session: Session) -> str | None:
+        chat = session.exec(select(Chat).where(Chat.id == chat_id, Chat.user_id == user_id)).first()
+        if chat is None or not chat.title_is_auto:
+            return None
+        chat.title = title
+        session.add(chat)
+        return title
+
+    return await _db(store)
+
+
+async def _summarise(provider: LLMProvider, prepared: _Prepared, chat_id: uuid.UUID) -> None:
+    """Fold the messages that no longer fit the history budget into the chat's summary."""
+    until = prepared.context.omitted_until_seq
+
+    def load(session: Session) -> tuple[str, list[Message]]:
+        chat = session.get(Chat, chat_id)
+        rows = list(session.exec(
+            select(Message).where(Message.chat_id == chat_id, col(Message.seq) > prepared.summary_from,
+                                  col(Message.seq) <= until, col(Message.role).in_(("user", "assistant")))
+            .order_by(col(Message.seq).desc()).limit(400)
+        ))
+        return (chat.summary if chat else ""), rows
+
+    previous, rows = await _db(load)
+    picked, used = [], 0
+    for row in rows:
+        used += estimate_message_tokens(row.content)
+        if used > SUMMARY_INPUT_TOKENS:
+            break
+        picked.append(f"{row.role}: {row.content}")
+    transcript = "\n".join(reversed(picked))
+    summary = await _complete(
+        provider, prepared.tier,
+        "Summarise this conversation for the assistant's own memory in at most 200 words: facts about the "
+        "user, decisions, open questions. Keep names, numbers and dates exact.",
+        [ChatMessage(role="user", content=(f"Earlier summary:\n{previous}\n\n" if previous else "")
+                     + f"Conversation:\n{transcript}")],
+        max_tokens=400,
+    )
+    if not summary:
+        return
+
+    def store(session: Session) -> None:
+        chat = session.get(Chat, chat_id)
+        if chat is not None and chat.summary_until_seq == prepared.summary_from:
+            chat.summary, chat.summary_until_seq = summary, until
+            session.add(chat)
+
+    await _db(store)
+
+
+async def run_turn(*, user_id: uuid.UUID, chat_id: uuid.UUID, mode: TurnMode = "send", text: str | None = None,
+                   sources: ContextSources | None = None, registry: ToolRegistry | None = None,
+                   settings: Settings | None = None) -> AsyncIterator[TurnEvent]:
+    """Answer the chat's newest user message and yield what happens, as it happens.
+
+    Args:
+        user_id: the signed-in user (already authenticated by the caller); only their chat is touched.
+        mode: ``send`` stores ``text`` as a new message; ``regenerate`` answers the last user message
+            again (its old answer is removed); ``edit`` replaces the last user message with ``text``
+            and answers it again.
+        sources: memories and excerpts for the context (and the offline answer).
+        registry: the tools offered (default: the built-in ones).
+        settings: provider credentials (default: the process settings).
+
+    Yields:
+        ``TurnStarted``; then ``AnswerDelta`` and ``ToolActivity`` as they come; ``TurnFinished``; then
+        ``TitleChanged`` after the first exchange of a chat that has no title of the user's own.
+
+    Raises:
+        NotFound: ``chat.not_found`` (missing or another user's chat).
+        InvalidInput: ``chat.empty_message``, ``chat.message_too_long``, ``chat.nothing_to_regenerate``;
+            raised before anything is stored.
+    """
+    sources = sources or ContextSources()
+    registry = registry or builtin_registry()
+    settings = settings or get_settings()
+    started = time.monotonic()
+    prepared = await _db(lambda session: _prepare(session, user_id=user_id, chat_id=chat_id, mode=mode, text=text,
+                                                   sources=sources, registry=registry, settings=settings))
+    provider = provider_for(prepared.tier, settings)
+    answer = _Answer(prepared.answer_id)
+    finished = False
+    try:
+        yield TurnStarted(prepared.user_message, prepared.answer_id, prepared.removed_after_seq, provider is None)
+        if provider is None:
+            answer.text = offline_answer(prepared.language, prepared.context.excerpts)
+            yield AnswerDelta(answer.text)
+            await _db(lambda s: _store_answer(s, answer, status=MessageStatus.COMPLETE.value, started=started,
+                                              citations=_citations(prepared.context.excerpts)))
+            finished = True
+            yield TurnFinished(MessageStatus.COMPLETE.value)
+        else:
+            async for event in _answer_with_model(provider, prepared, answer, registry, chat_id, user_id, started):
+                if isinstance(event, TurnFinished):
+                    finished = True
+                yield event
+        if finished and prepared.needs_title and prepared.removed_after_seq is None:
+            title = await _write_title(provider, prepared, chat_id, user_id, answer.text)
+            if title:
+                yield TitleChanged(title)
+        if finished and provider is not None and prepared.context.omitted_until_seq > prepared.summary_from:
+            await _summarise(provider, prepared, chat_id)
+    finally:
+        if not finished:  # stopped by the user, or the consumer went away: keep what arrived
+            _db_now(lambda s: _store_answer(s, answer, status=MessageStatus.INCOMPLETE.value,
+                                            error_code="chat.stopped", started=started))
+        if provider is not None:
+            with contextlib.suppress(Exception):
+                await provider.aclose()
+
+
+async def _answer_with_model(provider: LLMProvider, prepared: _Prepared, answer: _Answer, registry: ToolRegistry,
+                             chat_id: uuid.UUID, user_id: uuid.UUID, started: float) -> AsyncIterator[TurnEvent]:
+    tier = prepared.tier
+    messages = list(prepared.context.messages)
+    tool_context = ToolContext(user_id=user_id, timezone=prepared.timezone)
+    total_in = total_out = 0
+    for round_number in range(1, MAX_TOOL_ROUNDS + 1):
+        usage: Usage | None = None
+        stop_reason = ""
+        failure: Error | None = None
+        async with contextlib.aclosing(provider.stream(
+            messages=messages, tools=registry.specs(), model=tier.model, max_tokens=tier.max_tokens,
+            temperature=tier.temperature, system=prepared.context.system or None,
+        )) as stream:
+            async for event in stream:
+                if isinstance(event, TextDelta):
+                    answer.text += event.text
+                    yield AnswerDelta(event.text)
+                elif isinstance(event, ToolCall):
+                    answer.calls.append(event)
+                elif isinstance(event, Usage):
+                    usage = event
+                    total_in += event.input_tokens
+                    total_out += event.output_tokens
+                elif isinstance(event, Done):
+                    stop_reason = event.stop_reason
+                elif isinstance(event, Error):
+                    failure = event
+        if failure is not None:
+            status = MessageStatus.INCOMPLETE.value if answer.text else MessageStatus.ERROR.value
+            answer.calls = []
+            await _db(lambda s: _store_answer(s, answer, status=status, error_code=failure.code, usage=usage,
+                                              started=started))
+            yield TurnFinished(status, failure.code, failure.retryable, total_in, total_out)
+            return
+        if not answer.calls:
+            status = MessageStatus.INCOMPLETE.value if stop_reason == "max_tokens" else MessageStatus.COMPLETE.value
+            code = "chat.answer_cut" if stop_reason == "max_tokens" else ""
+            await _db(lambda s: _store_answer(s, answer, status=status, error_code=code, usage=usage, started=started))
+            yield TurnFinished(status, code, False, total_in, total_out)
+            return
+        if round_number == MAX_TOOL_ROUNDS:
+            answer.calls = []
+            await _db(lambda s: _store_answer(s, answer, status=MessageStatus.INCOMPLETE.value,
+                                              error_code="chat.too_many_tool_rounds", usage=usage, started=started))
+            yield TurnFinished(MessageStatus.INCOMPLETE.value, "chat.too_many_tool_rounds", False, total_in, total_out)
+            return
+        results = []
+        for call in answer.calls:
+            result = await registry.run(call, context=tool_context)
+            results.append(result.as_message())
+            yield ToolActivity(call.id, call.name, call.arguments, result.content[:TOOL_RESULT_PREVIEW],
+                               result.is_error)
+        messages.append(ChatMessage(role="assistant", content=answer.text, tool_calls=tuple(answer.calls)))
+        messages.extend(results)
+        next_id = await _db(lambda s: _store_round(s, answer, results, usage=usage, started=started,
+                                                   chat_id=chat_id, tier_name=prepared.tier_name, tier=tier))
+        answer.id, answer.text, answer.calls = next_id, "", []
