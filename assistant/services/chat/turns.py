@@ -211,10 +211,13 @@ def _prepare(session: Session, *, user_id: uuid.UUID, chat_id: uuid.UUID, mode: 
 
 
 def _store_answer(session: Session, answer: _Answer, *, status: str, error_code: str = "",
-                  usage: Usage | None = None, started: float, citations: list[dict] | None = None) -> None:
+                  usage: Usage | None = None, started: float, citations: list[dict] | None = None,
+                  offline: bool = False) -> None:
     row = session.get(Message, answer.id)
     if row is None:  # the chat was deleted meanwhile
         return
+    if offline:  # no model wrote this answer
+        row.provider = row.model = ""
     row.content = answer.text
     row.tool_calls = [{"id": call.id, "name": call.name, "arguments": call.arguments} for call in answer.calls]
     row.status = status
@@ -389,7 +392,7 @@ async def run_turn(*, user_id: uuid.UUID, chat_id: uuid.UUID, mode: TurnMode = "
             answer.text = offline_answer(prepared.language, prepared.context.excerpts)
             yield AnswerDelta(answer.text)
             await _db(lambda s: _store_answer(s, answer, status=MessageStatus.COMPLETE.value, started=started,
-                                              citations=_citations(prepared.context.excerpts)))
+                                              citations=_citations(prepared.context.excerpts), offline=True))
             finished = True
             yield TurnFinished(MessageStatus.COMPLETE.value)
         else:

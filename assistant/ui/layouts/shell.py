@@ -128,15 +128,16 @@ def header(title_key: str) -> rx.Component:
     )
 
 
-def app_shell(title_key: str, *content: rx.Component) -> rx.Component:
-    """A signed-in page. Nothing of it renders until the session check of ``on_load`` succeeded."""
+def app_shell(title_key: str, *content: rx.Component, wide: bool = False) -> rx.Component:
+    """A signed-in page. Nothing of it renders until the session check of ``on_load`` succeeded.
+    ``wide`` lets the content use the whole width (the chat) instead of a reading column."""
     return rx.cond(
         AuthState.is_hydrated & AuthState.is_authenticated,
         rx.hstack(
             sidebar(),
             rx.vstack(
                 header(title_key),
-                rx.box(*content, padding="1em", width="100%", max_width="60em"),
+                rx.box(*content, padding="1em", width="100%", max_width="none" if wide else "60em"),
                 width="100%",
                 min_width="0",
                 spacing="0",

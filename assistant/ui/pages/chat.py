@@ -1,0 +1,382 @@
+"""The chat page: chat list, the open conversation, streaming answer and composer."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from assistant.models import TIERS
+from assistant.ui.components.markdown import safe_markdown
+from assistant.ui.i18n import t
+from assistant.ui.layouts.shell import app_shell
+from assistant.ui.state.chat import NO_SKILL, ChatState
+
+BUBBLE = {"padding": "0.6em 0.9em", "border_radius": "var(--radius-3)", "max_width": "100%"}
+
+
+def chat_list() -> rx.Component:
+    def entry(chat: rx.Var) -> rx.Component:
+        return rx.link(
+            rx.text(chat["title"].to(str) | t("chat.untitled"), size="2", trim="both", truncate=True),
+            href="/chats/" + chat["id"].to(str),
+            underline="none",
+            padding="0.4em 0.6em",
+            border_radius="var(--radius-2)",
+            width="100%",
+            background=rx.cond(chat["id"].to(str) == ChatState.chat_id, rx.color("accent", 4), "transparent"),
+            _hover={"background": rx.color("accent", 3)},
+            class_name="chat-link",
+        )
+
+    return rx.vstack(
+        rx.button(rx.icon("plus", size=16), t("chat.new"), on_click=ChatState.new_chat, width="100%", id="new-chat"),
+        rx.input(
+            placeholder=t("chat.search"),
+            value=ChatState.search_query,
+            on_change=ChatState.set_search_query.debounce(300),
+            width="100%",
+            id="chat-search",
+        ),
+        rx.scroll_area(
+            rx.vstack(rx.foreach(ChatState.chats, entry), spacing="1", width="100%"),
+            type="auto",
+            scrollbars="vertical",
+            flex="1",
+        ),
+        rx.cond(
+            ChatState.chats.length() == 0,
+            rx.text(rx.cond(ChatState.search_query != "", t("chat.nothing_found"), t("page.chats.empty")),
+                    size="2", color_scheme="gray", id="chat-list-empty"),
+        ),
+        rx.button(
+            rx.cond(ChatState.show_archived, t("chat.show_active"), t("chat.show_archived")),
+            variant="ghost", size="1", on_click=ChatState.toggle_archived, id="show-archived",
+        ),
+        width=["100%", "100%", "16em"],
+        min_width=["0", "0", "16em"],
+        height=["auto", "auto", "calc(100vh - 5em)"],
+        spacing="2",
+        padding_right="0.5em",
+    )
+
+
+def tier_select() -> rx.Component:
+    return rx.select.root(
+        rx.select.trigger(aria_label=t("chat.tier"), id="tier-select"),
+        rx.select.content(*[rx.select.item(t(f"chat.tier.{tier}"), value=tier, id=f"tier-{tier}") for tier in TIERS]),
+        value=ChatState.chat_tier,
+        on_change=ChatState.set_tier,
+        size="1",
+    )
+
+
+def skill_select() -> rx.Component:
+    return rx.select.root(
+        rx.select.trigger(aria_label=t("chat.skill"), id="skill-select"),
+        rx.select.content(
+            rx.select.item(t("chat.no_skill"), value=NO_SKILL),
+            rx.foreach(ChatState.skills, lambda skill: rx.select.item(skill["name"], value=skill["id"])),
+        ),
+        value=ChatState.chat_skill,
+        on_change=ChatState.set_skill,
+        size="1",
+    )
+
+
+def rename_dialog() -> rx.Component:
+    return rx.dialog.root(
+        rx.dialog.trigger(
+            rx.icon_button(rx.icon("pencil", size=16), variant="ghost", on_click=ChatState.start_rename,
+                           aria_label=t("chat.rename"), title=t("chat.rename"), id="chat-rename"),
+        ),
+        rx.dialog.content(
+            rx.dialog.title(t("chat.rename")),
+            rx.input(value=ChatState.rename_value, on_change=ChatState.set_rename_value, max_length=200,
+                     id="rename-input"),
+            rx.hstack(
+                rx.dialog.close(rx.button(t("common.cancel"), variant="soft", color_scheme="gray")),
+                rx.dialog.close(rx.button(t("common.save"), on_click=ChatState.rename, id="rename-save")),
+                justify="end", spacing="3", margin_top="1em",
+            ),
+        ),
+    )
+
+
+def delete_dialog() -> rx.Component:
+    return rx.alert_dialog.root(
+        rx.alert_dialog.trigger(
+            rx.icon_button(rx.icon("trash-2", size=16), variant="ghost", color_scheme="red",
+                           aria_label=t("chat.delete"), title=t("chat.delete"), id="chat-delete"),
+        ),
+        rx.alert_dialog.content(
+            rx.alert_dialog.title(t("chat.delete")),
+            rx.alert_dialog.description(t("chat.delete_confirm")),
+            rx.hstack(
+                rx.alert_dialog.cancel(rx.button(t("common.cancel"), variant="soft", color_scheme="gray")),
+                rx.alert_dialog.action(rx.button(t("chat.delete"), color_scheme="red", on_click=ChatState.delete_chat,
+                                                 id="delete-confirm")),
+                justify="end", spacing="3", margin_top="1em",
+            ),
+        ),
+    )
+
+
+def chat_header() -> rx.Component:
+    return rx.hstack(
+        rx.heading(rx.cond(ChatState.chat_title != "", ChatState.chat_title, t("chat.untitled")),
+                   size="4", id="chat-title", trim="both", truncate=True),
+        rx.cond(ChatState.offline,
+                rx.badge(rx.icon("cloud-off", size=12), t("chat.offline"), color_scheme="amber", id="offline-badge",
+                         title=t("chat.offline_hint"))),
+        rx.cond(ChatState.chat_archived, rx.badge(t("chat.archived"), color_scheme="gray")),
+        rx.spacer(),
+        tier_select(),
+        skill_select(),
+        rename_dialog(),
+        rx.icon_button(rx.icon(rx.cond(ChatState.chat_archived, "archive-restore", "archive"), size=16),
+                       variant="ghost", on_click=ChatState.toggle_chat_archived,
+                       aria_label=rx.cond(ChatState.chat_archived, t("chat.unarchive"), t("chat.archive")),
+                       title=rx.cond(ChatState.chat_archived, t("chat.unarchive"), t("chat.archive")),
+                       id="chat-archive"),
+        delete_dialog(),
+        width="100%",
+        align="center",
+        spacing="2",
+        wrap="wrap",
+        padding_bottom="0.5em",
+        border_bottom=f"1px solid {rx.color('gray', 4)}",
+    )
+
+
+def tool_card(name: rx.Var, arguments: rx.Var, result: rx.Var, is_error: rx.Var) -> rx.Component:
+    return rx.card(
+        rx.hstack(
+            rx.icon("wrench", size=14),
+            rx.code(name, variant="ghost"),
+            rx.text(arguments, size="1", color_scheme="gray", trim="both", truncate=True),
+            align="center", spacing="2",
+        ),
+        rx.cond(result != "", rx.text(result, size="1", color_scheme=rx.cond(is_error, "red", "gray"),
+                                      white_space="pre-wrap", word_break="break-word")),
+        size="1",
+        width="100%",
+        class_name="tool-call",
+    )
+
+
+def context_dialog(message_id: rx.Var) -> rx.Component:
+    def section(item: rx.Var) -> rx.Component:
+        return rx.box(
+            rx.hstack(rx.text(item["label"], weight="bold", size="2"), rx.spacer(),
+                      rx.text(item["tokens"], size="1", color_scheme="gray")),
+            rx.text(item["content"], size="2", white_space="pre-wrap", word_break="break-word"),
+            padding="0.5em 0",
+            border_bottom=f"1px solid {rx.color('gray', 4)}",
+            width="100%",
+        )
+
+    return rx.dialog.root(
+        rx.dialog.trigger(
+            rx.icon_button(rx.icon("scan-eye", size=14), variant="ghost", size="1",
+                           on_click=ChatState.show_context(message_id),
+                           aria_label=t("chat.what_it_saw"), title=t("chat.what_it_saw"), class_name="show-context"),
+        ),
+        rx.dialog.content(
+            rx.dialog.title(t("chat.what_it_saw")),
+            rx.scroll_area(rx.vstack(rx.foreach(ChatState.context_sections, section), width="100%"),
+                           max_height="60vh", type="auto", scrollbars="vertical"),
+            rx.hstack(rx.dialog.close(rx.button(t("common.close"), variant="soft")), justify="end", margin_top="1em"),
+            max_width="48em",
+            id="context-dialog",
+        ),
+    )
+
+
+def user_bubble(content: rx.Var, *extra: rx.Component) -> rx.Component:
+    return rx.vstack(
+        rx.box(rx.text(content, white_space="pre-wrap", word_break="break-word"),
+               background=rx.color("accent", 3), **BUBBLE),
+        *extra,
+        align="end",
+        width="100%",
+        spacing="1",
+        class_name="message message-user",
+    )
+
+
+def message_view(message: rx.Var) -> rx.Component:
+    is_last_user = message["id"].to(str) == ChatState.last_user_id
+    is_last_answer = message["id"].to(str) == ChatState.last_answer_id
+    user = user_bubble(
+        message["content"].to(str),
+        rx.cond(is_last_user & ~ChatState.streaming,
+                rx.icon_button(rx.icon("pencil", size=14), variant="ghost", size="1", on_click=ChatState.start_edit,
+                               aria_label=t("chat.edit"), title=t("chat.edit"), id="edit-last")),
+    )
+    tool = tool_card(message["tool_name"].to(str), rx.Var.create(""), message["content"].to(str),
+                     message["is_error"].to(bool))
+    calls = rx.foreach(message["calls"].to(list[dict[str, str]]),
+                       lambda call: tool_card(call["name"], call["arguments"], rx.Var.create(""), rx.Var.create(False)))
+    citations = rx.foreach(
+        message["citations"].to(list[dict[str, str]]),
+        lambda c: rx.badge("[" + c["number"] + "] " + c["title"] + rx.cond(c["page"] != "", ", " + t("chat.page") + " " + c["page"], ""),
+                           variant="soft", class_name="citation"),
+    )
+    assistant = rx.vstack(
+        calls,
+        rx.cond(message["content"].to(str) != "", rx.box(safe_markdown(message["content"].to(str)), width="100%",
+                                                            class_name="answer-text")),
+        rx.cond(message["notice"].to(str) != "",
+                rx.callout(message["notice"].to(str), icon="triangle-alert", color_scheme="amber", size="1",
+                           class_name="message-notice")),
+        rx.hstack(citations, wrap="wrap", spacing="1"),
+        rx.hstack(
+            rx.text(message["model"].to(str), size="1", color_scheme="gray"),
+            rx.text(message["tokens"].to(str), size="1", color_scheme="gray", class_name="token-usage"),
+            rx.text(message["seconds"].to(str), size="1", color_scheme="gray"),
+            rx.icon_button(rx.icon("copy", size=14), variant="ghost", size="1",
+                           on_click=[rx.set_clipboard(message["content"].to(str)), rx.toast.info(t("chat.copied"))],
+                           aria_label=t("chat.copy"), title=t("chat.copy"), class_name="copy-answer"),
+            context_dialog(message["id"].to(str)),
+            rx.cond(is_last_answer & ~ChatState.streaming,
+                    rx.icon_button(rx.icon("refresh-cw", size=14), variant="ghost", size="1",
+                                   on_click=ChatState.regenerate, aria_label=t("chat.regenerate"),
+                                   title=t("chat.regenerate"), id="regenerate")),
+            align="center", spacing="2", wrap="wrap",
+        ),
+        width="100%",
+        align="start",
+        spacing="1",
+        class_name="message message-assistant",
+    )
+    return rx.match(message["role"].to(str), ("user", user), ("tool", tool), assistant)
+
+
+def streaming_view() -> rx.Component:
+    return rx.cond(
+        ChatState.streaming,
+        rx.vstack(
+            rx.cond(ChatState.stream_question != "", user_bubble(ChatState.stream_question)),
+            rx.foreach(ChatState.stream_tools, lambda call: tool_card(call["name"], call["arguments"], call["result"],
+                                                                       call["is_error"].to(bool))),
+            rx.cond(
+                (ChatState.stream_head != "") | (ChatState.stream_tail != ""),
+                rx.box(safe_markdown(ChatState.stream_head + ChatState.stream_tail), width="100%"),
+                rx.hstack(rx.spinner(size="1"), rx.text(t("chat.thinking"), size="2", color_scheme="gray")),
+            ),
+            width="100%",
+            spacing="2",
+            id="streaming-answer",
+        ),
+    )
+
+
+def conversation() -> rx.Component:
+    return rx.box(
+        rx.vstack(
+            rx.cond(ChatState.has_older,
+                    rx.button(t("chat.load_older"), variant="ghost", size="1", on_click=ChatState.load_older,
+                              id="load-older", align_self="center")),
+            rx.cond((ChatState.messages.length() == 0) & ~ChatState.streaming,
+                    rx.text(t("chat.empty"), color_scheme="gray", id="chat-empty")),
+            rx.foreach(ChatState.messages, message_view),
+            streaming_view(),
+            rx.cond(ChatState.error_notice != "",
+                    rx.callout(
+                        rx.hstack(
+                            rx.text(ChatState.error_notice),
+                            rx.cond(ChatState.can_retry,
+                                    rx.button(t("chat.retry"), size="1", on_click=ChatState.regenerate, id="retry")),
+                            align="center", spacing="3",
+                        ),
+                        icon="triangle-alert", color_scheme="red", id="chat-error",
+                    )),
+            spacing="4",
+            width="100%",
+            padding="0.5em 0",
+        ),
+        display="flex",
+        flex_direction="column-reverse",
+        overflow_y="auto",
+        flex="1",
+        width="100%",
+        id="conversation",
+    )
+
+
+def composer() -> rx.Component:
+    return rx.form(
+        rx.vstack(
+            rx.cond(ChatState.editing,
+                    rx.hstack(rx.text(t("chat.editing"), size="1", color_scheme="gray"),
+                              rx.button(t("common.cancel"), size="1", variant="ghost", on_click=ChatState.cancel_edit,
+                                        type="button"),
+                              align="center")),
+            rx.hstack(
+                rx.text_area(
+                    value=ChatState.draft,
+                    on_change=ChatState.set_draft,
+                    placeholder=t("chat.placeholder"),
+                    enter_key_submit=True,
+                    auto_height=True,
+                    max_length=32_000,
+                    rows="2",
+                    width="100%",
+                    id="chat-input",
+                ),
+                rx.cond(
+                    ChatState.streaming,
+                    rx.button(rx.icon("square", size=16), t("chat.stop"), color_scheme="red", type="button",
+                              on_click=ChatState.stop, id="chat-stop"),
+                    rx.button(rx.icon("send", size=16), t("chat.send"), type="submit", id="chat-send",
+                              disabled=ChatState.draft.strip() == ""),
+                ),
+                width="100%",
+                align="end",
+            ),
+            width="100%",
+            spacing="1",
+        ),
+        on_submit=lambda _form: ChatState.send,
+        width="100%",
+    )
+
+
+def open_chat() -> rx.Component:
+    return rx.vstack(
+        chat_header(),
+        conversation(),
+        composer(),
+        width="100%",
+        height=["auto", "auto", "calc(100vh - 6em)"],
+        min_height="60vh",
+        spacing="2",
+    )
+
+
+def no_chat_open() -> rx.Component:
+    return rx.center(
+        rx.vstack(
+            rx.icon("messages-square", size=40, color=rx.color("gray", 8)),
+            rx.text(t("chat.pick_or_start"), color_scheme="gray", text_align="center", id="empty-state"),
+            rx.button(rx.icon("plus", size=16), t("chat.new"), on_click=ChatState.new_chat, id="start-chat"),
+            align="center",
+            spacing="3",
+            padding_y="4em",
+        ),
+        width="100%",
+    )
+
+
+def chat_page() -> rx.Component:
+    """``/chats`` and ``/chats/<id>``."""
+    return app_shell(
+        "page.chats.title",
+        rx.flex(
+            chat_list(),
+            rx.cond(ChatState.chat_id != "", open_chat(), no_chat_open()),
+            direction=rx.breakpoints(initial="column", md="row"),
+            spacing="3",
+            width="100%",
+        ),
+        wide=True,
+    )

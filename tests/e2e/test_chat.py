@@ -1,0 +1,127 @@
+"""Chat in a real browser, offline (no provider configured): create a chat, get the honest answer,
+pick a skill, see what the assistant saw, rename, archive, search and delete; model output renders inert."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from playwright.sync_api import Page, expect
+
+pytestmark = pytest.mark.e2e
+
+PASSWORD = "correct-horse-42"
+
+
+def _register(page: Page, url: str, email: str, name: str) -> None:
+    page.goto(f"{url}/register")
+    page.fill("#display_name", name)
+    page.fill("#email", email)
+    page.fill("#password", PASSWORD)
+    page.fill("#password_confirm", PASSWORD)
+    page.click("#register-submit")
+    expect(page).to_have_url(re.compile(r"/chats/?$"), timeout=20_000)
+
+
+def _send(page: Page, text: str) -> None:
+    page.fill("#chat-input", text)
+    page.click("#chat-send")
+
+
+def test_offline_chat_from_first_message_to_delete(app_url: str, browser, shot) -> None:
+    context = browser.new_context(viewport={"width": 1280, "height": 850})
+    page = context.new_page()
+    _register(page, app_url, "chatter@example.org", "Chris Chatter")
+    expect(page.locator("#empty-state")).to_be_visible()
+
+    page.click("#start-chat")
+    expect(page).to_have_url(re.compile(r"/chats/[0-9a-f-]{36}$"), timeout=20_000)
+    expect(page.locator("#offline-badge")).to_be_visible()
+    shot(page, "new-chat")
+
+    _send(page, "What was my LDL cholesterol in March?")
+    answer = page.locator(".message-assistant").last
+    expect(answer).to_contain_text("No language model is configured", timeout=20_000)
+    expect(answer).to_contain_text("Nothing in your documents or memory matches")
+    expect(page.locator(".message-user").first).to_contain_text("What was my LDL cholesterol in March?")
+    expect(page.locator("#chat-title")).to_have_text("What was my LDL cholesterol in March?")
+    expect(page.locator(".chat-link")).to_have_count(1)
+    shot(page, "offline-answer")
+
+    page.locator(".show-context").last.click()
+    dialog = page.locator("#context-dialog")
+    expect(dialog).to_contain_text("Your preferences")
+    expect(dialog).to_contain_text("Chris Chatter")
+    expect(dialog).to_contain_text("Your message")
+    shot(page, "what-it-saw")
+    page.keyboard.press("Escape")
+
+    # A personal skill made on the settings page shows up in the chat's skill picker.
+    page.goto(f"{app_url}/settings")
+    page.click("#skill-new")
+    page.fill("#skill-name", "Lab explainer")
+    page.fill("#skill-description", "Explains lab results in plain words")
+    page.fill("#skill-prompt", "Explain lab values in plain words and name the reference range.")
+    page.click("#skill-save")
+    expect(page.get_by_text("Lab explainer").first).to_be_visible(timeout=20_000)
+    page.go_back()
+    expect(page).to_have_url(re.compile(r"/chats/[0-9a-f-]{36}$"), timeout=20_000)
+    page.click("#skill-select")
+    page.get_by_role("option", name="Lab explainer").click()
+    expect(page.locator("#skill-select")).to_contain_text("Lab explainer")
+    _send(page, "Explain my ferritin")
+    expect(page.locator(".message-assistant")).to_have_count(2, timeout=20_000)
+    page.locator(".show-context").last.click()
+    expect(page.locator("#context-dialog")).to_contain_text("Skill: Lab explainer")
+    expect(page.locator("#context-dialog")).to_contain_text("name the reference range")
+    page.keyboard.press("Escape")
+    shot(page, "skill-picked")
+
+    # Markup in a message is shown as text and nothing runs.
+    _send(page, 'Hi <img src=x onerror="window.__pwned=1"> <script>window.__pwned=2</script> [x](javascript:alert(1))')
+    expect(page.locator(".message-assistant")).to_have_count(3, timeout=20_000)
+    assert page.evaluate("window.__pwned") is None
+    assert page.locator("#conversation img").count() == 0
+    assert page.locator("#conversation a[href^='javascript']").count() == 0
+
+    page.click("#chat-rename")
+    page.fill("#rename-input", "Blood tests 2026")
+    page.click("#rename-save")
+    expect(page.locator("#chat-title")).to_have_text("Blood tests 2026")
+    expect(page.locator(".chat-link")).to_have_text(["Blood tests 2026"])
+    shot(page, "renamed")
+
+    page.fill("#chat-search", "ferritin")
+    expect(page.locator(".chat-link")).to_have_text(["Blood tests 2026"])
+    page.fill("#chat-search", "no such words")
+    expect(page.locator("#chat-list-empty")).to_be_visible()
+    page.fill("#chat-search", "")
+
+    page.click("#chat-delete")
+    page.click("#delete-confirm")
+    expect(page).to_have_url(re.compile(r"/chats/?$"), timeout=20_000)
+    expect(page.locator(".chat-link")).to_have_count(0)
+    shot(page, "deleted")
+    context.close()
+
+
+def test_another_user_cannot_open_my_chat(app_url: str, browser) -> None:
+    owner_context = browser.new_context()
+    owner = owner_context.new_page()
+    _register(owner, app_url, "keeper@example.org", "Kim Keeper")
+    owner.click("#start-chat")
+    expect(owner).to_have_url(re.compile(r"/chats/[0-9a-f-]{36}$"), timeout=20_000)
+    _send(owner, "My private question")
+    expect(owner.locator(".message-assistant")).to_have_count(1, timeout=20_000)
+    chat_url = owner.url
+
+    other_context = browser.new_context()
+    other = other_context.new_page()
+    _register(other, app_url, "intruder@example.org", "Ian Intruder")
+    other.goto(chat_url)
+    expect(other).to_have_url(re.compile(r"/chats/?$"), timeout=20_000)
+    expect(other.get_by_text("Chat not found.")).to_be_visible()
+    expect(other.get_by_text("My private question")).to_have_count(0)
+    expect(other.locator(".chat-link")).to_have_count(0)
+    owner_context.close()
+    other_context.close()
