@@ -66,6 +66,7 @@ class Reply:
         delay: seconds to wait before sending the status line.
         stall_after / stall: after that many frames, wait ``stall`` seconds before the rest.
         drop_after: after that many frames, close the socket without ending the chunked body.
+        interval: seconds between two frames (a model generating tokens at its own pace).
         headers: extra response headers.
     """
 
@@ -76,6 +77,7 @@ class Reply:
     stall_after: int | None = None
     stall: float = 0.0
     drop_after: int | None = None
+    interval: float = 0.0
     headers: dict[str, str] = field(default_factory=dict)
 
 
@@ -315,6 +317,8 @@ def _handler_for(server: LoopbackLLMServer) -> type[BaseHTTPRequestHandler]:
             for sent, frame in enumerate(frames):
                 if sent == reply.stall_after:
                     server._wait(reply.stall)
+                elif sent and reply.interval:
+                    server._wait(reply.interval)
                 data = frame.encode()
                 self.wfile.write(b"%x\r\n%s\r\n" % (len(data), data))
                 self.wfile.flush()

@@ -22,6 +22,7 @@ from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal, TypeAlias, TypeVar
 
+from sqlalchemy import func
 from sqlmodel import Session, col, delete, select
 
 from assistant.core.config import Settings, get_settings
@@ -56,6 +57,8 @@ TOOL_RESULT_PREVIEW = 300
 TITLE_FALLBACK_CHARS = 60
 #: Tokens of older messages condensed into a chat's summary at once.
 SUMMARY_INPUT_TOKENS = 6_000
+#: Messages that must have dropped out of the history budget, beyond the summary, before it is redone.
+SUMMARY_EVERY = 20
 
 TurnMode: TypeAlias = Literal["send", "regenerate", "edit"]
 
@@ -205,7 +208,7 @@ def _prepare(session: Session, *, user_id: uuid.UUID, chat_id: uuid.UUID, mode: 
         user_message=MessageView.of(message), answer_id=answer.id, removed_after_seq=removed_after,
         tier_name=chat.tier, tier=tier,
         context=context, timezone=user.timezone, language=user.language,
-        needs_title=chat.title_is_auto, first_text=message.content,
+        needs_title=chat.title_is_auto and not chat.title, first_text=message.content,
         summary_from=chat.summary_until_seq,
     )
 
@@ -313,6 +316,17 @@ async def _write_title(provider: LLMProvider | None, prepared: _Prepared, chat_i
     return await _db(store)
 
 
+async def _newly_omitted(prepared: _Prepared, chat_id: uuid.UUID) -> int:
+    """How many messages of the chat left the history budget and are not in its summary yet."""
+    until = prepared.context.omitted_until_seq
+    if until <= prepared.summary_from:
+        return 0
+    return await _db(lambda session: session.exec(
+        select(func.count()).select_from(Message).where(
+            Message.chat_id == chat_id, col(Message.seq) > prepared.summary_from, col(Message.seq) <= until)
+    ).one())
+
+
 async def _summarise(provider: LLMProvider, prepared: _Prepared, chat_id: uuid.UUID) -> None:
     """Fold the messages that no longer fit the history budget into the chat's summary."""
     until = prepared.context.omitted_until_seq
@@ -404,7 +418,7 @@ async def run_turn(*, user_id: uuid.UUID, chat_id: uuid.UUID, mode: TurnMode = "
             title = await _write_title(provider, prepared, chat_id, user_id, answer.text)
             if title:
                 yield TitleChanged(title)
-        if finished and provider is not None and prepared.context.omitted_until_seq > prepared.summary_from:
+        if finished and provider is not None and await _newly_omitted(prepared, chat_id) >= SUMMARY_EVERY:
             await _summarise(provider, prepared, chat_id)
     finally:
         if not finished:  # stopped by the user, or the consumer went away: keep what arrived

@@ -412,57 +412,73 @@ class ChatState(AuthState):
                 await queue.put(None)
 
         producer = asyncio.create_task(produce())
-        pending, last_flush, failure = "", 0.0, None
+        pending, last_flush, finished, result = "", 0.0, False, None
         try:
             while True:
                 try:
                     item = await asyncio.wait_for(queue.get(), timeout=STOP_POLL_SECONDS)
                 except TimeoutError:
-                    async with self:
-                        if self.stop_requested:
-                            break
+                    if not finished:
+                        async with self:
+                            if self.stop_requested:
+                                break
                     continue
                 if item is None:
                     break
                 if isinstance(item, BaseException):
-                    failure = item
+                    if not finished:
+                        async with self:
+                            result = self._finish_stream(chat_id, item)
+                        finished = True
                     break
                 if isinstance(item, AnswerDelta):
                     pending += item.text
                     if time.monotonic() - last_flush < FLUSH_SECONDS:
                         continue
                 async with self:
-                    stop = self._apply(item, pending)
+                    stop = self._apply(item, pending, chat_id)
+                    if isinstance(item, TurnFinished):
+                        result = self._finish_stream(chat_id, None)
+                        finished = True
                 pending, last_flush = "", time.monotonic()
-                if stop:
+                if result is not None:
+                    yield result
+                    result = None
+                if stop and not finished:
                     break
         finally:
-            if not producer.done():
+            if not finished and not producer.done():
                 producer.cancel()
                 with contextlib.suppress(BaseException):
                     await producer
-
-        def reload(session: Session, user: User) -> None:
-            self._open(session, user, chat_id)
-            self._refresh_list(session, user)
-
-        result = None
-        async with self:
-            self.streaming = self.stop_requested = self.editing = False
-            self.stream_question = self.stream_head = self.stream_tail = ""
-            self.stream_tools = []
-            notice, retry = self.error_notice, self.can_retry
-            try:
-                self.run_as_user(reload)
-            except AppError as exc:
-                result = self.handle_error(exc)
-            self.error_notice, self.can_retry = notice, retry
-            if isinstance(failure, AppError):
-                result = self.handle_error(failure)
-            elif failure is not None:
-                result = rx.toast.error(self.t("errors.generic"))
+        if not finished:
+            async with self:
+                result = self._finish_stream(chat_id, None)
         if result is not None:
             yield result
+
+    def _finish_stream(self, chat_id: uuid.UUID, failure: BaseException | None) -> Any:
+        """The answer is stored (or failed): show the chat as stored and end the streaming view."""
+
+        def reload(session: Session, user: User) -> None:
+            if self.chat_id == str(chat_id):
+                self._open(session, user, chat_id)
+            self._refresh_list(session, user)
+
+        notice, retry = self.error_notice, self.can_retry
+        self.streaming = self.stop_requested = self.editing = False
+        self.stream_question = self.stream_head = self.stream_tail = ""
+        self.stream_tools = []
+        try:
+            self.run_as_user(reload)
+        except AppError as exc:
+            return self.handle_error(exc)
+        self.error_notice, self.can_retry = notice, retry
+        if isinstance(failure, AppError):
+            return self.handle_error(failure)
+        if failure is not None:
+            return rx.toast.error(self.t("errors.generic"))
+        return None
 
     def _append_text(self, text: str) -> None:
         tail = self.stream_tail + text
@@ -470,7 +486,7 @@ class ChatState(AuthState):
             self.stream_head, tail = self.stream_head + tail, ""
         self.stream_tail = tail
 
-    def _apply(self, event: TurnEvent, pending: str) -> bool:
+    def _apply(self, event: TurnEvent, pending: str, chat_id: uuid.UUID) -> bool:
         """Show one event after the batched delta text ``pending``; True when the user asked to stop."""
         if pending:
             self._append_text(pending)
@@ -489,5 +505,7 @@ class ChatState(AuthState):
                 self.error_notice = self.t(event.error_code)
                 self.can_retry = event.retryable
         elif isinstance(event, TitleChanged):
-            self.chat_title = event.title
+            if self.chat_id == str(chat_id):
+                self.chat_title = event.title
+            self.chats = [dict(chat, title=event.title) if chat["id"] == str(chat_id) else chat for chat in self.chats]
         return self.stop_requested
