@@ -410,11 +410,14 @@ async def run_turn(*, user_id: uuid.UUID, chat_id: uuid.UUID, mode: TurnMode = "
             finished = True
             yield TurnFinished(MessageStatus.COMPLETE.value)
         else:
-            async for event in _answer_with_model(provider, prepared, answer, registry, chat_id, user_id, started):
-                if isinstance(event, TurnFinished):
-                    finished = True
-                yield event
-        if finished and prepared.needs_title and prepared.removed_after_seq is None:
+            # closed with this generator, so a stop closes the model's stream at once
+            async with contextlib.aclosing(_answer_with_model(provider, prepared, answer, registry, chat_id,
+                                                              user_id, started)) as events:
+                async for event in events:
+                    if isinstance(event, TurnFinished):
+                        finished = True
+                    yield event
+        if finished and prepared.needs_title:
             title = await _write_title(provider, prepared, chat_id, user_id, answer.text)
             if title:
                 yield TitleChanged(title)
