@@ -12,6 +12,8 @@ from assistant.ui.state.account import ProfileState
 from assistant.ui.state.admin import AdminState
 from assistant.ui.state.auth import AuthState
 from assistant.ui.state.chat import ChatState
+from assistant.ui.state.context import PersonalContextState, PrimaryContextState
+from assistant.ui.state.skills import GeneralSkillsState, PersonalSkillsState
 from assistant.ui.styles import global_style
 
 
@@ -35,5 +37,15 @@ for route, title_key, empty_key, icon in SECTIONS:
         title=PAGE_TITLE,
         on_load=AuthState.check_login,
     )
-app.add_page(settings_page, route="/settings", title=PAGE_TITLE, on_load=[AuthState.check_login, ProfileState.load])
-app.add_page(admin_page, route="/admin", title=PAGE_TITLE, on_load=[AuthState.check_login, AdminState.load])
+app.add_page(
+    settings_page,
+    route="/settings",
+    title=PAGE_TITLE,
+    on_load=[AuthState.check_login, ProfileState.load, PersonalContextState.load, PersonalSkillsState.load],
+)
+app.add_page(
+    admin_page,
+    route="/admin",
+    title=PAGE_TITLE,
+    on_load=[AuthState.check_login, AdminState.load, PrimaryContextState.load, GeneralSkillsState.load],
+)

@@ -1,13 +1,17 @@
-"""Administration: registration switch and users (role, active)."""
+"""Administration: registration switch, primary context, general skills and users (role, active)."""
 
 from __future__ import annotations
 
 import reflex as rx
 
 from assistant.models.user import Role
+from assistant.ui.components.context_editor import context_editor
+from assistant.ui.components.skills import skills_editor
 from assistant.ui.i18n import t
 from assistant.ui.layouts.shell import app_shell
 from assistant.ui.state.admin import AdminState
+from assistant.ui.state.context import PrimaryContextState
+from assistant.ui.state.skills import GeneralSkillsState
 
 
 def _role_select(user: rx.Var) -> rx.Component:
@@ -67,6 +71,8 @@ def admin_page() -> rx.Component:
                 ),
                 width="100%",
             ),
+            context_editor(PrimaryContextState, "primary-context", "context.primary", "context.primary_hint"),
+            skills_editor(GeneralSkillsState, "skills.general", "skills.general_hint_admin", "general-skill-new", "general-skills"),
             rx.heading(t("admin.users"), size="4"),
             rx.box(
                 rx.table.root(

@@ -1,4 +1,5 @@
-"""Profile: name, language, time zone and password."""
+"""Settings: profile (name, language, time zone), personal context, the user's skills, the general skills
+(read-only) and password."""
 
 from __future__ import annotations
 
@@ -6,15 +7,16 @@ from zoneinfo import available_timezones
 
 import reflex as rx
 
+from assistant.ui.components.context_editor import context_editor
+from assistant.ui.components.forms import field_label
+from assistant.ui.components.skills import readonly_skill_list, skills_editor
 from assistant.ui.i18n import t
 from assistant.ui.layouts.shell import app_shell, language_select
 from assistant.ui.state.account import ProfileState
+from assistant.ui.state.context import PersonalContextState
+from assistant.ui.state.skills import PersonalSkillsState
 
 _TIMEZONES = sorted(available_timezones())
-
-
-def _label(key: str, html_for: str) -> rx.Component:
-    return rx.text(t(key), as_="label", size="2", weight="medium", html_for=html_for)
 
 
 def _message(text: rx.Var, scheme: str, id_: str) -> rx.Component:
@@ -26,13 +28,13 @@ def settings_page() -> rx.Component:
         rx.form(
             rx.vstack(
                 rx.heading(t("settings.profile"), size="4"),
-                _label("settings.email", "email"),
+                field_label("settings.email", "email"),
                 rx.text(ProfileState.user_email, id="email"),
-                _label("settings.display_name", "display_name"),
+                field_label("settings.display_name", "display_name"),
                 rx.input(name="display_name", id="display_name", default_value=ProfileState.display_name, key=ProfileState.display_name, width="100%"),
-                _label("settings.language", "language-select"),
+                field_label("settings.language", "language-select"),
                 language_select(),
-                _label("settings.timezone", "timezone"),
+                field_label("settings.timezone", "timezone"),
                 rx.input(name="timezone", id="timezone", default_value=ProfileState.timezone, key=ProfileState.timezone, list="timezones", width="100%"),
                 rx.el.datalist(*[rx.el.option(value=zone) for zone in _TIMEZONES], id="timezones"),
                 _message(ProfileState.profile_message, "green", "profile-message"),
@@ -48,12 +50,12 @@ def settings_page() -> rx.Component:
         rx.form(
             rx.vstack(
                 rx.heading(t("settings.password"), size="4"),
-                _label("settings.current_password", "current_password"),
+                field_label("settings.current_password", "current_password"),
                 rx.input(name="current_password", id="current_password", type="password", required=True, width="100%"),
-                _label("settings.new_password", "new_password"),
+                field_label("settings.new_password", "new_password"),
                 rx.input(name="new_password", id="new_password", type="password", required=True, width="100%"),
                 rx.text(t("register.password_hint"), size="1", color_scheme="gray"),
-                _label("register.password_confirm", "password_confirm"),
+                field_label("register.password_confirm", "password_confirm"),
                 rx.input(name="password_confirm", id="password_confirm", type="password", required=True, width="100%"),
                 _message(ProfileState.password_error, "red", "password-error"),
                 _message(ProfileState.password_message, "green", "password-message"),
@@ -66,4 +68,25 @@ def settings_page() -> rx.Component:
         ),
         width="100%",
     )
-    return app_shell("settings.title", rx.vstack(profile, password, spacing="4", width="100%"))
+    general_skills = rx.card(
+        rx.vstack(
+            rx.heading(t("skills.general"), size="4"),
+            rx.text(t("skills.general_hint_user"), size="2", color_scheme="gray"),
+            readonly_skill_list(PersonalSkillsState.general_skills, "available-general-skills"),
+            spacing="2",
+            width="100%",
+        ),
+        width="100%",
+    )
+    return app_shell(
+        "settings.title",
+        rx.vstack(
+            profile,
+            context_editor(PersonalContextState, "personal-context", "context.personal", "context.personal_hint"),
+            skills_editor(PersonalSkillsState, "skills.mine", "skills.mine_hint", "skill-new", "personal-skills"),
+            general_skills,
+            password,
+            spacing="4",
+            width="100%",
+        ),
+    )
