@@ -14,6 +14,7 @@ from assistant.ui.state.auth import AuthState
 from assistant.ui.state.chat import ChatState
 from assistant.ui.state.context import PersonalContextState, PrimaryContextState
 from assistant.ui.state.skills import GeneralSkillsState, PersonalSkillsState
+from assistant.ui.state.tiers import TiersState
 from assistant.ui.styles import global_style
 
 
@@ -47,5 +48,5 @@ app.add_page(
     admin_page,
     route="/admin",
     title=PAGE_TITLE,
-    on_load=[AuthState.check_login, AdminState.load, PrimaryContextState.load, GeneralSkillsState.load],
+    on_load=[AuthState.check_login, AdminState.load, TiersState.load, PrimaryContextState.load, GeneralSkillsState.load],
 )

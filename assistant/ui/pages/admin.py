@@ -1,4 +1,4 @@
-"""Administration: registration switch, primary context, general skills and users (role, active)."""
+"""Administration: registration switch, model tiers, primary context, general skills and users (role, active)."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import reflex as rx
 from assistant.models.user import Role
 from assistant.ui.components.context_editor import context_editor
 from assistant.ui.components.skills import skills_editor
+from assistant.ui.components.tiers import tiers_card
 from assistant.ui.i18n import t
 from assistant.ui.layouts.shell import app_shell
 from assistant.ui.state.admin import AdminState
@@ -71,6 +72,7 @@ def admin_page() -> rx.Component:
                 ),
                 width="100%",
             ),
+            tiers_card(),
             context_editor(PrimaryContextState, "primary-context", "context.primary", "context.primary_hint"),
             skills_editor(GeneralSkillsState, "skills.general", "skills.general_hint_admin", "general-skill-new", "general-skills"),
             rx.heading(t("admin.users"), size="4"),
