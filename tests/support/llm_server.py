@@ -23,6 +23,7 @@ import socket
 import sys
 import threading
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -223,6 +224,7 @@ class LoopbackLLMServer:
     def __init__(self) -> None:
         self.requests: list[Request] = []
         self._replies: deque[Reply] = deque()
+        self._responder: Callable[[Request], Reply] | None = None
         self._lock = threading.Lock()
         self._closing = threading.Event()
         self._httpd = _QuietServer(("127.0.0.1", 0), _handler_for(self))
@@ -240,6 +242,10 @@ class LoopbackLLMServer:
         """Queue replies, answered in order."""
         with self._lock:
             self._replies.extend(replies)
+
+    def respond_with(self, responder: Callable[[Request], Reply]) -> None:
+        """Answer every request no scripted reply is left for with ``responder(request)``."""
+        self._responder = responder
 
     def close(self) -> None:
         """Stop serving and wake every delayed handler."""
@@ -259,6 +265,8 @@ class LoopbackLLMServer:
             self.requests.append(request)
             if self._replies:
                 return self._replies.popleft()
+        if self._responder is not None:
+            return self._responder(request)
         return openai_error(500, "the test scripted no reply for this request", "server_error")
 
     def _wait(self, seconds: float) -> None:

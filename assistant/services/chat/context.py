@@ -28,10 +28,16 @@ from assistant.services.llm.base import ChatMessage, ModelTier
 from assistant.services.llm.events import ToolCall
 from assistant.services.tools.spec import ToolSpec, to_openai
 
-#: The most history tokens sent with one answer, whatever the model's window (cost and latency).
-HISTORY_TOKEN_CEILING = 32_000
+#: The most history tokens sent with one answer, whatever the model's window: tens of recent exchanges,
+#: older ones reach the model through the chat's summary. More costs money and time on every answer
+#: (the SDKs alone spend ~0.15 ms per message preparing a request).
+HISTORY_TOKEN_CEILING = 8_000
 #: Messages read per query while filling the history budget from the newest backwards.
 HISTORY_BATCH = 100
+#: The columns history needs (rows carry them as attributes, like a ``Message``); the stored context
+#: and citations of old answers are never read back.
+HISTORY_COLUMNS = (Message.seq, Message.role, Message.content, Message.tool_calls, Message.tool_call_id,
+                   Message.is_error)
 
 
 @dataclass(frozen=True)
@@ -163,7 +169,7 @@ def _history(session: Session, chat: Chat, budget: int) -> tuple[list[Message], 
     before: int | None = None
     omitted = 0
     while True:
-        query = select(Message).where(Message.chat_id == chat.id, col(Message.seq) > chat.summary_until_seq)
+        query = select(*HISTORY_COLUMNS).where(Message.chat_id == chat.id, col(Message.seq) > chat.summary_until_seq)
         if before is not None:
             query = query.where(col(Message.seq) < before)
         batch = list(session.exec(query.order_by(col(Message.seq).desc()).limit(HISTORY_BATCH)))

@@ -20,6 +20,7 @@ import httpx2  # the SDK's transport; it lets errors while reading a stream thro
 from assistant.services.llm.base import ChatMessage
 from assistant.services.llm.events import Done, Error, Event, TextDelta, ToolCall, Usage
 from assistant.services.llm.faults import describe, error, status_error
+from assistant.services.llm.tls import tls_context
 from assistant.services.tools.spec import ToolSpec, to_anthropic
 
 log = logging.getLogger(__name__)
@@ -42,8 +43,9 @@ class AnthropicProvider:
 
     def __init__(self, *, api_key: str, base_url: str | None = None, timeout: float = 60.0,
                  max_retries: int = 1) -> None:
-        self._client = anthropic.AsyncAnthropic(api_key=api_key, base_url=base_url or DEFAULT_BASE_URL,
-                                                timeout=timeout, max_retries=max_retries)
+        self._client = anthropic.AsyncAnthropic(
+            api_key=api_key, base_url=base_url or DEFAULT_BASE_URL, timeout=timeout, max_retries=max_retries,
+            http_client=anthropic.DefaultAsyncHttpxClient(verify=tls_context()))
 
     async def aclose(self) -> None:
         """Close the HTTP client and its connections."""

@@ -23,6 +23,7 @@ import openai
 from assistant.services.llm.base import ChatMessage
 from assistant.services.llm.events import Done, Error, Event, TextDelta, ToolCall, Usage
 from assistant.services.llm.faults import describe, error, status_error
+from assistant.services.llm.tls import tls_context
 from assistant.services.tools.spec import ToolSpec, to_openai
 
 log = logging.getLogger(__name__)
@@ -54,7 +55,8 @@ class OpenAIProvider:
                  max_retries: int = 1) -> None:
         self._limit_field = "max_tokens" if base_url else "max_completion_tokens"
         self._client = openai.AsyncOpenAI(api_key=api_key, base_url=base_url or DEFAULT_BASE_URL,
-                                          timeout=timeout, max_retries=max_retries)
+                                          timeout=timeout, max_retries=max_retries,
+                                          http_client=openai.DefaultAsyncHttpxClient(verify=tls_context()))
 
     async def aclose(self) -> None:
         """Close the HTTP client and its connections."""

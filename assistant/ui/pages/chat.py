@@ -8,7 +8,7 @@ from assistant.models import TIERS
 from assistant.ui.components.markdown import safe_markdown
 from assistant.ui.i18n import t
 from assistant.ui.layouts.shell import app_shell
-from assistant.ui.state.chat import NO_SKILL, ChatState
+from assistant.ui.state.chat import NO_SKILL, STREAM_PARTS, ChatState
 
 BUBBLE = {"padding": "0.6em 0.9em", "border_radius": "var(--radius-3)", "max_width": "100%"}
 
@@ -225,7 +225,8 @@ def message_view(message: rx.Var) -> rx.Component:
         calls,
         rx.cond(message["content"].to(str) != "", rx.box(safe_markdown(message["content"].to(str)), width="100%",
                                                             class_name="answer-text")),
-        rx.cond(message["notice"].to(str) != "",
+        # a failed last answer's notice is already in the error callout below the chat, with its retry
+        rx.cond((message["notice"].to(str) != "") & ~(is_last_answer & (ChatState.error_notice != "")),
                 rx.callout(message["notice"].to(str), icon="triangle-alert", color_scheme="amber", size="1",
                            class_name="message-notice")),
         rx.hstack(citations, wrap="wrap", spacing="1"),
@@ -251,6 +252,14 @@ def message_view(message: rx.Var) -> rx.Component:
     return rx.match(message["role"].to(str), ("user", user), ("tool", tool), assistant)
 
 
+def _streamed_text() -> rx.Var:
+    """The streamed answer so far: the settled parts and the tail, joined in the browser."""
+    text = ChatState.stream_part_0
+    for index in range(1, STREAM_PARTS):
+        text = text + getattr(ChatState, f"stream_part_{index}")
+    return text + ChatState.stream_tail
+
+
 def streaming_view() -> rx.Component:
     return rx.cond(
         ChatState.streaming,
@@ -259,8 +268,8 @@ def streaming_view() -> rx.Component:
             rx.foreach(ChatState.stream_tools, lambda call: tool_card(call["name"], call["arguments"], call["result"],
                                                                        call["is_error"].to(bool))),
             rx.cond(
-                (ChatState.stream_head != "") | (ChatState.stream_tail != ""),
-                rx.box(safe_markdown(ChatState.stream_head + ChatState.stream_tail), width="100%"),
+                ChatState.stream_has_text,
+                rx.box(safe_markdown(_streamed_text()), width="100%"),
                 rx.hstack(rx.spinner(size="1"), rx.text(t("chat.thinking"), size="2", color_scheme="gray")),
             ),
             width="100%",

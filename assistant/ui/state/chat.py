@@ -1,9 +1,12 @@
 """The chat page: the chat list, one open chat (a page of its messages), sending and streaming.
 
 State keeps only what is on screen: chat summaries, the visible page of messages as display dicts, and
-the answer being streamed. The streamed answer is split into ``stream_head`` (settled text, resent
-rarely) and ``stream_tail`` (the last < :data:`TAIL_CHARS` characters, resent on each flush), so a delta
-sent to the browser stays small however long the answer grows; the page renders ``head + tail``.
+the answer being streamed. Reflex sends a changed var whole, so the streamed answer is held in pieces:
+``stream_tail`` (the newest text, at most :data:`TAIL_CHARS` characters, resent on each flush) and, once
+the tail is full, it is settled into the next of :data:`STREAM_PARTS` ``stream_part_<n>`` vars, each
+written once. A delta sent to the browser stays about one tail long however long the answer grows (only
+the last part keeps growing past ``STREAM_PARTS * TAIL_CHARS`` characters); the page renders the parts
+and the tail joined.
 """
 
 from __future__ import annotations
@@ -22,7 +25,7 @@ from sqlmodel import Session
 
 from assistant.core.config import get_settings
 from assistant.core.db import session_scope
-from assistant.core.errors import AppError, NotFound
+from assistant.core.errors import AppError, InvalidInput, NotFound
 from assistant.models import User
 from assistant.services.chat import chats as chat_service
 from assistant.services.chat.chats import ChatSummary, MessageView
@@ -43,8 +46,10 @@ from assistant.ui.state.auth import AuthState
 log = logging.getLogger(__name__)
 
 CHATS_ROUTE = "/chats"
-#: Characters of streamed text kept in ``stream_tail`` before it is moved into ``stream_head``.
+#: Characters of streamed text kept in ``stream_tail`` before it is settled into a ``stream_part_<n>``.
 TAIL_CHARS = 1024
+#: How many ``stream_part_<n>`` vars hold settled text.
+STREAM_PARTS = 16
 #: Seconds between two state updates while text streams in (deltas arriving faster are batched).
 FLUSH_SECONDS = 0.05
 #: Seconds between checks of the stop button while the model is silent.
@@ -117,8 +122,25 @@ class ChatState(AuthState):
     streaming: bool = False
     stop_requested: bool = False
     stream_question: str = ""
-    stream_head: str = ""
+    stream_part_0: str = ""
+    stream_part_1: str = ""
+    stream_part_2: str = ""
+    stream_part_3: str = ""
+    stream_part_4: str = ""
+    stream_part_5: str = ""
+    stream_part_6: str = ""
+    stream_part_7: str = ""
+    stream_part_8: str = ""
+    stream_part_9: str = ""
+    stream_part_10: str = ""
+    stream_part_11: str = ""
+    stream_part_12: str = ""
+    stream_part_13: str = ""
+    stream_part_14: str = ""
+    stream_part_15: str = ""
     stream_tail: str = ""
+    stream_has_text: bool = False
+    _parts_used: int = 0
     stream_tools: list[dict[str, Any]] = []
     error_notice: str = ""
     can_retry: bool = False
@@ -390,9 +412,9 @@ class ChatState(AuthState):
             else:
                 chat_id = uuid.UUID(self.chat_id)
                 self.streaming, self.stop_requested = True, False
-                self.stream_head = self.stream_tail = ""
+                self._reset_stream_text()
                 self.stream_tools, self.error_notice, self.can_retry = [], "", False
-                self.stream_question = text.strip() if text is not None else ""
+                self._show_question(mode, text)
         if refused is not None:
             yield refused
             return
@@ -413,28 +435,39 @@ class ChatState(AuthState):
 
         producer = asyncio.create_task(produce())
         pending, last_flush, finished, result = "", 0.0, False, None
+        shown = False  # the first text is shown at once, later text in batches
         try:
             while True:
                 try:
-                    item = await asyncio.wait_for(queue.get(), timeout=STOP_POLL_SECONDS)
+                    item = await asyncio.wait_for(queue.get(), timeout=FLUSH_SECONDS if pending else STOP_POLL_SECONDS)
                 except TimeoutError:
-                    if not finished:
-                        async with self:
-                            if self.stop_requested:
-                                break
+                    if finished:
+                        continue
+                    async with self:
+                        if pending:  # text held back for batching is shown once the model pauses
+                            self._append_text(pending)
+                        stop = self.stop_requested
+                    pending, last_flush = "", time.monotonic()
+                    if stop:
+                        break
                     continue
                 if item is None:
                     break
+                if isinstance(item, TurnStarted):
+                    continue  # already on screen (see _show_question)
                 if isinstance(item, BaseException):
                     if not finished:
                         async with self:
+                            if text and isinstance(item, InvalidInput):
+                                self.draft = text  # a refused message goes back into the input
                             result = self._finish_stream(chat_id, item)
                         finished = True
                     break
                 if isinstance(item, AnswerDelta):
                     pending += item.text
-                    if time.monotonic() - last_flush < FLUSH_SECONDS:
+                    if shown and time.monotonic() - last_flush < FLUSH_SECONDS:
                         continue
+                    shown = True
                 async with self:
                     stop = self._apply(item, pending, chat_id)
                     if isinstance(item, TurnFinished):
@@ -457,6 +490,18 @@ class ChatState(AuthState):
         if result is not None:
             yield result
 
+    def _show_question(self, mode: TurnMode, text: str | None) -> None:
+        """Show the message being answered at once, before the server has stored it: a new one, or the
+        last one (edited) with its old answer taken off the screen."""
+        self.draft = ""
+        if mode == "send":
+            self.stream_question = (text or "").strip()
+            return
+        last = next((message for message in reversed(self.messages) if message["role"] == "user"), None)
+        self.stream_question = (text or "").strip() if mode == "edit" else (last["content"] if last else "")
+        if last is not None:
+            self.messages = [message for message in self.messages if message["seq"] < last["seq"]]
+
     def _finish_stream(self, chat_id: uuid.UUID, failure: BaseException | None) -> Any:
         """The answer is stored (or failed): show the chat as stored and end the streaming view."""
 
@@ -467,7 +512,8 @@ class ChatState(AuthState):
 
         notice, retry = self.error_notice, self.can_retry
         self.streaming = self.stop_requested = self.editing = False
-        self.stream_question = self.stream_head = self.stream_tail = ""
+        self.stream_question = ""
+        self._reset_stream_text()
         self.stream_tools = []
         try:
             self.run_as_user(reload)
@@ -480,22 +526,29 @@ class ChatState(AuthState):
             return rx.toast.error(self.t("errors.generic"))
         return None
 
+    def _reset_stream_text(self) -> None:
+        for index in range(self._parts_used):
+            setattr(self, f"stream_part_{index}", "")
+        self._parts_used = 0
+        self.stream_tail = ""
+        self.stream_has_text = False
+
     def _append_text(self, text: str) -> None:
         tail = self.stream_tail + text
         if len(tail) > TAIL_CHARS:
-            self.stream_head, tail = self.stream_head + tail, ""
+            index = min(self._parts_used, STREAM_PARTS - 1)
+            setattr(self, f"stream_part_{index}", getattr(self, f"stream_part_{index}") + tail)
+            self._parts_used = index + 1
+            tail = ""
         self.stream_tail = tail
+        if text and not self.stream_has_text:
+            self.stream_has_text = True
 
     def _apply(self, event: TurnEvent, pending: str, chat_id: uuid.UUID) -> bool:
         """Show one event after the batched delta text ``pending``; True when the user asked to stop."""
         if pending:
             self._append_text(pending)
-        if isinstance(event, TurnStarted):
-            self.draft = ""
-            self.stream_question = event.user_message.content
-            if event.removed_after_seq is not None:
-                self.messages = [message for message in self.messages if message["seq"] < event.user_message.seq]
-        elif isinstance(event, ToolActivity):
+        if isinstance(event, ToolActivity):
             self.stream_tools = self.stream_tools + [{
                 "name": event.name, "arguments": json.dumps(event.arguments, ensure_ascii=False),
                 "result": event.result, "is_error": event.is_error,
