@@ -40,7 +40,7 @@ from assistant.services.chat.turns import (
     TurnStarted,
     run_turn,
 )
-from assistant.services.llm.tiers import get_tier, provider_for
+from assistant.services.llm.tiers import get_tier, provider_status
 from assistant.ui.state.auth import AuthState
 
 log = logging.getLogger(__name__)
@@ -184,7 +184,7 @@ class ChatState(AuthState):
         self.chat_archived = chat.archived_at is not None
         self.messages = _message_dicts(page.messages, self.lang, self.t)
         self.has_older = page.has_older
-        self.offline = provider_for(get_tier(session=session, name=chat.tier), get_settings()) is None
+        self.offline = not provider_status(get_settings())[get_tier(session=session, name=chat.tier).provider]
         self.error_notice, self.can_retry, self.editing = "", False, False
 
     def _close(self) -> None:
@@ -288,7 +288,7 @@ class ChatState(AuthState):
         def work(session: Session, user: User) -> None:
             chat_service.set_tier(session=session, user=user, chat_id=chat_id, tier=tier)
             self.chat_tier = tier
-            self.offline = provider_for(get_tier(session=session, name=tier), get_settings()) is None
+            self.offline = not provider_status(get_settings())[get_tier(session=session, name=tier).provider]
 
         return self._update_chat(work)
 
