@@ -7,7 +7,8 @@ real browser (Debian chromium through Playwright) sends ``--turns`` messages; fo
 the time from the click on "Send" to the first answer text in the page. Everything between those two
 moments is the app's doing (event dispatch, session check, context assembly over the long history,
 database writes, the provider SDK, state deltas, rendering), because the loopback provider's own time
-to first byte is ~0. The WebSocket frames the browser receives while an answer streams are the deltas.
+to first byte is ~0. The deltas are the WebSocket frames that carry streamed text to the browser (the
+one frame that replaces the streamed view by the stored messages at the end is not a delta).
 
 Prints one JSON line:
 ``{"metric": "ttft_overhead_p95_ms", "value": ..., "delta_bytes_p95": ..., ...}``.
@@ -168,10 +169,13 @@ def _measure(sync_playwright, app: str, chat_id: str, llm: LoopbackLLMServer, tu
         streaming = {"on": False}
         received: list[int] = []
 
+        def on_frame(payload: str | bytes) -> None:
+            text = payload.decode() if isinstance(payload, bytes) else payload
+            if streaming["on"] and "stream_tail_rx_state_" in text and "messages_rx_state_" not in text:
+                received.append(len(text.encode()))
+
         def on_socket(ws) -> None:
-            ws.on("framereceived", lambda payload: received.append(len(payload if isinstance(payload, bytes)
-                                                                             else payload.encode()))
-                  if streaming["on"] else None)
+            ws.on("framereceived", on_frame)
 
         page.on("websocket", on_socket)
         page.reload()

@@ -158,6 +158,11 @@ def _to_messages(rows: list[Message]) -> list[ChatMessage]:
     return out
 
 
+def _tokens(row: Message) -> int:
+    """Estimated tokens of a stored message as sent: its text and its tool calls."""
+    return estimate_message_tokens(row.content) + (estimate_tokens(json.dumps(row.tool_calls)) if row.tool_calls else 0)
+
+
 def _history(session: Session, chat: Chat, budget: int) -> tuple[list[Message], int]:
     """The newest messages of ``chat`` after its summary that fit ``budget`` tokens, oldest first,
     starting at a user message, and the seq of the newest message left out (0: none).
@@ -174,8 +179,7 @@ def _history(session: Session, chat: Chat, budget: int) -> tuple[list[Message], 
             query = query.where(col(Message.seq) < before)
         batch = list(session.exec(query.order_by(col(Message.seq).desc()).limit(HISTORY_BATCH)))
         for row in batch:
-            cost = estimate_message_tokens(row.content) + (
-                estimate_tokens(json.dumps(row.tool_calls)) if row.tool_calls else 0)
+            cost = _tokens(row)
             if kept and used + cost > budget:
                 omitted = row.seq or 0
                 break
@@ -243,7 +247,7 @@ def assemble_context(*, session: Session, user: User, chat: Chat, tier: ModelTie
     sections = list(parts)
     earlier, newest = rows[:-1], rows[-1:]
     if earlier:
-        tokens = sum(estimate_message_tokens(row.content) for row in earlier)
+        tokens = sum(_tokens(row) for row in earlier)
         sections.append(Section("history", tokens, str(len(earlier))))
     if newest:
         sections.append(Section("message", estimate_message_tokens(newest[0].content), newest[0].content))
