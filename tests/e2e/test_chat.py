@@ -1,5 +1,6 @@
 """Chat in a real browser, offline (no provider configured): create a chat, get the honest answer,
-pick a skill, see what the assistant saw, rename, archive, search and delete; model output renders inert."""
+pick a skill, see what the assistant saw, rename, search and delete, the chat limit; markup typed by
+the user renders inert."""
 
 from __future__ import annotations
 
@@ -102,6 +103,22 @@ def test_offline_chat_from_first_message_to_delete(app_url: str, browser, shot) 
     expect(page).to_have_url(re.compile(r"/chats/?$"), timeout=20_000)
     expect(page.locator(".chat-link")).to_have_count(0)
     shot(page, "deleted")
+
+    # Over the chat limit (an admin setting): a clear message, and nothing is deleted to make room.
+    page.goto(f"{app_url}/admin")
+    page.fill("#default-max-chats", "1")
+    page.click("#default-max-chats-save")
+    expect(page.get_by_text("Saved.")).to_be_visible()
+    page.goto(f"{app_url}/chats")
+    page.click("#start-chat")
+    expect(page).to_have_url(re.compile(r"/chats/[0-9a-f-]{36}$"), timeout=20_000)
+    _send(page, "The one chat I may keep")
+    expect(page.locator(".message-assistant")).to_have_count(1, timeout=20_000)
+    page.click("#new-chat")
+    expect(page.get_by_text("You have reached the limit of 1 chats")).to_be_visible()
+    expect(page.locator(".chat-link")).to_have_count(1)
+    expect(page.locator(".message-user")).to_have_text(["The one chat I may keep"])
+    shot(page, "chat-limit")
     context.close()
 
 

@@ -206,3 +206,20 @@ def test_create_admin_command_refuses_a_weak_password(db, capsys):
 
     assert cli.main(["create-admin", "--email", "cli@example.com", "--password", "short"]) == 1
     assert "too weak" in capsys.readouterr().out
+
+
+def test_default_chat_limit_is_an_admin_setting_within_bounds(db, make_user):
+    admin, user = make_user(role=Role.ADMIN), make_user()
+    with session_scope() as sess:
+        assert admin_settings.get_setting(session=sess, key="default_max_chats") == 1000
+        with pytest.raises(Forbidden):
+            admin_settings.set_setting(session=sess, actor=user, key="default_max_chats", value=5)
+        for bad in (0, -3, 100_001):
+            with pytest.raises(InvalidInput) as refused:
+                admin_settings.set_setting(session=sess, actor=admin, key="default_max_chats", value=bad)
+            assert refused.value.code == "admin.setting_out_of_range"
+        with pytest.raises(InvalidInput):
+            admin_settings.set_setting(session=sess, actor=admin, key="default_max_chats", value="50")
+        admin_settings.set_setting(session=sess, actor=admin, key="default_max_chats", value=50)
+    with session_scope() as sess:
+        assert admin_settings.get_setting(session=sess, key="default_max_chats") == 50

@@ -19,6 +19,8 @@ MODEL_TIERS = "model_tiers"
 
 #: Known settings and their defaults; anything else is refused.
 DEFAULTS: dict[str, Any] = {REGISTRATION_ENABLED: True, DEFAULT_MAX_CHATS: 1000, MODEL_TIERS: {}}
+#: Inclusive bounds of numeric settings.
+RANGES: dict[str, tuple[int, int]] = {DEFAULT_MAX_CHATS: (1, 100_000)}
 
 
 def get_setting(*, session: Session, key: str) -> Any:
@@ -38,13 +40,16 @@ def set_setting(*, session: Session, actor: User, key: str, value: Any) -> None:
 
     Raises:
         Forbidden: the actor is not an admin.
-        InvalidInput: unknown key, or a value of another type than the default's.
+        InvalidInput: unknown key, a value of another type than the default's, or a number outside
+            :data:`RANGES`.
     """
     require_role(actor, Role.ADMIN)
     if key not in DEFAULTS:
         raise InvalidInput("admin.unknown_setting", key=key)
     if type(value) is not type(DEFAULTS[key]):
         raise InvalidInput("admin.bad_setting_value", key=key)
+    if key in RANGES and not RANGES[key][0] <= value <= RANGES[key][1]:
+        raise InvalidInput("admin.setting_out_of_range", low=RANGES[key][0], high=RANGES[key][1])
     row = session.get(AppSetting, key)
     if row is None:
         session.add(AppSetting(key=key, value=value))

@@ -7,10 +7,10 @@ from typing import Any
 
 import reflex as rx
 
-from assistant.core.errors import AppError, NotFound
+from assistant.core.errors import AppError, InvalidInput, NotFound
 from assistant.models.user import Role
 from assistant.services.admin import users as admin_users
-from assistant.services.admin.settings import REGISTRATION_ENABLED, get_setting, set_setting
+from assistant.services.admin.settings import DEFAULT_MAX_CHATS, REGISTRATION_ENABLED, get_setting, set_setting
 from assistant.ui.state.auth import AuthState
 
 
@@ -23,10 +23,12 @@ def _parse_id(value: str) -> uuid.UUID:
 
 class AdminState(AuthState):
     registration_enabled: bool = True
+    default_max_chats: str = ""
     users: list[dict[str, str]] = []
 
     def _refresh(self, session: Any, actor: Any) -> None:
         self.registration_enabled = bool(get_setting(session=session, key=REGISTRATION_ENABLED))
+        self.default_max_chats = str(get_setting(session=session, key=DEFAULT_MAX_CHATS))
         self.users = [
             {
                 "id": str(user.id),
@@ -59,6 +61,19 @@ class AdminState(AuthState):
         return self._admin_action(
             lambda session, actor: set_setting(session=session, actor=actor, key=REGISTRATION_ENABLED, value=bool(enabled))
         )
+
+    @rx.event
+    def save_default_max_chats(self, form: dict[str, Any]) -> Any:
+        """Store how many chats a user may keep unless their account has its own limit."""
+        def save(session: Any, actor: Any) -> None:
+            try:
+                value = int(str(form.get("default_max_chats", "")).strip())
+            except ValueError as exc:
+                raise InvalidInput("admin.bad_setting_value", key=DEFAULT_MAX_CHATS) from exc
+            set_setting(session=session, actor=actor, key=DEFAULT_MAX_CHATS, value=value)
+
+        failed = self._admin_action(save)
+        return failed if failed is not None else rx.toast.success(self.t("common.saved"))
 
     @rx.event
     def change_role(self, user_id: str, role: str) -> Any:
