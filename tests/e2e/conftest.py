@@ -1,11 +1,13 @@
 """Browser tests: the app started exactly as `make run` starts it, driven by Debian chromium.
 
-One app and one browser for this package (`assistant run` on a fresh data folder and a free port);
+One app per test module (`assistant run` on a fresh data folder and a free port; a module that needs more
+settings, such as a language model, starts its own through `start_app`) and one browser for the package;
 screenshots go to `tests/e2e/artifacts/`.
 """
 
 from __future__ import annotations
 
+import functools
 import os
 import shutil
 import signal
@@ -14,7 +16,8 @@ import subprocess
 import sys
 import time
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 
 import pytest
@@ -39,13 +42,15 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
-@pytest.fixture(scope="package")
-def app_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """Base URL of a running app (`assistant run`) on a fresh data folder."""
+@contextmanager
+def _running_app(tmp_path_factory: pytest.TempPathFactory, extra_env: dict[str, str]) -> Iterator[str]:
+    """Run `assistant run` on a fresh data folder and a free port, with the ``ASSISTANT_*`` settings of
+    the calling environment dropped and ``extra_env`` added; yields its base URL once it answers."""
     data_dir = tmp_path_factory.mktemp("app-data")
     port = _free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith(("ASSISTANT_", "DATABASE_URL"))}
     env.update(ASSISTANT_DATA_DIR=str(data_dir), ASSISTANT_PORT=str(port), REFLEX_USE_NPM="1")
+    env.update(extra_env)
     log_path = data_dir / "app.log"
     log = log_path.open("w")
     proc = subprocess.Popen(
@@ -79,6 +84,22 @@ def app_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
                 os.killpg(proc.pid, signal.SIGKILL)
                 proc.wait()
         log.close()
+
+
+@pytest.fixture(scope="module")
+def app_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """Base URL of a running app (`assistant run`) on a fresh data folder, one per test module, so each
+    module starts from an empty instance (its first registration is the superadmin)."""
+    with _running_app(tmp_path_factory, {}) as url:
+        yield url
+
+
+@pytest.fixture(scope="package")
+def start_app(tmp_path_factory: pytest.TempPathFactory) -> Callable[[dict[str, str]], AbstractContextManager[str]]:
+    """For a module that needs the app started with more settings (a language model, say):
+    ``with start_app({"ASSISTANT_...": ...}) as url:`` runs one like ``app_url`` does, with that
+    environment added, and stops it on leaving the block."""
+    return functools.partial(_running_app, tmp_path_factory)
 
 
 @pytest.fixture(scope="package")
