@@ -400,6 +400,7 @@ async def run_turn(*, user_id: uuid.UUID, chat_id: uuid.UUID, mode: TurnMode = "
     provider = provider_for(prepared.tier, settings)
     answer = _Answer(prepared.answer_id)
     finished = False
+    answered = False  # the model produced a whole answer (so it may also write the title)
     try:
         yield TurnStarted(prepared.user_message, prepared.answer_id, prepared.removed_after_seq, provider is None)
         if provider is None:
@@ -416,12 +417,13 @@ async def run_turn(*, user_id: uuid.UUID, chat_id: uuid.UUID, mode: TurnMode = "
                 async for event in events:
                     if isinstance(event, TurnFinished):
                         finished = True
+                        answered = event.status == MessageStatus.COMPLETE.value
                     yield event
         if finished and prepared.needs_title:
-            title = await _write_title(provider, prepared, chat_id, user_id, answer.text)
+            title = await _write_title(provider if answered else None, prepared, chat_id, user_id, answer.text)
             if title:
                 yield TitleChanged(title)
-        if finished and provider is not None and await _newly_omitted(prepared, chat_id) >= SUMMARY_EVERY:
+        if answered and provider is not None and await _newly_omitted(prepared, chat_id) >= SUMMARY_EVERY:
             await _summarise(provider, prepared, chat_id)
     finally:
         if not finished:  # stopped by the user, or the consumer went away: keep what arrived
