@@ -11,6 +11,15 @@ from assistant.models.chat import (
     MessageStatus,
     Skill,
 )
+from assistant.models.document import (
+    EMBEDDING_DIMENSIONS,
+    TEXT_SEARCH_CONFIGS,
+    Chunk,
+    Collection,
+    CollectionGrant,
+    Document,
+    DocumentStatus,
+)
 from assistant.models.settings import AppSetting
 from assistant.models.user import (
     AuthSession,
@@ -23,13 +32,20 @@ from assistant.models.user import (
 )
 
 __all__ = [
+    "EMBEDDING_DIMENSIONS",
+    "TEXT_SEARCH_CONFIGS",
     "TIERS",
     "AppSetting",
     "AuthSession",
     "Chat",
+    "Chunk",
+    "Collection",
+    "CollectionGrant",
     "ContextFile",
     "ContextFileVersion",
     "ContextScope",
+    "Document",
+    "DocumentStatus",
     "LoginAttempt",
     "Message",
     "MessageRole",
