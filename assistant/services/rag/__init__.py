@@ -1,0 +1,1 @@
+"""Documents and retrieval: upload and storage, ingestion (extract, chunk, embed, index) and hybrid search."""
