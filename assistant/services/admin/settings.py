@@ -14,13 +14,31 @@ from assistant.models.user import Role
 REGISTRATION_ENABLED = "registration_enabled"
 #: How many chats a user may keep unless their account sets its own ``max_chats``.
 DEFAULT_MAX_CHATS = "default_max_chats"
+#: The largest file a user may upload, in MiB.
+MAX_UPLOAD_MB = "max_upload_mb"
+#: How much a user's uploads may take together, in MiB.
+USER_STORAGE_QUOTA_MB = "user_storage_quota_mb"
+#: How many documents a user may keep.
+MAX_DOCUMENTS_PER_USER = "max_documents_per_user"
 #: ``{tier: {provider, model, max_tokens, temperature, context_window}}``, see ``services.llm.tiers``.
 MODEL_TIERS = "model_tiers"
 
 #: Known settings and their defaults; anything else is refused.
-DEFAULTS: dict[str, Any] = {REGISTRATION_ENABLED: True, DEFAULT_MAX_CHATS: 1000, MODEL_TIERS: {}}
+DEFAULTS: dict[str, Any] = {
+    REGISTRATION_ENABLED: True,
+    DEFAULT_MAX_CHATS: 1000,
+    MODEL_TIERS: {},
+    MAX_UPLOAD_MB: 100,
+    USER_STORAGE_QUOTA_MB: 2048,
+    MAX_DOCUMENTS_PER_USER: 1000,
+}
 #: Inclusive bounds of numeric settings.
-RANGES: dict[str, tuple[int, int]] = {DEFAULT_MAX_CHATS: (1, 100_000)}
+RANGES: dict[str, tuple[int, int]] = {
+    DEFAULT_MAX_CHATS: (1, 100_000),
+    MAX_UPLOAD_MB: (1, 4096),
+    USER_STORAGE_QUOTA_MB: (1, 10_000_000),
+    MAX_DOCUMENTS_PER_USER: (1, 1_000_000),
+}
 
 
 def get_setting(*, session: Session, key: str) -> Any:
