@@ -126,3 +126,41 @@ class Chunk(SQLModel, table=True):
     embedding: list[float] = Field(sa_column=Column(Vector(EMBEDDING_DIMENSIONS), nullable=False))
     tsv: str = Field(sa_column=Column(TSVECTOR, nullable=False))
     created_at: datetime = created_at_field()
+
+
+class Bm25Corpus(SQLModel, table=True):
+    """BM25 corpus statistics of one text-search configuration (Robertson & Zaragoza 2009): ``chunk_count``
+    is N, ``total_length / chunk_count`` the average chunk length (avgdl) in lexeme occurrences.
+
+    Kept current by triggers on ``chunks`` (migration 0004), in the same transaction as the insert or
+    delete, including deletes cascaded from documents, collections and users; never written by the app.
+    """
+
+    __tablename__ = "bm25_corpus"
+
+    config: str = Field(primary_key=True, max_length=16)
+    chunk_count: int = Field(default=0, sa_column=Column(BigInteger, nullable=False))
+    total_length: int = Field(default=0, sa_column=Column(BigInteger, nullable=False))
+
+
+class Bm25Term(SQLModel, table=True):
+    """Document frequency ``df`` of lexeme ``term`` in configuration ``config``: how many chunks contain
+    it (the BM25 IDF input). Rows reaching 0 are deleted. Maintained by the triggers of migration 0004."""
+
+    __tablename__ = "bm25_terms"
+
+    config: str = Field(primary_key=True, max_length=16)
+    term: str = Field(sa_column=Column(Text, primary_key=True))
+    df: int
+
+
+class Bm25Chunk(SQLModel, table=True):
+    """Per chunk: the configuration its ``tsv`` was built with and its length (lexeme occurrences, the
+    BM25 dl). No foreign key on purpose: the delete trigger on ``chunks`` reads this row to take the
+    chunk out of the statistics and then deletes it (a cascade would remove it first)."""
+
+    __tablename__ = "bm25_chunks"
+
+    chunk_id: uuid.UUID = Field(primary_key=True)
+    config: str = Field(max_length=16)
+    length: int
