@@ -32,6 +32,7 @@ from assistant.services.admin.settings import (
     get_setting,
 )
 from assistant.services.auth.permissions import has_role
+from assistant.services.rag.index import delete_chunks
 from assistant.services.rag.paths import JOBS_CHANNEL, PROGRESS_CHANNEL, document_path, documents_dir
 
 MAX_FILENAME_CHARS = 255
@@ -338,8 +339,6 @@ def delete_document(*, session: Session, user: User, document_id: uuid.UUID, set
     Raises:
         NotFound, Forbidden: as :func:`reindex_document`.
     """
-    from assistant.services.rag.index import delete_chunks
-
     document = _changeable(session, user, document_id)
     delete_chunks(session=session, document_id=document.id)
     path = document_path(settings, document.storage_name)

@@ -9,7 +9,6 @@ from assistant.ui.layouts.shell import app_shell
 
 #: (route, title key, empty-state key, icon)
 SECTIONS = [
-    ("/documents", "page.documents.title", "page.documents.empty", "file-text"),
     ("/memory", "page.memory.title", "page.memory.empty", "brain"),
     ("/reminders", "page.reminders.title", "page.reminders.empty", "bell"),
     ("/tasks", "page.tasks.title", "page.tasks.empty", "list-checks"),

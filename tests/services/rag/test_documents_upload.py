@@ -175,3 +175,18 @@ def test_upload_notifies_the_worker(db, database, make_user):
         document = upload(user, PDF, "a.pdf")
         received = [note.payload for note in listener.notifies(timeout=5, stop_after=1)]
     assert received == [str(document.id)]
+
+
+def test_delete_removes_the_document_and_its_file_and_only_for_the_owner(db, make_user):
+    owner, other = make_user(), make_user()
+    document = upload(owner, PDF, "old scan.pdf")
+    settings = get_settings()
+    with session_scope() as session:
+        with pytest.raises(NotFound):
+            documents.delete_document(session=session, user=other, document_id=document.id, settings=settings)
+    assert document_path(settings, document.storage_name).exists()
+    with session_scope() as session:
+        documents.delete_document(session=session, user=owner, document_id=document.id, settings=settings)
+    with session_scope() as session:
+        assert session.get(Document, document.id) is None
+    assert leftovers() == []

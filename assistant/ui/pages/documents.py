@@ -1,0 +1,156 @@
+"""The documents page: upload zone with progress, and the list with live ingestion progress."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from assistant.ui.i18n import t
+from assistant.ui.layouts.shell import app_shell
+from assistant.ui.state.documents import UPLOAD_ID, DocumentsState
+
+ACCEPT = {
+    "application/pdf": [".pdf"],
+    "text/plain": [".txt"],
+    "text/markdown": [".md", ".markdown"],
+    "text/csv": [".csv"],
+    "text/html": [".html", ".htm"],
+}
+STATUS_COLORS = {"pending": "gray", "processing": "blue", "completed": "green", "failed": "red",
+                 "cancelled": "orange"}
+
+
+def upload_zone() -> rx.Component:
+    return rx.vstack(
+        rx.upload(
+            rx.vstack(
+                rx.icon("upload", size=28, color=rx.color("accent", 9)),
+                rx.text(t("documents.drop_here"), weight="medium"),
+                rx.text(t("documents.accepted_types"), size="1", color_scheme="gray"),
+                align="center",
+                spacing="2",
+            ),
+            id=UPLOAD_ID,
+            multiple=True,
+            accept=ACCEPT,
+            on_drop=DocumentsState.upload(
+                rx.upload_files_chunk(upload_id=UPLOAD_ID, on_upload_progress=DocumentsState.upload_progress)
+            ),
+            border=f"2px dashed {rx.color('accent', 7)}",
+            border_radius="var(--radius-3)",
+            padding="1.5em",
+            width="100%",
+            cursor="pointer",
+        ),
+        rx.cond(
+            DocumentsState.uploading,
+            rx.hstack(
+                rx.text(t("documents.uploading"), size="2"),
+                rx.progress(value=DocumentsState.upload_percent, max=100, width="100%", id="upload-progress"),
+                rx.button(t("common.cancel"), size="1", variant="soft", color_scheme="gray",
+                          on_click=rx.cancel_upload(UPLOAD_ID)),
+                width="100%",
+                align="center",
+            ),
+        ),
+        width="100%",
+    )
+
+
+def document_row(row: rx.Var) -> rx.Component:
+    return rx.table.row(
+        rx.table.cell(
+            rx.vstack(
+                rx.text(row["filename"].to(str), weight="medium", class_name="document-name"),
+                rx.cond(row["collection"].to(str) != "",
+                        rx.badge(row["collection"].to(str), variant="soft", size="1")),
+                rx.cond(row["error"].to(str) != "",
+                        rx.text(row["error"].to(str), size="1", color_scheme="red", class_name="document-error")),
+                spacing="1",
+            ),
+        ),
+        rx.table.cell(rx.text(row["type"].to(str), size="1")),
+        rx.table.cell(rx.text(row["size"].to(str), size="1")),
+        rx.table.cell(rx.text(row["pages"].to(str), size="1")),
+        rx.table.cell(
+            rx.vstack(
+                rx.badge(row["status_text"].to(str), color_scheme=rx.match(
+                    row["status"].to(str), *[(status, color) for status, color in STATUS_COLORS.items()], "gray"),
+                    class_name="document-status"),
+                rx.cond(row["busy"].to(bool),
+                        rx.hstack(rx.progress(value=row["progress"].to(int), max=100, width="6em"),
+                                  rx.text(row["progress"].to(str) + " %", size="1", class_name="document-progress"),
+                                  rx.text(row["stage"].to(str), size="1", color_scheme="gray"),
+                                  align="center")),
+                spacing="1",
+            ),
+        ),
+        rx.table.cell(
+            rx.cond(
+                row["can_change"].to(bool),
+                rx.hstack(
+                    rx.cond(row["busy"].to(bool),
+                            rx.icon_button(rx.icon("circle-stop", size=14), size="1", variant="ghost",
+                                           on_click=DocumentsState.cancel(row["id"].to(str)),
+                                           aria_label=t("documents.cancel"), title=t("documents.cancel")),
+                            rx.icon_button(rx.icon("refresh-cw", size=14), size="1", variant="ghost",
+                                           on_click=DocumentsState.reindex(row["id"].to(str)),
+                                           aria_label=t("documents.reindex"), title=t("documents.reindex"))),
+                    rx.alert_dialog.root(
+                        rx.alert_dialog.trigger(
+                            rx.icon_button(rx.icon("trash-2", size=14), size="1", variant="ghost", color_scheme="red",
+                                           aria_label=t("documents.delete"), title=t("documents.delete"),
+                                           class_name="document-delete"),
+                        ),
+                        rx.alert_dialog.content(
+                            rx.alert_dialog.title(t("documents.delete")),
+                            rx.alert_dialog.description(t("documents.delete_confirm")),
+                            rx.hstack(
+                                rx.alert_dialog.cancel(rx.button(t("common.cancel"), variant="soft",
+                                                                 color_scheme="gray")),
+                                rx.alert_dialog.action(rx.button(t("documents.delete"), color_scheme="red",
+                                                                 on_click=DocumentsState.delete(row["id"].to(str)),
+                                                                 class_name="document-delete-confirm")),
+                                justify="end", spacing="3", margin_top="1em",
+                            ),
+                        ),
+                    ),
+                    spacing="2",
+                ),
+            ),
+        ),
+        class_name="document-row",
+    )
+
+
+def documents_page() -> rx.Component:
+    return app_shell(
+        "page.documents.title",
+        rx.vstack(
+            upload_zone(),
+            rx.input(placeholder=t("documents.filter"), value=DocumentsState.query,
+                     on_change=DocumentsState.set_query.debounce(300), width="100%", id="documents-filter"),
+            rx.cond(
+                DocumentsState.documents.length() == 0,
+                rx.text(rx.cond(DocumentsState.query != "", t("documents.nothing_found"), t("page.documents.empty")),
+                        color_scheme="gray", id="empty-state"),
+                rx.box(
+                    rx.table.root(
+                        rx.table.header(rx.table.row(
+                            rx.table.column_header_cell(t("documents.col_name")),
+                            rx.table.column_header_cell(t("documents.col_type")),
+                            rx.table.column_header_cell(t("documents.col_size")),
+                            rx.table.column_header_cell(t("documents.col_pages")),
+                            rx.table.column_header_cell(t("documents.col_status")),
+                            rx.table.column_header_cell(""),
+                        )),
+                        rx.table.body(rx.foreach(DocumentsState.documents, document_row)),
+                        width="100%",
+                    ),
+                    overflow_x="auto",
+                    width="100%",
+                ),
+            ),
+            spacing="4",
+            width="100%",
+        ),
+    )

@@ -1,0 +1,217 @@
+"""The documents page: upload (streamed to disk, with a progress bar), the list with live ingestion
+progress (pushed through :mod:`assistant.services.rag.progress`, no polling), filter, reindex, cancel
+and delete."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import AsyncIterator
+from typing import Any
+
+import reflex as rx
+from sqlmodel import Session, select
+
+from assistant.core.config import get_settings
+from assistant.core.db import session_scope
+from assistant.core.errors import AppError
+from assistant.models import CollectionGrant, DocumentStatus, User
+from assistant.services.rag import documents as docs
+from assistant.services.rag.documents import DocumentView, UploadWriter
+from assistant.services.rag.progress import feed
+from assistant.ui.state.auth import AuthState
+
+UPLOAD_ID = "documents-upload"
+#: Seconds a page keeps listening without any progress event before it stops.
+WATCH_IDLE_SECONDS = 600
+_UNFINISHED = (DocumentStatus.PENDING.value, DocumentStatus.PROCESSING.value)
+
+
+def _size(size: int) -> str:
+    for unit in ("B", "KB", "MB", "GB"):
+        if size < 1024 or unit == "GB":
+            return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
+        size /= 1024
+    return ""
+
+
+class DocumentsState(AuthState):
+    """The user's documents as shown, and the upload in progress."""
+
+    documents: list[dict[str, Any]] = []
+    query: str = ""
+    uploading: bool = False
+    upload_percent: int = 0
+    _watching: bool = False
+
+    def _row(self, view: DocumentView) -> dict[str, Any]:
+        return {
+            "id": str(view.id), "filename": view.filename, "type": view.media_type.split("/")[-1].upper(),
+            "size": _size(view.size_bytes), "pages": str(view.page_count or ""),
+            "status": view.status, "status_text": self.t(f"documents.status.{view.status}"),
+            "progress": view.progress, "stage": self.t(f"documents.stage.{view.stage}"),
+            "error": self.t(view.error_code) if view.error_code else "", "collection": view.collection,
+            "can_change": view.is_owner, "busy": view.status in _UNFINISHED,
+        }
+
+    def _refresh(self, session: Session, user: User) -> None:
+        self.documents = [self._row(view) for view in docs.list_documents(session=session, user=user, query=self.query)]
+
+    def _has_unfinished(self) -> bool:
+        return any(row["busy"] for row in self.documents)
+
+    @rx.event
+    def load(self) -> Any:
+        """``on_load``: the list, and live progress when something is being ingested."""
+        try:
+            self.run_as_user(self._refresh)
+        except AppError as exc:
+            return self.handle_error(exc)
+        return DocumentsState.watch if self._has_unfinished() else None
+
+    @rx.event
+    def set_query(self, value: str) -> Any:
+        """Filter the list by file name."""
+        self.query = value
+        try:
+            self.run_as_user(self._refresh)
+        except AppError as exc:
+            return self.handle_error(exc)
+        return None
+
+    def _act(self, action: Any, document_id: str) -> Any:
+        try:
+            self.run_as_user(lambda session, user: action(session=session, user=user, document_id=uuid.UUID(document_id)))
+            self.run_as_user(self._refresh)
+        except (AppError, ValueError) as exc:
+            return self.handle_error(exc) if isinstance(exc, AppError) else None
+        return DocumentsState.watch if self._has_unfinished() else None
+
+    @rx.event
+    def reindex(self, document_id: str) -> Any:
+        return self._act(docs.reindex_document, document_id)
+
+    @rx.event
+    def cancel(self, document_id: str) -> Any:
+        return self._act(docs.cancel_document, document_id)
+
+    @rx.event
+    def delete(self, document_id: str) -> Any:
+        settings = get_settings()
+        return self._act(lambda **kw: docs.delete_document(settings=settings, **kw), document_id)
+
+    @rx.event
+    def upload_progress(self, progress: dict[str, Any]) -> None:
+        """The browser's report of the bytes sent (``progress`` is a fraction 0-1); the bar goes away
+        once everything is sent."""
+        fraction = float(progress.get("progress", 0))
+        self.uploading = fraction < 1
+        self.upload_percent = int(round(fraction * 100))
+
+    @rx.event(background=True)
+    async def upload(self, chunks: rx.UploadChunkIterator) -> AsyncIterator[Any]:
+        """Receive the dropped files piece by piece; each complete file becomes a queued document.
+        A file over the size limit stops the upload at once (nothing of it is kept)."""
+        async with self:
+            try:
+                with session_scope() as session:
+                    user_id = self.acting_user(session).id
+                    max_bytes = docs.upload_limits(session=session)["max_bytes"]
+            except AppError as exc:
+                refused = self.handle_error(exc)
+            else:
+                refused = None
+                self.uploading, self.upload_percent = True, 0
+        if refused is not None:
+            yield refused
+            return
+        settings = get_settings()
+        writer: UploadWriter | None = None
+        current: str | None = None
+        messages: list[Any] = []
+
+        def store(filename: str, done: UploadWriter) -> None:
+            with session_scope() as session:
+                user = session.get(User, user_id)
+                docs.store_upload(session=session, user=user, writer=done, filename=filename)
+
+        async def finish(filename: str | None, done: UploadWriter | None) -> None:
+            if filename is None or done is None:
+                return
+            try:
+                await asyncio.to_thread(store, filename, done)
+            except AppError as exc:
+                messages.append(rx.toast.error(f"{filename}: {self.t(exc.code, **exc.params)}"))
+
+        try:
+            async for chunk in chunks:
+                if chunk.filename != current:
+                    await finish(current, writer)
+                    current, writer = chunk.filename, UploadWriter(settings, max_bytes=max_bytes)
+                assert writer is not None
+                await asyncio.to_thread(writer.write, chunk.data)
+            await finish(current, writer)
+        except AppError as exc:
+            if writer is not None:
+                writer.abort()
+            messages.append(rx.toast.error(f"{current}: {self.t(exc.code, **exc.params)}"))
+        async with self:
+            self.uploading, self.upload_percent = False, 0
+            try:
+                self.run_as_user(self._refresh)
+            except AppError as exc:
+                messages.append(self.handle_error(exc))
+        for message in messages:
+            yield message
+        yield DocumentsState.watch
+
+    @rx.event(background=True)
+    async def watch(self) -> None:
+        """Follow ingestion progress while something is being ingested (at most one watcher a tab)."""
+        async with self:
+            if self._watching:
+                return
+            try:
+                with session_scope() as session:
+                    user = self.acting_user(session)
+                    collections = frozenset(str(cid) for cid in session.exec(
+                        select(CollectionGrant.collection_id).where(CollectionGrant.user_id == user.id)))
+            except AppError:
+                return
+            self._watching = True
+            owner = str(user.id)
+        try:
+            async with feed().subscribe(owner, collections) as events:
+                async with self:
+                    self.run_as_user(self._refresh)  # nothing sent before the subscription is missed
+                    if not self._has_unfinished():
+                        return
+                while True:
+                    event = await asyncio.wait_for(events.get(), timeout=WATCH_IDLE_SECONDS)
+                    async with self:
+                        self._apply(event)
+                        if not self._has_unfinished():
+                            return
+        except (TimeoutError, AppError):
+            return
+        finally:
+            async with self:
+                self._watching = False
+
+    def _apply(self, event: dict[str, Any]) -> None:
+        """Show one progress event; an unknown document (uploaded in another tab) reloads the list."""
+        rows = {row["id"]: row for row in self.documents}
+        row = rows.get(str(event.get("id")))
+        if event.get("status") == "deleted":
+            self.documents = [r for r in self.documents if r["id"] != event.get("id")]
+            return
+        if row is None or event.get("status") == DocumentStatus.COMPLETED.value:
+            self.run_as_user(self._refresh)  # new rows, and page counts once done
+            return
+        status = str(event.get("status", row["status"]))
+        updated = dict(row, status=status, status_text=self.t(f"documents.status.{status}"),
+                       progress=int(event.get("progress", row["progress"])),
+                       stage=self.t(f"documents.stage.{event.get('stage') or 'queued'}"),
+                       error=self.t(event["error_code"]) if event.get("error_code") else "",
+                       busy=status in _UNFINISHED)
+        self.documents = [updated if r["id"] == row["id"] else r for r in self.documents]

@@ -1,0 +1,71 @@
+"""The documents page in a real browser: upload real files with a progress bar, see them queued, filter;
+a file whose content does not match its name is refused with a clear message and nothing is stored;
+another user sees none of it; delete."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Page, expect
+
+pytestmark = pytest.mark.e2e
+
+PASSWORD = "correct-horse-42"
+SHARED = Path(__file__).resolve().parents[2] / ".." / "shared" / "data"
+HEALTH_PDF = SHARED / "pdfs" / "health" / "CDC_Outpatient-Guide-508.pdf"
+
+
+def _register(page: Page, url: str, email: str, name: str) -> None:
+    page.goto(f"{url}/register")
+    page.fill("#display_name", name)
+    page.fill("#email", email)
+    page.fill("#password", PASSWORD)
+    page.fill("#password_confirm", PASSWORD)
+    page.click("#register-submit")
+    expect(page).to_have_url(re.compile(r"/chats/?$"), timeout=20_000)
+
+
+@pytest.mark.skipif(not HEALTH_PDF.exists(), reason="the shared test data is not next to the repository")
+def test_upload_list_filter_and_refusal(app_url: str, browser, shot, tmp_path: Path) -> None:
+    context = browser.new_context(viewport={"width": 1280, "height": 850})
+    page = context.new_page()
+    _register(page, app_url, "reader@example.org", "Rita Reader")
+    page.click("#nav-documents")
+    expect(page.locator("#empty-state")).to_be_visible()
+
+    page.locator("#documents-upload input[type=file]").set_input_files(str(HEALTH_PDF))
+    row = page.locator(".document-row")
+    expect(row).to_have_count(1, timeout=30_000)
+    expect(row.locator(".document-name")).to_have_text("CDC_Outpatient-Guide-508.pdf")
+    expect(row).to_contain_text("PDF")
+    expect(row.locator(".document-status")).to_be_visible()
+    shot(page, "uploaded")
+
+    fake = tmp_path / "results.pdf"
+    fake.write_text("not a pdf at all, just words")
+    page.locator("#documents-upload input[type=file]").set_input_files(str(fake))
+    expect(page.get_by_text("results.pdf: The file is named .pdf but its content is something else")).to_be_visible(
+        timeout=30_000)
+    expect(page.locator(".document-row")).to_have_count(1)
+    shot(page, "refused")
+
+    page.fill("#documents-filter", "outpatient")
+    expect(page.locator(".document-row")).to_have_count(1)
+    page.fill("#documents-filter", "nothing like this")
+    expect(page.locator("#empty-state")).to_be_visible()
+    page.fill("#documents-filter", "")
+    expect(page.locator(".document-row")).to_have_count(1)
+
+    other = browser.new_context().new_page()
+    _register(other, app_url, "someone@example.org", "Sam Someone")
+    other.goto(f"{app_url}/documents")
+    expect(other.locator("#empty-state")).to_be_visible()
+
+    page.locator(".document-delete").click()
+    page.locator(".document-delete-confirm").click()
+    expect(page.locator(".document-row")).to_have_count(0)
+    expect(page.locator("#empty-state")).to_be_visible()
+    shot(page, "deleted")
+    context.close()
