@@ -1,0 +1,189 @@
+"""Extraction in the sandboxed subprocess: formats, page numbers, headings, and every kind of bad file
+ending in its own error code (no database needed)."""
+
+from __future__ import annotations
+
+import zipfile
+import zlib
+from pathlib import Path
+
+import pytest
+
+from assistant.services.rag import extract
+from assistant.services.rag.extract import ExtractionError, iter_pages
+
+DATA = Path(__file__).resolve().parents[3] / "../shared/data"
+WHO_PDF = DATA / "pdfs/health/WHO_EMRO_Healthy-diet_2019.pdf"
+NIDDK_PDF = DATA / "pdfs/health/NIDDK_Eating_Diabetes_508.pdf"
+SCANNED_PDF = DATA / "pdfs/scanned/sample-4page-issue.pdf"
+needs_data = pytest.mark.skipif(not DATA.is_dir(), reason=f"shared test data not found at {DATA.resolve()}")
+
+
+def pages_of(path: Path, media_type: str = "application/pdf", **limits) -> list[extract.Page]:
+    return [page for page, _count in iter_pages(path, media_type, **limits)]
+
+
+def error_of(path: Path, media_type: str = "application/pdf", **limits) -> ExtractionError:
+    with pytest.raises(ExtractionError) as caught:
+        pages_of(path, media_type, **limits)
+    return caught.value
+
+
+def one_page_pdf(path: Path, content: bytes, *, pages: int = 1) -> Path:
+    """A hand-written PDF whose ``pages`` pages all draw the same (deflated) content stream."""
+    stream = zlib.compress(content, 9)
+    kids = " ".join(f"{5 + i} 0 R" for i in range(pages))
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        f"<< /Type /Pages /Kids [{kids}] /Count {pages} >>".encode(),
+        b"<< /Length %d /Filter /FlateDecode >>\nstream\n" % len(stream) + stream + b"\nendstream",
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+    ] + [
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Resources << /Font << /F1 4 0 R >> >> "
+        b"/Contents 3 0 R >>"
+    ] * pages
+    out = b"%PDF-1.4\n"
+    offsets = []
+    for number, body in enumerate(objects, 1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
+    path.write_bytes(out)
+    return path
+
+
+@needs_data
+def test_pdf_pages_keep_their_numbers_and_headings():
+    pages = pages_of(WHO_PDF)
+    assert [p.number for p in pages] == list(range(1, 21))
+    [page9] = [p for p in pages if "Energy intake (calories) should be in balance with energy expenditure" in p.text]
+    assert page9.number == 9
+    assert all(p.headings[0][0] == 0 for p in pages)
+
+    niddk = pages_of(NIDDK_PDF)
+    assert "Physical activity is an important part of staying healthy" in " ".join(niddk[11].text.split())
+    assert niddk[11].number == 12
+    # The outline (bookmarks) gives the heading path: page 8 starts "Blood Glucose Levels".
+    assert niddk[7].headings[-1][1] == ("Blood Glucose Levels",)
+
+
+def test_plain_text_markdown_csv_and_html(tmp_path):
+    text = tmp_path / "notes.txt"
+    text.write_bytes("First paragraph.\n\nSecond one, in Windows-1251: приём.".encode("cp1251"))
+    [page] = pages_of(text, "text/plain")
+    assert page.number is None and "приём" in page.text and page.headings == ((0, ()),)
+
+    markdown = tmp_path / "notes.md"
+    markdown.write_text("# Results\n\nGlucose was fine.\n\n## Lipids\n\nLDL 2.1 mmol/L.\n\n```\n# not a heading\n```\n")
+    [page] = pages_of(markdown, "text/markdown")
+    paths = [path for _, path in page.headings]
+    assert paths == [("Results",), ("Results", "Lipids")]
+    assert page.text[page.headings[1][0]:].startswith("Lipids")
+    assert "# not a heading" in page.text
+
+    table = tmp_path / "labs.csv"
+    table.write_text("test,value,unit\nGlucose,5.4,mmol/L\nHbA1c,6.1,%\n")
+    [page] = pages_of(table, "text/csv")
+    assert page.text.split("\n\n") == ["test: Glucose; value: 5.4; unit: mmol/L", "test: HbA1c; value: 6.1; unit: %"]
+
+    html = tmp_path / "page.html"
+    html.write_text("<html><head><title>T</title><style>p{color:red}</style></head><body>"
+                    "<h1>Letter</h1><p>Dear patient,&nbsp;take <b>one</b> tablet.</p>"
+                    "<script>alert('x')</script><h2>Follow-up</h2><p>In two weeks.</p></body></html>")
+    [page] = pages_of(html, "text/html")
+    assert "alert" not in page.text and "color" not in page.text
+    assert "Dear patient, take one tablet." in page.text
+    assert [path for _, path in page.headings] == [("Letter",), ("Letter", "Follow-up")]
+
+
+def test_epub_through_pymupdf(tmp_path):
+    book = tmp_path / "book.epub"
+    with zipfile.ZipFile(book, "w") as epub:
+        epub.writestr("mimetype", "application/epub+zip", compress_type=zipfile.ZIP_STORED)
+        epub.writestr("META-INF/container.xml",
+                      '<?xml version="1.0"?><container version="1.0" xmlns="urn:oasis:names:tc:opendocument:xmlns:'
+                      'container"><rootfiles><rootfile full-path="content.opf" media-type="application/oebps-package'
+                      '+xml"/></rootfiles></container>')
+        epub.writestr("content.opf",
+                      '<?xml version="1.0"?><package xmlns="http://www.idpf.org/2007/opf" version="3.0" '
+                      'unique-identifier="id"><metadata xmlns:dc="http://purl.org/dc/elements/1.1/"><dc:identifier '
+                      'id="id">x</dc:identifier><dc:title>Book</dc:title></metadata><manifest><item id="c1" '
+                      'href="c1.xhtml" media-type="application/xhtml+xml"/></manifest><spine><itemref idref="c1"/>'
+                      '</spine></package>')
+        epub.writestr("c1.xhtml", '<html xmlns="http://www.w3.org/1999/xhtml"><body><h1>Chapter</h1>'
+                                  "<p>The Martians landed near Woking.</p></body></html>")
+    pages = pages_of(book, "application/epub+zip")
+    assert pages[0].number == 1
+    assert "The Martians landed near Woking." in pages[0].text
+
+
+def written(name: str, data: bytes):
+    """A builder of a bad input: ``data`` written to ``name`` in the test's folder."""
+
+    def build(folder: Path) -> Path:
+        (folder / name).write_bytes(data)
+        return folder / name
+
+    return build
+
+
+BAD_FILES = {
+    "zero-byte-pdf": (written("empty.pdf", b""), "application/pdf", extract.CORRUPT),
+    "zero-byte-text": (written("empty.txt", b""), "text/plain", extract.NO_TEXT),
+    "text-as-pdf": (written("t.pdf", b"just some words, not a PDF\n"), "application/pdf", extract.CORRUPT),
+    "html-as-pdf": (written("h.pdf", b"<html><body>hi</body></html>"), "application/pdf", extract.CORRUPT),
+    "binary-as-text": (written("b.txt", b"\x00\x01\x02" * 100), "text/plain", extract.CORRUPT),
+    "docx": (written("d.docx", b"PK\x03\x04"), "application/vnd.openxmlformats-officedocument.wordprocessingml"
+             ".document", extract.UNSUPPORTED),
+}
+
+
+@pytest.mark.parametrize("kind", sorted(BAD_FILES))
+def test_bad_files_fail_with_their_code(tmp_path, kind):
+    build, media_type, code = BAD_FILES[kind]
+    assert error_of(build(tmp_path), media_type).code == code
+
+
+@needs_data
+def test_truncated_and_scanned_pdfs(tmp_path):
+    truncated = tmp_path / "cut.pdf"
+    truncated.write_bytes(WHO_PDF.read_bytes()[:700_000])
+    assert error_of(truncated).code == extract.CORRUPT
+    error = error_of(SCANNED_PDF)
+    assert error.code == extract.NO_TEXT and "OCR" in error.detail
+
+
+def test_encrypted_pdf(tmp_path):
+    import pymupdf
+
+    doc = pymupdf.open()
+    doc.new_page().insert_text((72, 72), "Confidential lab results")
+    doc.save(tmp_path / "locked.pdf", encryption=pymupdf.PDF_ENCRYPT_AES_256, user_pw="secret", owner_pw="owner")
+    error = error_of(tmp_path / "locked.pdf")
+    assert error.code == extract.ENCRYPTED
+
+
+def test_too_many_pages_refused_before_reading(tmp_path):
+    pdf = one_page_pdf(tmp_path / "many.pdf", b"BT /F1 12 Tf 72 700 Td (hello) Tj ET", pages=30)
+    assert error_of(pdf, max_pages=20).code == extract.TOO_LARGE
+    assert len(pages_of(pdf, max_pages=30)) == 30
+
+
+def test_memory_bomb_dies_alone_within_the_memory_limit(tmp_path):
+    # 20 million glyphs on one page: a 45 kB file whose text layout needs about 1.3 GB.
+    line = b"1 0 0 1 10 400 Tm (" + b"A" * 1000 + b") Tj\n"
+    pdf = one_page_pdf(tmp_path / "bomb.pdf", b"BT /F1 0.5 Tf\n" + line * 20_000 + b"ET\n")
+    assert pdf.stat().st_size < 100_000
+    error = error_of(pdf)
+    assert error.code == extract.TOO_LARGE, error.detail
+
+
+def test_slow_pdf_is_stopped_at_the_time_limit(tmp_path):
+    # 100 pages that each draw 20 million glyphs outside the page: little memory, seconds per page.
+    line = b"1 0 0 1 10 -400 Tm (" + b"A" * 1000 + b") Tj\n"
+    pdf = one_page_pdf(tmp_path / "slow.pdf", b"BT /F1 10 Tf\n" + line * 20_000 + b"ET\n", pages=100)
+    error = error_of(pdf, timeout=3)
+    assert error.code == extract.TIMEOUT, error.detail
