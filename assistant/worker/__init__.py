@@ -2,5 +2,6 @@
 
 Exactly one worker is active: it holds a PostgreSQL session-level advisory lock for as long as it
 runs. Others wait on the lock and take over when the holder's connection ends (crash included).
-Later issues run the scheduler, ingestion jobs and Telegram polling inside :func:`run_leader`.
+The leader runs the document ingestion jobs (:mod:`assistant.worker.ingestion`); later issues add the
+scheduler and Telegram polling beside them.
 """

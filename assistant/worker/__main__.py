@@ -10,14 +10,10 @@ import threading
 from assistant.core.config import get_settings
 from assistant.core.db import database_url
 from assistant.core.logging import configure_logging
+from assistant.worker.ingestion import run_ingestion
 from assistant.worker.leader import run_as_leader
 
 log = logging.getLogger("assistant.worker")
-
-
-def idle(stop: threading.Event) -> None:
-    """The leader's work until later issues add the scheduler and job runners: wait to be stopped."""
-    stop.wait()
 
 
 def main() -> int:
@@ -32,7 +28,7 @@ def main() -> int:
     signal.signal(signal.SIGTERM, _stop)
     signal.signal(signal.SIGINT, _stop)
     log.info("worker started, waiting for leadership")
-    run_as_leader(database_url(), idle, stop)
+    run_as_leader(database_url(), run_ingestion, stop)
     return 0
 
 

@@ -4,7 +4,6 @@ ending in its own error code (no database needed)."""
 from __future__ import annotations
 
 import zipfile
-import zlib
 from pathlib import Path
 
 import pytest
@@ -27,32 +26,6 @@ def error_of(path: Path, media_type: str = "application/pdf", **limits) -> Extra
     with pytest.raises(ExtractionError) as caught:
         pages_of(path, media_type, **limits)
     return caught.value
-
-
-def one_page_pdf(path: Path, content: bytes, *, pages: int = 1) -> Path:
-    """A hand-written PDF whose ``pages`` pages all draw the same (deflated) content stream."""
-    stream = zlib.compress(content, 9)
-    kids = " ".join(f"{5 + i} 0 R" for i in range(pages))
-    objects = [
-        b"<< /Type /Catalog /Pages 2 0 R >>",
-        f"<< /Type /Pages /Kids [{kids}] /Count {pages} >>".encode(),
-        b"<< /Length %d /Filter /FlateDecode >>\nstream\n" % len(stream) + stream + b"\nendstream",
-        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
-    ] + [
-        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Resources << /Font << /F1 4 0 R >> >> "
-        b"/Contents 3 0 R >>"
-    ] * pages
-    out = b"%PDF-1.4\n"
-    offsets = []
-    for number, body in enumerate(objects, 1):
-        offsets.append(len(out))
-        out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
-    xref = len(out)
-    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
-    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
-    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
-    path.write_bytes(out)
-    return path
 
 
 @needs_data
@@ -166,24 +139,24 @@ def test_encrypted_pdf(tmp_path):
     assert error.code == extract.ENCRYPTED
 
 
-def test_too_many_pages_refused_before_reading(tmp_path):
-    pdf = one_page_pdf(tmp_path / "many.pdf", b"BT /F1 12 Tf 72 700 Td (hello) Tj ET", pages=30)
+def test_too_many_pages_refused_before_reading(tmp_path, crafted_pdf):
+    pdf = crafted_pdf(tmp_path / "many.pdf", b"BT /F1 12 Tf 72 700 Td (hello) Tj ET", pages=30)
     assert error_of(pdf, max_pages=20).code == extract.TOO_LARGE
     assert len(pages_of(pdf, max_pages=30)) == 30
 
 
-def test_memory_bomb_dies_alone_within_the_memory_limit(tmp_path):
+def test_memory_bomb_dies_alone_within_the_memory_limit(tmp_path, crafted_pdf):
     # 20 million glyphs on one page: a 45 kB file whose text layout needs about 1.3 GB.
     line = b"1 0 0 1 10 400 Tm (" + b"A" * 1000 + b") Tj\n"
-    pdf = one_page_pdf(tmp_path / "bomb.pdf", b"BT /F1 0.5 Tf\n" + line * 20_000 + b"ET\n")
+    pdf = crafted_pdf(tmp_path / "bomb.pdf", b"BT /F1 0.5 Tf\n" + line * 20_000 + b"ET\n")
     assert pdf.stat().st_size < 100_000
     error = error_of(pdf)
     assert error.code == extract.TOO_LARGE, error.detail
 
 
-def test_slow_pdf_is_stopped_at_the_time_limit(tmp_path):
+def test_slow_pdf_is_stopped_at_the_time_limit(tmp_path, crafted_pdf):
     # 100 pages that each draw 20 million glyphs outside the page: little memory, seconds per page.
     line = b"1 0 0 1 10 -400 Tm (" + b"A" * 1000 + b") Tj\n"
-    pdf = one_page_pdf(tmp_path / "slow.pdf", b"BT /F1 10 Tf\n" + line * 20_000 + b"ET\n", pages=100)
+    pdf = crafted_pdf(tmp_path / "slow.pdf", b"BT /F1 10 Tf\n" + line * 20_000 + b"ET\n", pages=100)
     error = error_of(pdf, timeout=3)
     assert error.code == extract.TIMEOUT, error.detail

@@ -1,0 +1,380 @@
+"""Ingestion jobs: a queued document becomes searchable chunks.
+
+A job is the ``documents`` row itself (status, progress, stage, error, lease; see
+:class:`assistant.models.document.Document`). :func:`run_job` (one document) and :func:`run_next` (the
+oldest due one) take it through these stages, with ``progress`` in percent:
+
+* ``extracting`` 0-10: :func:`assistant.services.rag.extract.iter_pages` in a limited subprocess, per page;
+* ``chunking`` 10: :func:`assistant.services.rag.chunking.chunk_pages`;
+* ``embedding`` 10-95: :data:`EMBED_BATCH` chunks at a time (this is where the time goes);
+* ``indexing`` 95-100: the old chunks deleted and the new ones stored in one transaction, together with
+  the row turning ``completed`` (stage ``done``, ``page_count``, ``chunk_count``, ``completed_at``).
+
+Claiming is one ``UPDATE ... FROM (SELECT ... FOR UPDATE SKIP LOCKED)``: a row that is ``pending``, or
+``processing`` with an expired lease (its worker died), becomes ``processing`` with ``attempts + 1`` and
+``lease_until = now() + LEASE_SECONDS``, so two workers can never take the same job. ``attempts`` is also
+the job's fencing token: every later write requires ``status = 'processing'`` and the same ``attempts``,
+so a worker that lost its lease (another took the job over) or whose row was reset or deleted meanwhile
+changes nothing and stops at its next step. A heartbeat thread renews the lease every
+:data:`HEARTBEAT_SECONDS` and reads ``cancel_requested``; the stages check both between pages and
+batches. A resumed job starts over (nothing it did before survives except chunks of an earlier
+completed run, which the indexing transaction replaces), so it is idempotent.
+
+Endings: ``completed``; ``cancelled`` (chunks removed); ``failed`` with ``error_code`` (an i18n key,
+``documents.error.*``) and ``error_detail`` (English), chunks removed; or, when the worker is told to
+stop, the job goes back to ``pending`` for the next worker. Every change of status, stage or progress
+is sent as ``NOTIFY document_progress`` (payload in :mod:`assistant.services.rag.paths`) in the same
+statement, at most :data:`PROGRESS_PER_SECOND` times a second per job.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import closing, contextmanager
+from dataclasses import dataclass, field
+
+from sqlalchemy import text
+from sqlmodel import Session, select
+
+from assistant.core.config import get_settings
+from assistant.core.db import session_scope
+from assistant.models.document import Document, DocumentStatus
+from assistant.services.rag import embeddings
+from assistant.services.rag.chunking import chunk_pages
+from assistant.services.rag.extract import ExtractionError, iter_pages
+from assistant.services.rag.index import NewChunk, delete_chunks, store_chunks
+from assistant.services.rag.paths import JOBS_CHANNEL, PROGRESS_CHANNEL, document_path
+
+log = logging.getLogger(__name__)
+
+#: Seconds a claimed job stays reserved without a sign of life; a dead worker's job waits this long.
+LEASE_SECONDS = 30
+#: Seconds between lease renewals (and cancel checks) of the heartbeat thread.
+HEARTBEAT_SECONDS = 5.0
+#: A job whose worker died this many times is failed instead of taken up again.
+MAX_ATTEMPTS = 5
+#: Chunks per call to the embedding model (32-64 are equally fast on 2 CPU cores; 32 keeps
+#: cancel checks and progress steps short).
+EMBED_BATCH = 32
+#: Chunks per INSERT statement in the indexing transaction.
+STORE_BATCH = 256
+#: Most progress notifications per second per job.
+PROGRESS_PER_SECOND = 4
+#: Progress (percent) at the end of extraction and of embedding.
+EXTRACTED_AT, EMBEDDED_AT = 10, 95
+
+INTERNAL_ERROR = "documents.error.internal"
+
+#: ``pg_notify`` of the progress payload for every row a CTE named ``changed`` returned.
+_NOTIFY_CHANGED = f"""
+    SELECT pg_notify('{PROGRESS_CHANNEL}', json_build_object(
+               'id', id, 'owner_id', owner_id, 'collection_id', collection_id, 'status', status,
+               'progress', progress, 'stage', stage, 'error_code', error_code)::text),
+           cancel_requested
+    FROM changed
+"""
+_OURS = "id = :id AND status = 'processing' AND attempts = :attempt"
+_DUE = (
+    "(status = 'pending' OR (status = 'processing' AND lease_until < now() AND attempts < :max_attempts))"
+)
+
+
+class JobStopped(Exception):
+    """The job cannot go on: ``reason`` is ``cancelled`` (the user asked), ``lost`` (the row is no longer
+    this worker's: lease taken over, reset, or deleted) or ``shutdown`` (the worker is stopping)."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+@dataclass
+class Job:
+    """A claimed job: the document's id, this claim's ``attempt`` (fencing token), what to read, and the
+    state shared with the heartbeat thread."""
+
+    id: uuid.UUID
+    attempt: int
+    media_type: str
+    storage_name: str
+    stop: threading.Event | None = None
+    cancelled: threading.Event = field(default_factory=threading.Event)
+    lost: threading.Event = field(default_factory=threading.Event)
+    stage: str = "extracting"
+    progress: int = 0
+    sent_at: float = 0.0
+
+    def check(self) -> None:
+        """Raise :class:`JobStopped` if the job was lost, cancelled or the worker is stopping."""
+        if self.lost.is_set():
+            raise JobStopped("lost")
+        if self.cancelled.is_set():
+            raise JobStopped("cancelled")
+        if self.stop is not None and self.stop.is_set():
+            raise JobStopped("shutdown")
+
+    def report(self, stage: str, progress: float, *, force: bool = False) -> None:
+        """Store and notify ``stage`` and ``progress`` (percent, 0-100) unless the last report was less
+        than 1/:data:`PROGRESS_PER_SECOND` s ago with the same stage (``force`` sends anyway), then
+        :meth:`check`. Each report renews the lease too."""
+        percent = max(0, min(100, int(progress)))
+        now = time.monotonic()
+        due = force or stage != self.stage or (
+            percent != self.progress and now - self.sent_at >= 1 / PROGRESS_PER_SECOND
+        )
+        if due:
+            with session_scope() as session:
+                rows = session.execute(
+                    text(
+                        f"WITH changed AS (UPDATE documents SET stage = :stage, progress = :progress, "
+                        f"lease_until = now() + make_interval(secs => :lease), updated_at = now() "
+                        f"WHERE {_OURS} RETURNING *) {_NOTIFY_CHANGED}"
+                    ),
+                    {"stage": stage, "progress": percent, "lease": LEASE_SECONDS, "id": self.id,
+                     "attempt": self.attempt},
+                ).all()
+            if not rows:
+                self.lost.set()
+            elif rows[0].cancel_requested:
+                self.cancelled.set()
+            self.stage, self.progress, self.sent_at = stage, percent, now
+        self.check()
+
+
+def claim(document_id: uuid.UUID | None = None) -> Job | None:
+    """Take the job of ``document_id`` (or, with None, the oldest due job) if it is due and no other
+    worker holds it: ``pending``, or ``processing`` with an expired lease and fewer than
+    :data:`MAX_ATTEMPTS` starts.
+
+    Returns:
+        The claimed job, or None when there is nothing to take.
+    """
+    target = "id = :id AND " if document_id is not None else ""
+    with session_scope() as session:
+        row = session.execute(
+            text(
+                f"WITH changed AS (UPDATE documents AS d SET status = 'processing', attempts = d.attempts + 1, "
+                f"lease_until = now() + make_interval(secs => :lease), stage = 'extracting', progress = 0, "
+                f"error_code = '', error_detail = '', updated_at = now() "
+                f"FROM (SELECT id FROM documents WHERE {target}{_DUE} ORDER BY created_at LIMIT 1 "
+                f"FOR UPDATE SKIP LOCKED) AS due WHERE d.id = due.id RETURNING d.*), "
+                f"notified AS ({_NOTIFY_CHANGED}) "
+                f"SELECT changed.id, attempts, media_type, storage_name FROM changed, notified"
+            ),
+            {"id": document_id, "lease": LEASE_SECONDS, "max_attempts": MAX_ATTEMPTS},
+        ).first()
+    if row is None:
+        return None
+    return Job(id=row.id, attempt=row.attempts, media_type=row.media_type, storage_name=row.storage_name)
+
+
+def run_job(document_id: uuid.UUID, *, stop: threading.Event | None = None) -> str | None:
+    """Claim and run the job of ``document_id`` (see the module docstring).
+
+    Args:
+        document_id: the document to ingest.
+        stop: when set (worker shutting down), the job goes back to ``pending`` at its next step.
+
+    Returns:
+        The status the job ended in (``completed``, ``failed``, ``cancelled``, ``pending`` when handed
+        back), or None when it was not claimed (not due, held by another worker, or lost on the way).
+    """
+    job = claim(document_id)
+    return _run(job, stop) if job is not None else None
+
+
+def run_next(*, stop: threading.Event | None = None) -> str | None:
+    """Claim and run the oldest due job, as :func:`run_job`; None when there was none."""
+    job = claim()
+    return _run(job, stop) if job is not None else None
+
+
+def fail_exhausted() -> int:
+    """Fail the jobs whose worker died :data:`MAX_ATTEMPTS` times (a document that kills its worker
+    must not do so forever). Returns how many."""
+    with session_scope() as session:
+        rows = session.execute(
+            text(
+                f"WITH changed AS (UPDATE documents SET status = 'failed', stage = 'failed', lease_until = NULL, "
+                f"error_code = :code, error_detail = :detail, updated_at = now() "
+                f"WHERE status = 'processing' AND lease_until < now() AND attempts >= :max_attempts "
+                f"RETURNING *) {_NOTIFY_CHANGED}"
+            ),
+            {"code": INTERNAL_ERROR, "max_attempts": MAX_ATTEMPTS,
+             "detail": f"the worker stopped during each of {MAX_ATTEMPTS} attempts"},
+        ).all()
+    return len(rows)
+
+
+def seconds_until_lease_expiry() -> float | None:
+    """Seconds until the earliest lease of a running job runs out (0 if one already has), or None."""
+    with session_scope() as session:
+        value = session.execute(
+            text("SELECT GREATEST(0, EXTRACT(EPOCH FROM min(lease_until) - now())) FROM documents "
+                 "WHERE status = 'processing'")
+        ).scalar()
+    return None if value is None else float(value)
+
+
+def _run(job: Job, stop: threading.Event | None) -> str | None:
+    job.stop = stop
+    started = time.monotonic()
+    log.info("ingestion of document %s started (attempt %d)", job.id, job.attempt)
+    try:
+        with _heartbeat(job):
+            pages, chunks = _ingest(job)
+        log.info("ingestion of document %s completed: %d pages, %d chunks in %.1f s",
+                 job.id, pages, chunks, time.monotonic() - started)
+        return DocumentStatus.COMPLETED.value
+    except JobStopped as stopped:
+        return _stopped(job, stopped.reason, started)
+    except ExtractionError as exc:
+        log.info("ingestion of document %s failed: %s (%s)", job.id, exc.code, exc.detail)
+        return _fail(job, exc.code, exc.detail)
+    except Exception as exc:
+        log.exception("ingestion of document %s failed", job.id)
+        return _fail(job, INTERNAL_ERROR, f"{type(exc).__name__}: {exc}")
+
+
+def _ingest(job: Job) -> tuple[int | None, int]:
+    """Extract, chunk, embed and store. Returns ``(page_count or None, chunk_count)``.
+
+    Raises:
+        ExtractionError, JobStopped, and whatever the model or the database raise.
+    """
+    path = document_path(get_settings(), job.storage_name)
+    if not path.is_file():
+        raise ExtractionError(INTERNAL_ERROR, "the stored file is missing")
+    job.report("extracting", 0, force=True)
+    pages = []
+    page_count = 0
+    with closing(iter_pages(path, job.media_type)) as extracted:  # closing kills the parser at once
+        for page, page_count in extracted:
+            pages.append(page)
+            job.report("extracting", EXTRACTED_AT * len(pages) / max(page_count, 1))
+    job.report("chunking", EXTRACTED_AT)
+    drafts = chunk_pages(pages, embeddings.tokenizer())
+    paged = any(page.number is not None for page in pages)
+    del pages
+    job.report("embedding", EXTRACTED_AT)
+    vectors: list[list[float]] = []
+    for start in range(0, len(drafts), EMBED_BATCH):
+        batch = drafts[start : start + EMBED_BATCH]
+        vectors.extend(embeddings.embed_passages([c.text for c in batch], batch_size=EMBED_BATCH))
+        job.report("embedding", EXTRACTED_AT + (EMBEDDED_AT - EXTRACTED_AT) * len(vectors) / len(drafts))
+    job.report("indexing", EMBEDDED_AT, force=True)
+    with session_scope() as session:
+        document = _lock_own_row(session, job)
+        delete_chunks(session=session, document_id=job.id)
+        for start in range(0, len(drafts), STORE_BATCH):
+            store_chunks(session=session, document=document, chunks=[
+                NewChunk(ord=i, page=c.page, heading_path=c.heading_path, text=c.text,
+                         token_count=c.token_count, embedding=vectors[i])
+                for i, c in enumerate(drafts[start : start + STORE_BATCH], start)
+            ])
+        session.execute(
+            text(
+                f"WITH changed AS (UPDATE documents SET status = 'completed', stage = 'done', progress = 100, "
+                f"page_count = :pages, chunk_count = :chunks, completed_at = now(), lease_until = NULL, "
+                f"updated_at = now() WHERE {_OURS} RETURNING *) {_NOTIFY_CHANGED}"
+            ),
+            {"pages": page_count if paged else None, "chunks": len(drafts), "id": job.id, "attempt": job.attempt},
+        ).all()
+    return (page_count if paged else None), len(drafts)
+
+
+def _lock_own_row(session: Session, job: Job) -> Document:
+    """Lock the document row for the indexing transaction if it is still this job's and not cancelled.
+
+    Raises:
+        JobStopped: ``lost`` or ``cancelled``.
+    """
+    document = session.exec(
+        select(Document)
+        .where(Document.id == job.id, Document.status == DocumentStatus.PROCESSING.value,
+               Document.attempts == job.attempt)
+        .with_for_update()
+    ).first()
+    if document is None:
+        raise JobStopped("lost")
+    if document.cancel_requested:
+        raise JobStopped("cancelled")
+    return document
+
+
+def _stopped(job: Job, reason: str, started: float) -> str | None:
+    if reason == "lost":
+        log.warning("ingestion of document %s given up: the job is no longer this worker's", job.id)
+        return None
+    if reason == "cancelled":
+        status, stage, chunk_count = DocumentStatus.CANCELLED.value, "cancelled", "0"
+    else:  # chunks of an earlier completed run stay until the next run replaces them
+        status, stage, chunk_count = DocumentStatus.PENDING.value, "queued", "chunk_count"
+    with session_scope() as session:
+        rows = session.execute(
+            text(
+                f"WITH changed AS (UPDATE documents SET status = :status, stage = :stage, progress = 0, "
+                f"chunk_count = {chunk_count}, cancel_requested = false, lease_until = NULL, updated_at = now() "
+                f"WHERE {_OURS} RETURNING *) {_NOTIFY_CHANGED}"
+            ),
+            {"status": status, "stage": stage, "id": job.id, "attempt": job.attempt},
+        ).all()
+        if rows and status == DocumentStatus.CANCELLED.value:
+            delete_chunks(session=session, document_id=job.id)
+        if rows and status == DocumentStatus.PENDING.value:
+            session.execute(text("SELECT pg_notify(:channel, :id)"), {"channel": JOBS_CHANNEL, "id": str(job.id)})
+    log.info("ingestion of document %s %s after %.1f s", job.id,
+             "cancelled" if status == DocumentStatus.CANCELLED.value else "handed back (worker stopping)",
+             time.monotonic() - started)
+    return status if rows else None
+
+
+def _fail(job: Job, code: str, detail: str) -> str | None:
+    with session_scope() as session:
+        rows = session.execute(
+            text(
+                f"WITH changed AS (UPDATE documents SET status = 'failed', stage = 'failed', error_code = :code, "
+                f"error_detail = :detail, chunk_count = 0, lease_until = NULL, updated_at = now() "
+                f"WHERE {_OURS} RETURNING *) {_NOTIFY_CHANGED}"
+            ),
+            {"code": code, "detail": detail[:1000], "id": job.id, "attempt": job.attempt},
+        ).all()
+        if rows:
+            delete_chunks(session=session, document_id=job.id)
+    return DocumentStatus.FAILED.value if rows else None
+
+
+@contextmanager
+def _heartbeat(job: Job) -> Iterator[None]:
+    """Renew ``job``'s lease every :data:`HEARTBEAT_SECONDS` in a thread while the block runs, and flag
+    it ``cancelled`` or ``lost`` as soon as the row says so."""
+    done = threading.Event()
+
+    def beat() -> None:
+        while not done.wait(HEARTBEAT_SECONDS):
+            try:
+                with session_scope() as session:
+                    row = session.execute(
+                        text(f"UPDATE documents SET lease_until = now() + make_interval(secs => :lease) "
+                             f"WHERE {_OURS} RETURNING cancel_requested"),
+                        {"lease": LEASE_SECONDS, "id": job.id, "attempt": job.attempt},
+                    ).first()
+            except Exception:
+                log.warning("lease renewal of document %s failed", job.id, exc_info=True)
+                continue
+            if row is None:
+                job.lost.set()
+            elif row.cancel_requested:
+                job.cancelled.set()
+
+    thread = threading.Thread(target=beat, name=f"lease-{job.id}", daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        done.set()
+        thread.join(timeout=HEARTBEAT_SECONDS + 5)
