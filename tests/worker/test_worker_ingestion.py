@@ -1,0 +1,148 @@
+"""Real worker processes run ingestion: woken by NOTIFY, one job never run twice, and a job whose worker
+is killed with SIGKILL mid-way is resumed by the next worker and completed without duplicate chunks."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+from sqlmodel import select
+
+from assistant.core.config import REPO_ROOT, get_settings
+from assistant.core.db import session_scope
+from assistant.models import Chunk, Document
+from assistant.services.rag.paths import JOBS_CHANNEL, document_path
+
+DATA = Path(__file__).resolve().parents[2] / "../shared/data"
+LARGE_PDF = DATA / "pdfs/large/The-War-of-the-Worlds.pdf"
+LISTENING = "ingestion is listening for jobs"
+
+
+class Worker:
+    """``python -m assistant.worker`` with its log (stderr) in a file."""
+
+    def __init__(self, name: str, log_dir: Path, env: dict[str, str]) -> None:
+        self.name = name
+        self.log_path = log_dir / f"{name}.log"
+        self._log = self.log_path.open("wb")
+        self.process = subprocess.Popen([sys.executable, "-m", "assistant.worker"], cwd=REPO_ROOT, env=env,
+                                        stdout=subprocess.DEVNULL, stderr=self._log, start_new_session=True)
+
+    def output(self) -> str:
+        return self.log_path.read_text(errors="replace")
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.kill()
+        self.process.wait(timeout=10)
+        self._log.close()
+
+
+@pytest.fixture
+def start_worker(database, tmp_path):
+    env = dict(os.environ, DATABASE_URL=database.url, ASSISTANT_DATA_DIR=str(database.data_dir),
+               ASSISTANT_LOG_LEVEL="INFO", PYTHONUNBUFFERED="1", HF_HUB_OFFLINE="1")
+    started: list[Worker] = []
+
+    def _start(name: str) -> Worker:
+        started.append(Worker(name, tmp_path, env))
+        return started[-1]
+
+    yield _start
+    for worker in started:
+        worker.stop()
+
+
+def wait_for(condition, timeout: float, what: str, workers: list[Worker]) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return
+        time.sleep(0.2)
+    logs = "\n".join(f"--- {w.name}\n{w.output()[-4000:]}" for w in workers)
+    pytest.fail(f"timed out after {timeout}s waiting for {what}\n{logs}")
+
+
+def upload(owner, data: bytes, media_type: str) -> uuid.UUID:
+    """What the upload service does: the file, a pending row, and NOTIFY document_jobs on commit."""
+    document = Document(owner_id=owner.id, filename="upload", storage_name=uuid.uuid4().hex, media_type=media_type,
+                        size_bytes=len(data), sha256=hashlib.sha256(data).hexdigest())
+    path = document_path(get_settings(), document.storage_name)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(data)
+    with session_scope() as session:
+        session.add(document)
+        session.flush()
+        session.execute(text("SELECT pg_notify(:channel, :id)"), {"channel": JOBS_CHANNEL, "id": str(document.id)})
+    return document.id
+
+
+def load(document_id) -> Document:
+    with session_scope() as session:
+        return session.get(Document, document_id)
+
+
+def chunk_ords(document_id) -> list[int]:
+    with session_scope() as session:
+        return list(session.exec(select(Chunk.ord).where(Chunk.document_id == document_id).order_by(Chunk.ord)))
+
+
+def leader_of(workers: list[Worker]) -> Worker:
+    wait_for(lambda: any(LISTENING in w.output() for w in workers), 60, "a worker to listen for jobs", workers)
+    [leader] = [w for w in workers if LISTENING in w.output()]
+    return leader
+
+
+def test_uploads_wake_the_worker_and_no_job_runs_twice(start_worker, make_user):
+    workers = [start_worker("worker-a"), start_worker("worker-b")]
+    leader = leader_of(workers)
+    owner = make_user()
+    queued_at = time.monotonic()
+    first = upload(owner, b"The blood pressure was 120 over 80. The pulse was regular.", "text/plain")
+    wait_for(lambda: load(first).status == "completed", 30, "the first upload to complete", workers)
+    assert time.monotonic() - queued_at < 10, "woken by NOTIFY, not by the 30 s poll"
+
+    ids = [upload(owner, f"Note {i}. Cholesterol was normal.".encode(), "text/plain") for i in range(3)]
+    ids.append(upload(owner, b"not a pdf at all", "application/pdf"))
+    wait_for(lambda: all(load(i).status in ("completed", "failed") for i in ids), 60, "all jobs to end", workers)
+    assert [load(i).status for i in ids] == ["completed"] * 3 + ["failed"]
+    for document_id in [first, *ids]:
+        assert load(document_id).attempts == 1
+        assert leader.output().count(f"ingestion of document {document_id} started") == 1
+    [follower] = [w for w in workers if w is not leader]
+    assert "ingestion of document" not in follower.output()
+    assert chunk_ords(first) == [0]
+
+
+@pytest.mark.skipif(not LARGE_PDF.is_file(), reason=f"shared test data not found at {DATA.resolve()}")
+def test_a_job_killed_mid_way_is_resumed_without_duplicates(start_worker, make_user):
+    first = start_worker("worker-first")
+    leader_of([first])
+    document_id = upload(make_user(), LARGE_PDF.read_bytes(), "application/pdf")
+    wait_for(lambda: load(document_id).stage == "embedding" and load(document_id).progress >= 30, 300,
+             "the job to be well into embedding", [first])
+    first.process.send_signal(signal.SIGKILL)
+    first.process.wait(timeout=10)
+    killed = load(document_id)
+    assert (killed.status, killed.attempts) == ("processing", 1)
+    assert chunk_ords(document_id) == []
+
+    second = start_worker("worker-second")
+    wait_for(lambda: load(document_id).status == "completed", 600, "the resumed job to complete", [first, second])
+    done = load(document_id)
+    assert done.attempts == 2 and done.page_count == 293
+    assert f"ingestion of document {document_id} started (attempt 2)" in second.output()
+    ords = chunk_ords(document_id)
+    assert ords == list(range(done.chunk_count)) and done.chunk_count > 293
+    with session_scope() as session:
+        pages = session.execute(text("SELECT min(page), max(page), count(DISTINCT page) FROM chunks "
+                                     "WHERE document_id = :id"), {"id": document_id}).one()
+    assert tuple(pages) == (1, 293, 293)
