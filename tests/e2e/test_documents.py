@@ -1,4 +1,5 @@
-"""The documents page in a real browser: upload real files with a progress bar, see them queued, filter;
+"""The documents page in a real browser: upload a real PDF with a progress bar, watch the worker ingest it
+live until it is ready; filter;
 a file whose content does not match its name is refused with a clear message and nothing is stored;
 another user sees none of it; delete."""
 
@@ -42,6 +43,10 @@ def test_upload_list_filter_and_refusal(app_url: str, browser, shot, tmp_path: P
     expect(row).to_contain_text("PDF")
     expect(row.locator(".document-status")).to_be_visible()
     shot(page, "uploaded")
+    # The worker ingests it; progress reaches the page without a reload.
+    expect(row.locator(".document-status")).to_have_text("Ready", timeout=240_000)
+    expect(row).to_contain_text("44")
+    shot(page, "ingested")
 
     fake = tmp_path / "results.pdf"
     fake.write_text("not a pdf at all, just words")
