@@ -6,7 +6,8 @@ oldest due one) take it through these stages, with ``progress`` in percent:
 
 * ``extracting`` 0-10: :func:`assistant.services.rag.extract.iter_pages` in a limited subprocess, per page;
 * ``chunking`` 10: :func:`assistant.services.rag.chunking.chunk_pages`;
-* ``embedding`` 10-95: :data:`EMBED_BATCH` chunks at a time (this is where the time goes);
+* ``embedding`` 10-95: :data:`EMBED_BATCH` chunks of similar length at a time (this is where the time
+  goes; progress in word pieces embedded);
 * ``indexing`` 95-100: the old chunks deleted and the new ones stored in one transaction, together with
   the row turning ``completed`` (stage ``done``, ``page_count``, ``chunk_count``, ``completed_at``).
 
@@ -261,11 +262,19 @@ def _ingest(job: Job) -> tuple[int | None, int]:
     paged = any(page.number is not None for page in pages)
     del pages
     job.report("embedding", EXTRACTED_AT)
-    vectors: list[list[float]] = []
-    for start in range(0, len(drafts), EMBED_BATCH):
-        batch = drafts[start : start + EMBED_BATCH]
-        vectors.extend(embeddings.embed_passages([c.text for c in batch], batch_size=EMBED_BATCH))
-        job.report("embedding", EXTRACTED_AT + (EMBEDDED_AT - EXTRACTED_AT) * len(vectors) / len(drafts))
+    # Batches of similar length: a batch is padded to its longest chunk, and the short last chunks of
+    # pages mixed with full ones would cost as much as full ones. Progress counts word pieces.
+    order = sorted(range(len(drafts)), key=lambda i: drafts[i].token_count)
+    total_tokens = sum(c.token_count for c in drafts)
+    done_tokens = 0
+    vectors: list[list[float]] = [[] for _ in drafts]
+    for start in range(0, len(order), EMBED_BATCH):
+        batch = order[start : start + EMBED_BATCH]
+        embedded = embeddings.embed_passages([drafts[i].text for i in batch], batch_size=EMBED_BATCH)
+        for i, vector in zip(batch, embedded, strict=True):
+            vectors[i] = vector
+        done_tokens += sum(drafts[i].token_count for i in batch)
+        job.report("embedding", EXTRACTED_AT + (EMBEDDED_AT - EXTRACTED_AT) * done_tokens / total_tokens)
     job.report("indexing", EMBEDDED_AT, force=True)
     with session_scope() as session:
         document = _lock_own_row(session, job)
