@@ -11,7 +11,8 @@ Formats (by the media type the upload service sniffed from the magic bytes):
 
 * PDF and EPUB with PyMuPDF (https://pymupdf.readthedocs.io): pages numbered from 1 (EPUB pages are
   PyMuPDF's own layout of the book); text blocks become paragraphs, lines within a block are joined with
-  spaces and hyphenated line ends rejoined (``TEXT_DEHYPHENATE``). Headings come from the outline (the
+  spaces and hyphenated line ends rejoined (``TEXT_DEHYPHENATE``); running headers and footers (page
+  numbers included) are dropped. Headings come from the outline (the
   bookmarks) when it has at least two entries, otherwise from the fonts: a short block set in a clearly
   larger (or bold, at least body-size) font than the body text.
 * Plain text, Markdown (ATX ``#`` and setext headings, not inside code fences), CSV (each row becomes a
@@ -49,6 +50,8 @@ TIMEOUT_SECONDS = 60.0
 MEMORY_LIMIT_BYTES = 1 << 30
 #: Documents with more pages are refused (``too_large``) before any page is read.
 MAX_PAGES = 5000
+#: Running headers and footers are looked for in this fraction of the page height at its top and bottom.
+RUNNING_MARGIN = 0.12
 #: Documents whose extracted text is longer (characters, all pages) are refused (``too_large``).
 MAX_TEXT_CHARS = 20_000_000
 
@@ -292,10 +295,11 @@ def _pymupdf_pages(path: Path, filetype: str, max_pages: int) -> Iterator[int | 
         body_size = None if use_toc else _body_font_size(doc, pymupdf)
         stack: list[tuple[float, str]] = []  # (level or -font size, title), outermost first
         flags = pymupdf.TEXTFLAGS_TEXT | pymupdf.TEXT_DEHYPHENATE
+        running = _running_blocks(doc, flags)
         for index in range(count):
             number = index + 1
-            blocks = [_block_of(b) for b in doc.load_page(index).get_text("dict", flags=flags)["blocks"]]
-            blocks = [b for b in blocks if b[0]]
+            blocks = [(text, size, bold) for text, size, bold, margin in _blocks_of_page(doc, index, flags)
+                      if not (margin and _running_key(text) in running)]
             starting = [(level, key, title) for level, key, title, page in toc if page == number] if use_toc else []
             marks: list[tuple[int, HeadingPath]] = [(0, tuple(t for _, t in stack))]
             parts: list[str] = []
@@ -330,6 +334,39 @@ def _pymupdf_pages(path: Path, filetype: str, max_pages: int) -> Iterator[int | 
                     stack.pop()
                 stack.append((float(level), title))
             yield Page(number, "\n\n".join(parts), tuple(marks))
+
+
+def _blocks_of_page(doc, index: int, flags: int) -> list[tuple[str, float, bool, bool]]:
+    """The non-empty text blocks of page ``index`` in content order: :func:`_block_of`'s tuple plus
+    whether the block lies wholly in the top or bottom :data:`RUNNING_MARGIN` of the page."""
+    page = doc.load_page(index)
+    top, bottom = page.rect.y0 + RUNNING_MARGIN * page.rect.height, page.rect.y1 - RUNNING_MARGIN * page.rect.height
+    blocks = []
+    for block in page.get_text("dict", flags=flags)["blocks"]:
+        text, size, bold = _block_of(block)
+        if text:
+            blocks.append((text, size, bold, block["bbox"][3] <= top or block["bbox"][1] >= bottom))
+    return blocks
+
+
+def _running_key(text: str) -> str:
+    """A block's text with digits and case ignored: "7 of 293" and "8 of 293" are the same footer."""
+    return re.sub(r"\d+", "#", _normalise_title(text))
+
+
+def _running_blocks(doc, flags: int) -> set[str]:
+    """Keys (:func:`_running_key`) of running headers and footers: blocks in the top or bottom margin
+    of at least half of up to 60 evenly spread pages (documents of 4 pages or more). They are dropped
+    from the text: noise in every chunk, for both search legs."""
+    count = doc.page_count
+    if count < 4:
+        return set()
+    size = min(count, 60)
+    sample = sorted({round(i * (count - 1) / (size - 1)) for i in range(size)})
+    seen: Counter[str] = Counter()
+    for index in sample:
+        seen.update({_running_key(text) for text, _, _, margin in _blocks_of_page(doc, index, flags) if margin})
+    return {key for key, pages in seen.items() if pages >= max(3, len(sample) / 2)}
 
 
 def _block_of(block: dict) -> tuple[str, float, bool]:

@@ -139,10 +139,25 @@ def test_encrypted_pdf(tmp_path):
     assert error.code == extract.ENCRYPTED
 
 
-def test_too_many_pages_refused_before_reading(tmp_path, crafted_pdf):
-    pdf = crafted_pdf(tmp_path / "many.pdf", b"BT /F1 12 Tf 72 700 Td (hello) Tj ET", pages=30)
-    assert error_of(pdf, max_pages=20).code == extract.TOO_LARGE
-    assert len(pages_of(pdf, max_pages=30)) == 30
+@needs_data
+def test_too_many_pages_refused_before_reading():
+    error = error_of(WHO_PDF, max_pages=19)
+    assert error.code == extract.TOO_LARGE and "20 pages" in error.detail
+    assert len(pages_of(WHO_PDF, max_pages=20)) == 20
+
+
+def test_running_headers_and_footers_are_dropped(tmp_path):
+    import pymupdf
+
+    doc = pymupdf.open()
+    for number in range(1, 7):
+        page = doc.new_page()
+        page.insert_text((72, 40), "Clinic report - confidential")
+        page.insert_text((72, 300), f"Finding number {number} is written on this page.")
+        page.insert_text((72, 800), f"Page {number} of 6")
+    doc.save(tmp_path / "report.pdf")
+    pages = pages_of(tmp_path / "report.pdf")
+    assert [p.text for p in pages] == [f"Finding number {n} is written on this page." for n in range(1, 7)]
 
 
 def test_memory_bomb_dies_alone_within_the_memory_limit(tmp_path, crafted_pdf):
