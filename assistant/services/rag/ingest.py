@@ -250,7 +250,7 @@ def _ingest(job: Job) -> tuple[int | None, int]:
     path = document_path(get_settings(), job.storage_name)
     if not path.is_file():
         raise ExtractionError(INTERNAL_ERROR, "the stored file is missing")
-    job.report("extracting", 0, force=True)
+    job.check()
     pages = []
     page_count = 0
     with closing(iter_pages(path, job.media_type)) as extracted:  # closing kills the parser at once
