@@ -43,6 +43,7 @@ MB = 1024 * 1024
 #: Media types the ingestion understands, and the file name endings that promise each.
 MEDIA_TYPES = {
     "application/pdf": (".pdf",),
+    "application/epub+zip": (".epub",),
     "text/plain": (".txt", ".text", ".log"),
     "text/markdown": (".md", ".markdown"),
     "text/csv": (".csv",),
@@ -85,13 +86,15 @@ def sniff_media_type(head: bytes, filename: str) -> str | None:
     """The media type from the file's first bytes (``head``, at least :data:`SNIFF_BYTES` when the
     file is that long), or None for a type the ingestion cannot read.
 
-    PDF by its ``%PDF-`` signature; HTML by a doctype or ``<html`` near the start; otherwise text that
+    PDF by its ``%PDF-`` signature; EPUB by its uncompressed ``mimetype`` first member; HTML by a doctype or ``<html`` near the start; otherwise text that
     decodes as UTF-8 without NUL bytes is plain text, told apart as Markdown or CSV only by the name's
     ending (text has no signature). Everything else (images, archives, executables...) is None.
     """
     stripped = head.lstrip(b"\xef\xbb\xbf \t\r\n")
     if stripped.startswith(b"%PDF-"):
         return "application/pdf"
+    if head.startswith(b"PK\x03\x04") and b"mimetypeapplication/epub+zip" in head[:100]:
+        return "application/epub+zip"  # EPUB's first archive member (EPUB OCF 3.2, section 4.3)
     if head.startswith(b"PK\x03\x04") or b"\x00" in head:
         return None
     try:

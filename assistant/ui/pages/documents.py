@@ -10,6 +10,7 @@ from assistant.ui.state.documents import UPLOAD_ID, DocumentsState
 
 ACCEPT = {
     "application/pdf": [".pdf"],
+    "application/epub+zip": [".epub"],
     "text/plain": [".txt"],
     "text/markdown": [".md", ".markdown"],
     "text/csv": [".csv"],

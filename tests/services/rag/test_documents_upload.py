@@ -82,6 +82,17 @@ def test_text_kinds_come_from_content_and_name(db, make_user):
     assert upload(user, b"<html><p>letter</p></html>", "letter.txt").media_type == "text/html"
 
 
+def test_an_epub_is_told_by_its_mimetype_member(db, make_user):
+    import io
+    import zipfile
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as book:
+        book.writestr(zipfile.ZipInfo("mimetype"), "application/epub+zip")
+        book.writestr("META-INF/container.xml", "<container/>")
+    assert upload(make_user(), buffer.getvalue(), "book.epub").media_type == "application/epub+zip"
+
+
 def test_size_limit_stops_the_upload_early(db, make_user):
     user = make_user()
     writer = documents.UploadWriter(get_settings(), max_bytes=1024)
