@@ -1,5 +1,6 @@
 """BM25 statistics of the chunks' full-text vectors (corpus size and length, document frequencies, chunk
-lengths per text-search configuration), kept current by statement triggers on ``chunks``.
+lengths per text-search configuration), kept current by statement triggers on ``chunks``; the function
+``nearest_chunks`` for HNSW searches with a chosen ``hnsw.ef_search``.
 
 Revision ID: 0004
 Revises: 0003
@@ -78,6 +79,25 @@ END
 $$
 """
 
+# The HNSW leg of search: pgvector 0.6 reads hnsw.ef_search when the index scan starts, which is before
+# anything else in the same statement runs, so the statement cannot set it for itself; this function
+# sets it (for the rest of the transaction) and then starts its own scan. Returns at most ``ef_search``
+# rows (pgvector 0.6 has no iterative scans), nearest first, with their cosine distance.
+NEAREST_CHUNKS = """
+CREATE FUNCTION nearest_chunks(query vector, ef_search integer)
+RETURNS TABLE (chunk_id uuid, chunk_document_id uuid, distance double precision)
+LANGUAGE plpgsql AS $$
+BEGIN
+    PERFORM set_config('hnsw.ef_search', ef_search::text, true);
+    RETURN QUERY
+        SELECT c.id, c.document_id, c.embedding <=> query
+        FROM chunks AS c
+        ORDER BY c.embedding <=> query
+        LIMIT ef_search;
+END
+$$
+"""
+
 BACKFILL = [
     """
     INSERT INTO bm25_chunks (chunk_id, config, length)
@@ -120,6 +140,7 @@ def upgrade() -> None:
     for statement in BACKFILL:
         op.execute(statement)
     op.execute(TRACK_CHUNKS)
+    op.execute(NEAREST_CHUNKS)
     op.execute("CREATE TRIGGER bm25_chunks_inserted AFTER INSERT ON chunks REFERENCING NEW TABLE AS new_chunks "
                "FOR EACH STATEMENT EXECUTE FUNCTION bm25_track_chunks()")
     op.execute("CREATE TRIGGER bm25_chunks_deleted AFTER DELETE ON chunks REFERENCING OLD TABLE AS old_chunks "
@@ -134,6 +155,7 @@ def downgrade() -> None:
     op.execute("DROP TRIGGER bm25_chunks_deleted ON chunks")
     op.execute("DROP TRIGGER bm25_chunks_inserted ON chunks")
     op.execute("DROP FUNCTION bm25_track_chunks()")
+    op.execute("DROP FUNCTION nearest_chunks(vector, integer)")
     op.drop_table('bm25_terms')
     op.drop_table('bm25_corpus')
     op.drop_table('bm25_chunks')

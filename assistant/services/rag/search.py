@@ -1,0 +1,355 @@
+"""Hybrid retrieval over the chunks a user may read: dense vectors and BM25 keywords fused with RRF.
+
+One SQL statement (one round-trip) does everything:
+
+* **Access**: the user's own private documents (``owner_id = user AND collection_id IS NULL``) and the
+  documents of every collection granted to them in ``collection_grants``; admins get no more than that.
+  Only documents whose ingestion completed are searched. The readable documents are listed once (from
+  ``documents``, one row per document) and every leg keeps only chunks of those documents.
+* **Vector leg**: cosine distance of the MiniLM query vector to the chunk embeddings, best ``depth``.
+  pgvector 0.6 has no iterative index scans: an HNSW scan returns at most ``hnsw.ef_search`` rows before
+  the access filter, so a user who owns few of the chunks could get nothing back ("starvation"). Hence
+  two paths, chosen inside the statement from the readable chunk count (the sum of the readable
+  documents' ``chunk_count``): below :data:`EXACT_SCAN_LIMIT`, an exact scan over exactly those chunks
+  (its cost grows with the user's chunks, not the corpus); otherwise the HNSW index through the SQL
+  function ``nearest_chunks`` (migration 0004; pgvector reads ``ef_search`` when the scan starts, so
+  the statement cannot set it for itself) with ``ef_search = 1.5 * depth * corpus / readable`` within
+  [:data:`MIN_EF_SEARCH`, 1000], enough to leave about ``depth`` readable rows if the user's chunks
+  are spread among the others. Should the index still leave fewer than ``k`` readable rows (the user's
+  chunks all far from the query, the others near), the statement falls back to the exact scan: slower,
+  never starved.
+* **Keyword leg**: real Okapi BM25 (Robertson & Zaragoza 2009, "The Probabilistic Relevance Framework:
+  BM25 and Beyond", eq. 3.15 with the non-negative Lucene IDF ``ln(1 + (N - df + 0.5) / (df + 0.5))``;
+  k1 = 1.2, b = 0.75). PostgreSQL's ``ts_rank`` is not BM25 and fusing with it made results worse than
+  vectors alone (``../shared/DESIGN.md``, measured facts). The query is turned into lexemes with each
+  text-search configuration in use (english, russian, simple) and matched as an OR (an AND of all words
+  finds almost nothing for natural-language questions) through the GIN index; each candidate is scored
+  from its own ``tsv`` (term frequency = number of positions of the lexeme) and the statistics kept by
+  :mod:`assistant.services.rag.index`. A chunk is only matched with the lexemes of its document's
+  configuration. Common words would make every chunk a candidate, so candidates are pruned exactly
+  with MaxScore (Turtle & Flood 1995, "Query evaluation: strategies and optimizations"): a first pass
+  scores the chunks containing the query's rarest lexemes (document frequencies adding up to
+  :data:`SEED_BUDGET`); its ``depth``-th best score is a lower bound θ of the final one; a lexeme
+  contributes at most ``idf * (k1 + 1)``, so chunks whose lexemes all belong to the commonest ones
+  whose bounds add up to less than θ cannot reach the top ``depth`` and are never fetched. The second
+  pass scores only the chunks the first missed that contain one of the other lexemes.
+* **Fusion**: Reciprocal Rank Fusion, ``score = sum over legs of 1 / (60 + rank)`` (Cormack, Clarke &
+  Büttcher 2009, "Reciprocal Rank Fusion outperforms Condorcet and individual Rank Learning Methods").
+* **Relevance floor**: the top ``k`` are returned only if one of them is at least
+  :data:`MIN_SIMILARITY` similar to the query (cosine) or contains query lexemes carrying at least
+  :data:`MIN_KEYWORD_COVERAGE` of the query's IDF mass (an exact name or code the embedding does not
+  know); otherwise nothing is, and the assistant says the documents do not cover the question. Chosen
+  on SciFact train (809 questions) against 56 questions it does not cover (general knowledge, english
+  and russian; ``scripts/bench_retrieval.py`` prints both rates): with 0.30 and 0.8, 0.1 % of the
+  dataset's questions get nothing and nDCG@10 moves by -0.0004, while 80 % of the uncovered questions
+  get nothing. Most that still pass are russian: the packaged MiniLM is an English model, and any two
+  russian texts score about 0.3. Filtering hit by hit instead of all-or-nothing cost more nDCG for
+  the same rejection rate.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from typing import Literal
+
+from sqlalchemy import text
+from sqlmodel import Session
+
+from assistant.core.errors import InvalidInput
+from assistant.models.user import User
+from assistant.services.rag import embeddings
+
+#: RRF constant k (Cormack et al. 2009).
+RRF_K = 60
+#: BM25 parameters (Robertson & Zaragoza 2009, section 3.4: k1 in [1.2, 2.0], b = 0.75).
+BM25_K1 = 1.2
+BM25_B = 0.75
+#: Chunks each leg contributes to the fusion.
+LEG_DEPTH = 50
+#: Below this many readable chunks the vector leg scans them all exactly instead of using HNSW.
+EXACT_SCAN_LIMIT = 2_000
+#: ``hnsw.ef_search`` bounds: at least this many index candidates; pgvector's maximum.
+MIN_EF_SEARCH = 150
+MAX_EF_SEARCH = 1000
+#: Keyword leg, first pass: the query's rarest lexemes whose document frequencies add up to this.
+SEED_BUDGET = 1_000
+#: Relevance floor (module docstring): the best hit's minimum cosine similarity to the query...
+MIN_SIMILARITY = 0.30
+#: ...or the minimum share of the query's BM25 IDF mass one hit must contain.
+MIN_KEYWORD_COVERAGE = 0.8
+#: Longest query accepted, in characters.
+MAX_QUERY_CHARS = 2000
+
+Mode = Literal["hybrid", "vector", "keyword"]
+VectorPath = Literal["auto", "exact", "hnsw"]
+
+
+@dataclass(frozen=True)
+class Hit:
+    """One retrieved chunk.
+
+    Attributes:
+        chunk_id, document_id: the chunk and its document.
+        title: the document's filename as the user uploaded it.
+        page: page number from 1, or None.
+        heading_path: "Chapter > Section" or "".
+        text: the chunk's text.
+        score: RRF score, ``sum 1 / (60 + rank)`` over the legs that found it (at most 2/61).
+        vector_rank, keyword_rank: 1-based rank in each leg, None when that leg did not return it.
+        similarity: cosine similarity of chunk and query embeddings, in [-1, 1].
+        coverage: share of the query's BM25 IDF mass (its lexemes in the chunk's configuration, those
+            absent from the corpus included) that the chunk contains, in [0, 1]; 0 outside the
+            keyword leg.
+    """
+
+    chunk_id: uuid.UUID
+    document_id: uuid.UUID
+    title: str
+    page: int | None
+    heading_path: str
+    text: str
+    score: float
+    vector_rank: int | None
+    keyword_rank: int | None
+    similarity: float
+    coverage: float
+
+
+# BM25 of the chunks matching ``{source}``'s tsquery per configuration, readable by the user.
+_SCORE = r"""
+    SELECT c.id,
+           sum(q.idfs[array_position(q.terms, l.lexeme)] * l.tf * (:k1 + 1)
+               / (l.tf + :k1 * (1 - :b + :b * b.length / q.avgdl))) AS bm25,
+           sum(q.idfs[array_position(q.terms, l.lexeme)]) / min(q.idf_mass) AS coverage
+    FROM {source} AS e
+    JOIN query_configs AS q ON q.config = e.config
+    JOIN chunks AS c ON c.tsv @@ e.tsq
+    JOIN bm25_chunks AS b ON b.chunk_id = c.id AND b.config = e.config
+    CROSS JOIN LATERAL (
+        SELECT x.lexeme, coalesce(cardinality(x.positions), 1) AS tf
+        FROM unnest(ts_filter(setweight(c.tsv, 'A', q.terms), '{{a}}')) AS x
+    ) AS l
+    WHERE c.document_id IN (SELECT id FROM searchable){exclude}
+    GROUP BY c.id
+"""
+
+# OR of quoted lexemes: 'it''s' | 'c\\d' (quotes doubled, backslashes escaped, as tsquery input wants).
+_TSQUERY = r"""array_to_string(array_agg('''' || replace(replace(term, '\', '\\'), '''', '''''') || ''''),
+                           ' | ')::tsquery"""
+
+_SEARCH = text(
+    r"""
+WITH
+granted AS (
+    SELECT collection_id FROM collection_grants WHERE user_id = :user_id
+),
+searchable AS MATERIALIZED (
+    SELECT d.id, d.chunk_count
+    FROM documents AS d
+    WHERE d.status = 'completed'
+      AND ((d.owner_id = :user_id AND d.collection_id IS NULL)
+           OR d.collection_id IN (SELECT collection_id FROM granted))
+),
+readable AS (
+    SELECT coalesce(sum(chunk_count), 0) AS n FROM searchable
+),
+ann_candidates AS (
+    SELECT n.chunk_id AS id, n.chunk_document_id AS document_id, n.distance AS dist
+    FROM nearest_chunks(
+        CAST(:qvec AS vector),
+        (SELECT least(:max_ef, greatest(:min_ef, ceil(1.5 * :depth * coalesce(sum(chunk_count), 0)
+                                                      / greatest((SELECT n FROM readable), 1))))::int
+         FROM bm25_corpus)
+    ) AS n
+    WHERE :use_vectors
+      AND (:vector_path = 'hnsw' OR (:vector_path = 'auto' AND (SELECT n FROM readable) >= :exact_limit))
+),
+ann_leg AS MATERIALIZED (
+    SELECT id, dist FROM ann_candidates
+    WHERE document_id IN (SELECT id FROM searchable)
+    ORDER BY dist, id
+    LIMIT :depth
+),
+exact_candidates AS MATERIALIZED (
+    SELECT c.id, c.embedding <=> CAST(:qvec AS vector) AS dist
+    FROM searchable AS s
+    JOIN chunks AS c ON c.document_id = s.id
+    WHERE :use_vectors
+      AND (:vector_path = 'exact'
+           OR (:vector_path = 'auto'
+               AND ((SELECT n FROM readable) < :exact_limit OR (SELECT count(*) FROM ann_leg) < :k)))
+),
+exact_leg AS MATERIALIZED (
+    SELECT id, dist FROM exact_candidates ORDER BY dist, id LIMIT :depth
+),
+vector_leg AS (
+    SELECT id, row_number() OVER (ORDER BY dist, id) AS rank
+    FROM (
+        SELECT id, dist FROM exact_leg
+        UNION ALL
+        SELECT id, dist FROM ann_leg WHERE NOT EXISTS (SELECT 1 FROM exact_leg)
+    ) AS v
+),
+query_lexemes AS MATERIALIZED (
+    SELECT s.config, q.term, coalesce(t.df, 0) AS df,
+           ln(1 + (s.chunk_count - coalesce(t.df, 0) + 0.5) / (coalesce(t.df, 0) + 0.5)) AS idf,
+           s.total_length::float8 / s.chunk_count AS avgdl
+    FROM bm25_corpus AS s
+    CROSS JOIN LATERAL unnest(tsvector_to_array(to_tsvector(s.config::regconfig, :query))) AS q(term)
+    LEFT JOIN bm25_terms AS t ON t.config = s.config AND t.term = q.term
+    WHERE :use_keywords AND s.chunk_count > 0
+),
+query_configs AS MATERIALIZED (
+    SELECT config, array_agg(term) FILTER (WHERE df > 0) AS terms, array_agg(idf) FILTER (WHERE df > 0) AS idfs,
+           sum(idf) AS idf_mass, min(avgdl) AS avgdl
+    FROM query_lexemes
+    GROUP BY config
+    HAVING count(*) FILTER (WHERE df > 0) > 0
+),
+seed_terms AS MATERIALIZED (
+    SELECT config, term
+    FROM (SELECT config, term,
+                 sum(df) OVER (PARTITION BY config ORDER BY df, term) AS running,
+                 row_number() OVER (PARTITION BY config ORDER BY df, term) AS n
+          FROM query_lexemes WHERE df > 0) AS ranked
+    WHERE n = 1 OR running <= :seed_budget
+),
+seed_queries AS MATERIALIZED (
+    SELECT config, {tsquery} AS tsq FROM seed_terms GROUP BY config
+),
+seed_scores AS MATERIALIZED ({seed_scores}),
+threshold AS (
+    SELECT coalesce((SELECT bm25 FROM seed_scores ORDER BY bm25 DESC OFFSET :depth - 1 LIMIT 1), 0) AS theta
+),
+extra_queries AS MATERIALIZED (
+    SELECT config, {tsquery} AS tsq
+    FROM (SELECT config, term,
+                 sum(idf * (:k1 + 1)) OVER (PARTITION BY config ORDER BY idf, term) AS bound
+          FROM query_lexemes WHERE df > 0) AS bounded
+    WHERE bound >= (SELECT theta FROM threshold)
+      AND (config, term) NOT IN (SELECT config, term FROM seed_terms)
+    GROUP BY config
+),
+keyword_scores AS (
+    SELECT id, bm25, coverage FROM seed_scores
+    UNION ALL
+    {extra_scores}
+),
+keyword_leg AS (
+    SELECT id, coverage, row_number() OVER (ORDER BY bm25 DESC, id) AS rank
+    FROM keyword_scores
+    ORDER BY bm25 DESC, id
+    LIMIT :depth
+),
+fused AS (
+    SELECT coalesce(v.id, k.id) AS id,
+           coalesce(1.0 / (:rrf_k + v.rank), 0) + coalesce(1.0 / (:rrf_k + k.rank), 0) AS score,
+           v.rank AS vector_rank, k.rank AS keyword_rank, coalesce(k.coverage, 0) AS coverage
+    FROM vector_leg AS v FULL JOIN keyword_leg AS k ON k.id = v.id
+),
+top AS (
+    SELECT f.id AS chunk_id, c.document_id, d.filename AS title, c.page, c.heading_path, c.text,
+           f.score, f.vector_rank, f.keyword_rank, f.coverage,
+           1 - (c.embedding <=> CAST(:qvec AS vector)) AS similarity
+    FROM fused AS f
+    JOIN chunks AS c ON c.id = f.id
+    JOIN documents AS d ON d.id = c.document_id
+    ORDER BY f.score DESC, f.vector_rank NULLS LAST, f.keyword_rank NULLS LAST
+    LIMIT :k
+)
+SELECT * FROM top
+WHERE EXISTS (SELECT 1 FROM top WHERE similarity >= :min_similarity OR coverage >= :min_coverage)
+ORDER BY score DESC, vector_rank NULLS LAST, keyword_rank NULLS LAST
+""".format(
+        tsquery=_TSQUERY,
+        seed_scores=_SCORE.format(source="seed_queries", exclude=""),
+        extra_scores=_SCORE.format(
+            source="extra_queries",
+            exclude="\n      AND NOT c.tsv @@ (SELECT s.tsq FROM seed_queries AS s WHERE s.config = e.config)",
+        ),
+    )
+)
+
+
+def search(
+    *,
+    session: Session,
+    user: User,
+    query: str,
+    k: int = 8,
+    mode: Mode = "hybrid",
+    depth: int = LEG_DEPTH,
+    min_similarity: float = MIN_SIMILARITY,
+    min_coverage: float = MIN_KEYWORD_COVERAGE,
+    vector_path: VectorPath = "auto",
+    query_vector: list[float] | None = None,
+) -> list[Hit]:
+    """The ``k`` best chunks for ``query`` among those ``user`` may read, best first.
+
+    Args:
+        session: a database session; the statement runs in its transaction (``ef_search`` is set with
+            ``set_config(..., is_local => true)``, so it ends with the transaction).
+        user: the acting user; their id alone decides access (own documents and granted collections).
+        query: the question in natural language (english, russian or other).
+        k: number of hits wanted, 1-100.
+        mode: ``"hybrid"`` (RRF of both legs), ``"vector"`` or ``"keyword"`` alone (benchmarks).
+        depth: chunks each leg contributes to the fusion (at least ``k``).
+        min_similarity, min_coverage: the relevance floor (module docstring); ``min_similarity=-1``
+            turns it off.
+        vector_path: ``"auto"`` (exact scan below :data:`EXACT_SCAN_LIMIT` readable chunks, else HNSW),
+            or always ``"exact"`` or ``"hnsw"`` (to measure HNSW recall against exact search).
+        query_vector: the query's embedding when the caller already has it (384 floats, unit length).
+
+    Returns:
+        Up to ``k`` hits ordered by RRF score (in single-leg modes, by that leg's rank); ``[]`` when
+        the query is blank or nothing passes the relevance floor.
+
+    Raises:
+        InvalidInput: ``k`` outside 1-100, an unknown mode or vector path, or a query longer than
+            2,000 characters.
+    """
+    if (not 1 <= k <= 100 or mode not in ("hybrid", "vector", "keyword")
+            or vector_path not in ("auto", "exact", "hnsw") or len(query) > MAX_QUERY_CHARS):
+        raise InvalidInput()
+    if not query.strip():
+        return []
+    vector = query_vector if query_vector is not None else embeddings.embed_query(query)
+    rows = session.execute(
+        _SEARCH,
+        {
+            "user_id": user.id,
+            "query": query,
+            "qvec": "[" + ",".join(repr(float(x)) for x in vector) + "]",
+            "k": k,
+            "depth": max(depth, k),
+            "use_vectors": mode != "keyword",
+            "use_keywords": mode != "vector",
+            "vector_path": vector_path,
+            "exact_limit": EXACT_SCAN_LIMIT,
+            "min_ef": MIN_EF_SEARCH,
+            "max_ef": MAX_EF_SEARCH,
+            "seed_budget": SEED_BUDGET,
+            "k1": BM25_K1,
+            "b": BM25_B,
+            "rrf_k": RRF_K,
+            "min_similarity": min_similarity,
+            "min_coverage": min_coverage,
+        },
+    ).all()
+    return [
+        Hit(
+            chunk_id=row.chunk_id,
+            document_id=row.document_id,
+            title=row.title,
+            page=row.page,
+            heading_path=row.heading_path,
+            text=row.text,
+            score=float(row.score),
+            vector_rank=row.vector_rank,
+            keyword_rank=row.keyword_rank,
+            similarity=float(row.similarity),
+            coverage=float(row.coverage),
+        )
+        for row in rows
+    ]
