@@ -41,7 +41,9 @@ from assistant.services.chat.turns import (
     run_turn,
 )
 from assistant.services.llm.tiers import get_tier, provider_status
+from assistant.models.user import Role
 from assistant.ui.state.auth import AuthState
+from assistant.ui.state.context import shown_role_suffices
 
 log = logging.getLogger(__name__)
 
@@ -193,7 +195,10 @@ class ChatState(AuthState):
 
     @rx.event
     def load(self) -> Any:
-        """``on_load`` of ``/chats`` and ``/chats/<id>``: the list, the skills and the chat in the URL."""
+        """``on_load`` of ``/chats`` and ``/chats/<id>``: the list, the skills and the chat in the URL.
+        Skipped when ``AuthState.check_login`` just found no session (it has already reacted)."""
+        if not shown_role_suffices(self, Role.USER):
+            return None
         chat_id = self._route_chat_id()
 
         def work(session: Session, user: User) -> None:

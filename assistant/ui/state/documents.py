@@ -19,7 +19,9 @@ from assistant.models import CollectionGrant, DocumentStatus, User
 from assistant.services.rag import documents as docs
 from assistant.services.rag.documents import DocumentView, UploadWriter
 from assistant.services.rag.progress import feed
+from assistant.models.user import Role
 from assistant.ui.state.auth import AuthState
+from assistant.ui.state.context import shown_role_suffices
 
 UPLOAD_ID = "documents-upload"
 #: Seconds a page keeps listening without any progress event before it stops.
@@ -62,7 +64,10 @@ class DocumentsState(AuthState):
 
     @rx.event
     def load(self) -> Any:
-        """``on_load``: the list, and live progress when something is being ingested."""
+        """``on_load``: the list, and live progress when something is being ingested.
+        Skipped when ``AuthState.check_login`` just found no session (it has already reacted)."""
+        if not shown_role_suffices(self, Role.USER):
+            return None
         try:
             self.run_as_user(self._refresh)
         except AppError as exc:

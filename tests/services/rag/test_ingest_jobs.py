@@ -283,6 +283,13 @@ def test_a_stopping_worker_hands_the_job_back(make_user, database):
 
 def test_progress_is_notified_in_order_and_throttled(make_user, database, monkeypatch):
     monkeypatch.setattr(ingest, "EMBED_BATCH", 1)
+    embed = ingest.embeddings.embed_passages
+
+    def slow_embed(texts, **kwargs):  # every batch takes 60 ms or more, so throttled progress shows on any machine
+        time.sleep(0.06)
+        return embed(texts, **kwargs)
+
+    monkeypatch.setattr(ingest.embeddings, "embed_passages", slow_embed)
     document = queue(make_user(), sentences_text(200), "text/plain")
     with psycopg.connect(database.url, autocommit=True) as listener:
         listener.execute(f"LISTEN {PROGRESS_CHANNEL}")
