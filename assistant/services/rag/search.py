@@ -26,13 +26,18 @@ One SQL statement (one round-trip) does everything:
   finds almost nothing for natural-language questions) through the GIN index; each candidate is scored
   from its own ``tsv`` (term frequency = number of positions of the lexeme) and the statistics kept by
   :mod:`assistant.services.rag.index`. A chunk is only matched with the lexemes of its document's
-  configuration. Common words would make every chunk a candidate, so candidates are pruned exactly
-  with MaxScore (Turtle & Flood 1995, "Query evaluation: strategies and optimizations"): a first pass
-  scores the chunks containing the query's rarest lexemes (document frequencies adding up to
-  :data:`SEED_BUDGET`); its ``depth``-th best score is a lower bound θ of the final one; a lexeme
-  contributes at most ``idf * (k1 + 1)``, so chunks whose lexemes all belong to the commonest ones
-  whose bounds add up to less than θ cannot reach the top ``depth`` and are never fetched. The second
-  pass scores only the chunks the first missed that contain one of the other lexemes.
+  configuration. Common words would make most chunks candidates, and each costs a page read, so
+  candidates are pruned with MaxScore (Turtle & Flood 1995, "Query evaluation: strategies and
+  optimizations"): a first pass scores the chunks containing the query's rarest lexemes (document
+  frequencies adding up to :data:`SEED_BUDGET`); its ``depth``-th best score θ bounds the final one
+  from below; a lexeme adds at most ``idf * (k1 + 1)``, so chunks holding only the commonest lexemes,
+  whose bounds add up to less than θ, cannot reach the top ``depth``. The second pass scores the
+  chunks the first missed that hold one of the other lexemes, rarest first while their document
+  frequencies add up to :data:`EXTRA_BUDGET`; a pass reads at most :data:`CANDIDATE_CAP` chunks. When
+  the budgets hold, the ranking is exact (SciFact, 5,183 chunks: keyword nDCG@10 0.6975 with and without
+  pruning); when they bind, the commonest lexemes only weigh in on chunks found through rarer ones
+  (SciFact plus 100,000 synthetic chunks, 200 questions: 0.544 instead of 0.583, keyword leg p95 34 ms
+  instead of 2.2 s).
 * **Fusion**: Reciprocal Rank Fusion, ``score = sum over legs of 1 / (60 + rank)`` (Cormack, Clarke &
   Büttcher 2009, "Reciprocal Rank Fusion outperforms Condorcet and individual Rank Learning Methods").
 * **Relevance floor**: the top ``k`` are returned only if one of them is at least
@@ -70,10 +75,14 @@ LEG_DEPTH = 50
 #: Below this many readable chunks the vector leg scans them all exactly instead of using HNSW.
 EXACT_SCAN_LIMIT = 2_000
 #: ``hnsw.ef_search`` bounds: at least this many index candidates; pgvector's maximum.
-MIN_EF_SEARCH = 150
+MIN_EF_SEARCH = 300
 MAX_EF_SEARCH = 1000
 #: Keyword leg, first pass: the query's rarest lexemes whose document frequencies add up to this.
 SEED_BUDGET = 1_000
+#: Keyword leg, second pass: its lexemes, rarest first, while their document frequencies add up to this.
+EXTRA_BUDGET = 1_000
+#: Keyword leg: at most this many candidates per pass and configuration.
+CANDIDATE_CAP = 2_000
 #: Relevance floor (module docstring): the best hit's minimum cosine similarity to the query...
 MIN_SIMILARITY = 0.30
 #: ...or the minimum share of the query's BM25 IDF mass one hit must contain.
@@ -124,15 +133,24 @@ _SCORE = r"""
            sum(q.idfs[array_position(q.terms, l.lexeme)]) / min(q.idf_mass) AS coverage
     FROM {source} AS e
     JOIN query_configs AS q ON q.config = e.config
-    JOIN chunks AS c ON c.tsv @@ e.tsq
+    CROSS JOIN LATERAL (
+        SELECT c.id, c.tsv
+        FROM chunks AS c
+        JOIN documents AS d ON d.id = c.document_id AND d.status = 'completed'
+        WHERE c.tsv @@ e.tsq AND {readable}{exclude}
+        LIMIT :candidate_cap
+    ) AS c
     JOIN bm25_chunks AS b ON b.chunk_id = c.id AND b.config = e.config
     CROSS JOIN LATERAL (
         SELECT x.lexeme, coalesce(cardinality(x.positions), 1) AS tf
         FROM unnest(ts_filter(setweight(c.tsv, 'A', q.terms), '{{a}}')) AS x
     ) AS l
-    WHERE c.document_id IN (SELECT id FROM searchable){exclude}
     GROUP BY c.id
 """
+
+# The chunk ``c`` belongs to the user's private documents or to a collection granted to them.
+_READABLE = ("((c.owner_id = :user_id AND c.collection_id IS NULL) "
+             "OR c.collection_id IN (SELECT collection_id FROM granted))")
 
 # OR of quoted lexemes: 'it''s' | 'c\\d' (quotes doubled, backslashes escaped, as tsquery input wants).
 _TSQUERY = r"""array_to_string(array_agg('''' || replace(replace(term, '\', '\\'), '''', '''''') || ''''),
@@ -155,7 +173,8 @@ readable AS (
     SELECT coalesce(sum(chunk_count), 0) AS n FROM searchable
 ),
 ann_candidates AS (
-    SELECT n.chunk_id AS id, n.chunk_document_id AS document_id, n.distance AS dist
+    SELECT n.chunk_id AS id, n.chunk_document_id AS document_id, n.chunk_owner_id AS owner_id,
+           n.chunk_collection_id AS collection_id, n.distance AS dist
     FROM nearest_chunks(
         CAST(:qvec AS vector),
         (SELECT least(:max_ef, greatest(:min_ef, ceil(1.5 * :depth * coalesce(sum(chunk_count), 0)
@@ -166,9 +185,11 @@ ann_candidates AS (
       AND (:vector_path = 'hnsw' OR (:vector_path = 'auto' AND (SELECT n FROM readable) >= :exact_limit))
 ),
 ann_leg AS MATERIALIZED (
-    SELECT id, dist FROM ann_candidates
-    WHERE document_id IN (SELECT id FROM searchable)
-    ORDER BY dist, id
+    SELECT c.id, c.dist
+    FROM ann_candidates AS c
+    JOIN documents AS d ON d.id = c.document_id AND d.status = 'completed'
+    WHERE {readable}
+    ORDER BY c.dist, c.id
     LIMIT :depth
 ),
 exact_candidates AS MATERIALIZED (
@@ -184,7 +205,7 @@ exact_leg AS MATERIALIZED (
     SELECT id, dist FROM exact_candidates ORDER BY dist, id LIMIT :depth
 ),
 vector_leg AS (
-    SELECT id, row_number() OVER (ORDER BY dist, id) AS rank
+    SELECT id, dist, row_number() OVER (ORDER BY dist, id) AS rank
     FROM (
         SELECT id, dist FROM exact_leg
         UNION ALL
@@ -224,11 +245,13 @@ threshold AS (
 ),
 extra_queries AS MATERIALIZED (
     SELECT config, {tsquery} AS tsq
-    FROM (SELECT config, term,
-                 sum(idf * (:k1 + 1)) OVER (PARTITION BY config ORDER BY idf, term) AS bound
-          FROM query_lexemes WHERE df > 0) AS bounded
-    WHERE bound >= (SELECT theta FROM threshold)
-      AND (config, term) NOT IN (SELECT config, term FROM seed_terms)
+    FROM (SELECT config, term, sum(df) OVER (PARTITION BY config ORDER BY df, term) AS running
+          FROM (SELECT config, term, df,
+                       sum(idf * (:k1 + 1)) OVER (PARTITION BY config ORDER BY idf, term) AS bound
+                FROM query_lexemes WHERE df > 0) AS bounded
+          WHERE bound >= (SELECT theta FROM threshold)
+            AND (config, term) NOT IN (SELECT config, term FROM seed_terms)) AS essential
+    WHERE running <= :extra_budget
     GROUP BY config
 ),
 keyword_scores AS (
@@ -245,28 +268,31 @@ keyword_leg AS (
 fused AS (
     SELECT coalesce(v.id, k.id) AS id,
            coalesce(1.0 / (:rrf_k + v.rank), 0) + coalesce(1.0 / (:rrf_k + k.rank), 0) AS score,
-           v.rank AS vector_rank, k.rank AS keyword_rank, coalesce(k.coverage, 0) AS coverage
+           v.rank AS vector_rank, k.rank AS keyword_rank, coalesce(k.coverage, 0) AS coverage, v.dist
     FROM vector_leg AS v FULL JOIN keyword_leg AS k ON k.id = v.id
 ),
+best AS (
+    SELECT * FROM fused ORDER BY score DESC, vector_rank NULLS LAST, keyword_rank NULLS LAST LIMIT :k
+),
 top AS (
-    SELECT f.id AS chunk_id, c.document_id, d.filename AS title, c.page, c.heading_path, c.text,
-           f.score, f.vector_rank, f.keyword_rank, f.coverage,
-           1 - (c.embedding <=> CAST(:qvec AS vector)) AS similarity
-    FROM fused AS f
-    JOIN chunks AS c ON c.id = f.id
+    SELECT b.id AS chunk_id, c.document_id, d.filename AS title, c.page, c.heading_path, c.text,
+           b.score, b.vector_rank, b.keyword_rank, b.coverage,
+           1 - coalesce(b.dist, c.embedding <=> CAST(:qvec AS vector)) AS similarity
+    FROM best AS b
+    JOIN chunks AS c ON c.id = b.id
     JOIN documents AS d ON d.id = c.document_id
-    ORDER BY f.score DESC, f.vector_rank NULLS LAST, f.keyword_rank NULLS LAST
-    LIMIT :k
 )
 SELECT * FROM top
 WHERE EXISTS (SELECT 1 FROM top WHERE similarity >= :min_similarity OR coverage >= :min_coverage)
 ORDER BY score DESC, vector_rank NULLS LAST, keyword_rank NULLS LAST
 """.format(
         tsquery=_TSQUERY,
-        seed_scores=_SCORE.format(source="seed_queries", exclude=""),
+        readable=_READABLE,
+        seed_scores=_SCORE.format(source="seed_queries", readable=_READABLE, exclude=""),
         extra_scores=_SCORE.format(
             source="extra_queries",
-            exclude="\n      AND NOT c.tsv @@ (SELECT s.tsq FROM seed_queries AS s WHERE s.config = e.config)",
+            readable=_READABLE,
+            exclude="\n          AND NOT c.tsv @@ (SELECT s.tsq FROM seed_queries AS s WHERE s.config = e.config)",
         ),
     )
 )
@@ -330,6 +356,8 @@ def search(
             "min_ef": MIN_EF_SEARCH,
             "max_ef": MAX_EF_SEARCH,
             "seed_budget": SEED_BUDGET,
+            "extra_budget": EXTRA_BUDGET,
+            "candidate_cap": CANDIDATE_CAP,
             "k1": BM25_K1,
             "b": BM25_B,
             "rrf_k": RRF_K,

@@ -75,19 +75,8 @@ def test_hybrid_finds_what_each_leg_alone_misses(make_user, make_document):
     assert hybrid[1].keyword_rank is None and hybrid[1].vector_rank == 1
 
 
-def test_keyword_leg_ranks_by_okapi_bm25_from_the_stored_statistics(make_user, make_document):
-    user = make_user()
-    docs = [
-        "apple apple apple banana",
-        "apple banana cherry date elderberry fig grape honeydew kiwi lemon mango",
-        "banana banana",
-        "cherry pie with cream",
-        "apple",
-        "grape juice and apple juice and banana juice",
-    ]
-    ids = store(make_document(user), docs, [axis(0)] * len(docs))
-    query = "apple banana cherry"
-
+def reference_bm25(query: str) -> dict:
+    """{chunk id: Okapi BM25 score} of every stored english chunk, computed here from the tsvectors."""
     with session_scope() as sess:
         rows = sess.execute(text(
             "SELECT ch.id, l.lexeme, cardinality(l.positions) AS tf FROM chunks ch, unnest(ch.tsv) l")).all()
@@ -100,21 +89,52 @@ def test_keyword_leg_ranks_by_okapi_bm25_from_the_stored_statistics(make_user, m
     lengths = {cid: sum(c.values()) for cid, c in tf.items()}
     avgdl = sum(lengths.values()) / n
     df = Counter(term for c in tf.values() for term in c)
-
-    def bm25(cid) -> float:
+    scores = {}
+    for cid, counts in tf.items():
         score = 0.0
         for term in q_terms:
-            f = tf[cid][term]
+            f = counts[term]
             if f:
                 idf = math.log(1 + (n - df[term] + 0.5) / (df[term] + 0.5))
                 score += idf * f * 2.2 / (f + 1.2 * (0.25 + 0.75 * lengths[cid] / avgdl))
-        return score
+        scores[cid] = score
+    return scores
 
-    expected = sorted((cid for cid in ids if bm25(cid) > 0), key=lambda cid: (-bm25(cid), cid))
-    assert len({round(bm25(cid), 9) for cid in expected}) == len(expected)  # no ties: the order is meaningful
+
+def test_keyword_leg_ranks_by_okapi_bm25_from_the_stored_statistics(make_user, make_document):
+    user = make_user()
+    docs = [
+        "apple apple apple banana",
+        "apple banana cherry date elderberry fig grape honeydew kiwi lemon mango",
+        "banana banana",
+        "cherry pie with cream",
+        "apple",
+        "grape juice and apple juice and banana juice",
+    ]
+    store(make_document(user), docs, [axis(0)] * len(docs))
+    query = "apple banana cherry"
+    scores = reference_bm25(query)
+    expected = sorted((cid for cid, score in scores.items() if score > 0), key=lambda cid: (-scores[cid], cid))
+    assert len({round(scores[cid], 9) for cid in expected}) == len(expected)  # no ties: the order is meaningful
     hits = find(user, query, k=10, mode="keyword", min_similarity=-1, query_vector=axis(0))
     assert [hit.chunk_id for hit in hits] == expected
     assert [hit.keyword_rank for hit in hits] == list(range(1, len(expected) + 1))
+
+
+def test_maxscore_pruning_keeps_the_exact_top_ranks(make_user, make_document, monkeypatch):
+    """The first pass sees only the rarest lexeme's chunk; the second pass must find the rest of the
+    exact top 3, and may skip chunks that hold only lexemes too common to reach it."""
+    user = make_user()
+    rng = np.random.default_rng(3)
+    words = ["alpha", "beta", "gamma", "delta"]
+    docs = ["zeta alpha"] + [" ".join(rng.choice(words, size=rng.integers(1, 6))) for _ in range(40)]
+    store(make_document(user), docs, [axis(0)] * len(docs))
+    query = "zeta alpha beta gamma delta"
+    scores = reference_bm25(query)
+    expected = sorted(scores, key=lambda cid: (-scores[cid], cid))[:3]
+    monkeypatch.setattr(search_module, "SEED_BUDGET", 1)
+    hits = find(user, query, k=3, depth=3, mode="keyword", min_similarity=-1, query_vector=axis(0))
+    assert [hit.chunk_id for hit in hits] == expected
 
 
 def test_user_b_never_retrieves_user_a_chunks(make_user, make_document):
