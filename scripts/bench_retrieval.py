@@ -28,12 +28,14 @@ hybrid p95 <= 75 ms at 100k chunks.
 from __future__ import annotations
 
 import argparse
+import atexit
 import csv
 import hashlib
 import json
 import math
 import os
 import random
+import shutil
 import sys
 import tempfile
 import time
@@ -277,6 +279,8 @@ def main() -> None:
     query_vectors = cached_embeddings(qtexts, args.cache, "queries")
 
     workdir = Path(tempfile.mkdtemp(prefix="bench_retrieval_"))
+    # registered before the server starts, so it runs after pgserver's own exit handler has stopped it
+    atexit.register(shutil.rmtree, workdir, ignore_errors=True)
     url = start_embedded_postgres(workdir, "bench")
     upgrade(url)
     engine = create_engine(sqlalchemy_url(url))

@@ -8,8 +8,8 @@ PyTorch model (cosine >= 0.9999 on probe sentences) and kept as
 ``<data_dir>/models/all-MiniLM-L6-v2-<package version>-ort<onnxruntime version>.onnx`` (~90 MB, a few
 seconds, offline). Every later process loads that file in well under a second without importing torch.
 
-Why ONNX (measured on these shared 2-core machines, each backend in its own process, best of 4 runs;
-``/tmp`` scripts described in the report of issue 4): the same vectors (cosine to the PyTorch
+Why ONNX (measured on these shared 2-core machines with a throwaway script, each backend in its own
+process, best of 4 runs): the same vectors (cosine to the PyTorch
 Sentence-Transformers pipeline >= 0.9999999 on 512 SciFact texts); passages about as fast (256 abstracts
 24.2 vs 23.0 texts/s, 200-character texts 128 vs 126 texts/s); one query in 3.2 ms instead of 12 ms at
 p50, and under load from other processes p95 <= 14.4 ms where PyTorch's went up to 488 ms (its OpenMP
