@@ -124,3 +124,14 @@ def shot(request: pytest.FixtureRequest):
         page.screenshot(path=str(ARTIFACTS / f"{request.node.name}-{next(counter):02d}-{step}.png"), full_page=True)
 
     return _shot
+
+
+@pytest.fixture()
+def patient_expect() -> Iterator[None]:
+    """Let every ``expect`` wait 20 s, for modules whose steps each wait for a server round trip on a
+    busy 2-core machine (``pytestmark = [..., pytest.mark.usefixtures("patient_expect")]``)."""
+    from playwright.sync_api import expect
+
+    expect.set_options(timeout=20_000)
+    yield
+    expect.set_options(timeout=5_000)

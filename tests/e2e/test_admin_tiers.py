@@ -4,57 +4,15 @@ an OpenAI-compatible server, and finds the values again after a reload; a plain 
 
 from __future__ import annotations
 
-import json
 import re
-import urllib.error
-import urllib.request
-from collections.abc import Iterator
 
 import pytest
 from playwright.sync_api import Page, expect
+from support.browser import ensure_account, login, register
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.usefixtures("patient_expect")]
 
-PASSWORD = "correct-horse-42"
 OWNER = "owner@example.org"
-
-
-@pytest.fixture(autouse=True)
-def _patient_expect() -> Iterator[None]:
-    """Every step waits for a server round trip on a busy 2-core machine."""
-    expect.set_options(timeout=20_000)
-    yield
-    expect.set_options(timeout=5_000)
-
-
-def _ensure_account(app_url: str, email: str, name: str) -> None:
-    """Create an account through the REST API unless it exists (the first one becomes superadmin)."""
-    body = json.dumps({"email": email, "password": PASSWORD, "display_name": name}).encode()
-    request = urllib.request.Request(
-        f"{app_url}/api/v1/auth/register", data=body, headers={"Content-Type": "application/json"}
-    )
-    try:
-        urllib.request.urlopen(request, timeout=10)
-    except urllib.error.HTTPError as exc:
-        assert exc.code == 409, exc.read()
-
-
-def _login(page: Page, url: str, email: str) -> None:
-    page.goto(f"{url}/login")
-    page.fill("#email", email)
-    page.fill("#password", PASSWORD)
-    page.click("#login-submit")
-    expect(page).to_have_url(re.compile(r"/chats/?$"))
-
-
-def _register(page: Page, url: str, email: str, name: str) -> None:
-    page.goto(f"{url}/register")
-    page.fill("#display_name", name)
-    page.fill("#email", email)
-    page.fill("#password", PASSWORD)
-    page.fill("#password_confirm", PASSWORD)
-    page.click("#register-submit")
-    expect(page).to_have_url(re.compile(r"/chats/?$"))
 
 
 def _expect_tier(page: Page, name: str, provider: str, model: str, max_tokens: str, temperature: str,
@@ -71,9 +29,9 @@ def _toast(page: Page, text: str):
 
 
 def test_admin_sets_the_model_tiers(app_url: str, browser, shot) -> None:
-    _ensure_account(app_url, OWNER, "Olga Owner")
+    ensure_account(app_url, OWNER, "Olga Owner")
     page = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
-    _login(page, app_url, OWNER)
+    login(page, app_url, OWNER)
     page.click("#nav-admin")
 
     # The seed tiers; the test app has no provider keys, so every tier says it answers offline.
@@ -123,9 +81,9 @@ def test_admin_sets_the_model_tiers(app_url: str, browser, shot) -> None:
 
 
 def test_plain_user_cannot_reach_the_tiers(app_url: str, browser, shot) -> None:
-    _ensure_account(app_url, OWNER, "Olga Owner")  # so the account below is not the first one
+    ensure_account(app_url, OWNER, "Olga Owner")  # so the account below is not the first one
     page = browser.new_context().new_page()
-    _register(page, app_url, "member@example.org", "Mila Member")
+    register(page, app_url, "member@example.org", "Mila Member")
     expect(page.locator("#nav-admin")).to_have_count(0)
 
     page.goto(f"{app_url}/admin")

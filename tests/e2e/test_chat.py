@@ -8,20 +8,9 @@ import re
 
 import pytest
 from playwright.sync_api import Page, expect
+from support.browser import register
 
 pytestmark = pytest.mark.e2e
-
-PASSWORD = "correct-horse-42"
-
-
-def _register(page: Page, url: str, email: str, name: str) -> None:
-    page.goto(f"{url}/register")
-    page.fill("#display_name", name)
-    page.fill("#email", email)
-    page.fill("#password", PASSWORD)
-    page.fill("#password_confirm", PASSWORD)
-    page.click("#register-submit")
-    expect(page).to_have_url(re.compile(r"/chats/?$"), timeout=20_000)
 
 
 def _send(page: Page, text: str) -> None:
@@ -32,7 +21,7 @@ def _send(page: Page, text: str) -> None:
 def test_offline_chat_from_first_message_to_delete(app_url: str, browser, shot) -> None:
     context = browser.new_context(viewport={"width": 1280, "height": 850})
     page = context.new_page()
-    _register(page, app_url, "chatter@example.org", "Chris Chatter")
+    register(page, app_url, "chatter@example.org", "Chris Chatter")
     expect(page.locator("#empty-state")).to_be_visible()
 
     page.click("#start-chat")
@@ -125,7 +114,7 @@ def test_offline_chat_from_first_message_to_delete(app_url: str, browser, shot) 
 def test_another_user_cannot_open_my_chat(app_url: str, browser) -> None:
     owner_context = browser.new_context()
     owner = owner_context.new_page()
-    _register(owner, app_url, "keeper@example.org", "Kim Keeper")
+    register(owner, app_url, "keeper@example.org", "Kim Keeper")
     owner.click("#start-chat")
     expect(owner).to_have_url(re.compile(r"/chats/[0-9a-f-]{36}$"), timeout=20_000)
     _send(owner, "My private question")
@@ -134,7 +123,7 @@ def test_another_user_cannot_open_my_chat(app_url: str, browser) -> None:
 
     other_context = browser.new_context()
     other = other_context.new_page()
-    _register(other, app_url, "intruder@example.org", "Ian Intruder")
+    register(other, app_url, "intruder@example.org", "Ian Intruder")
     other.goto(chat_url)
     expect(other).to_have_url(re.compile(r"/chats/?$"), timeout=20_000)
     expect(other.get_by_text("Chat not found.")).to_be_visible()

@@ -11,12 +11,12 @@ from collections.abc import Iterator
 
 import pytest
 from playwright.sync_api import Page, expect
+from support.browser import register
 
 from support.llm_server import LoopbackLLMServer, Reply, Request, ToolUse, Turn, openai_error, openai_events
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.usefixtures("patient_expect")]
 
-PASSWORD = "correct-horse-42"
 #: What the model answers when asked for a chat's title.
 TITLE = "Cholesterol over the years"
 #: The model tier every new chat uses ("medium") is OpenAI's gpt-4o.
@@ -87,14 +87,6 @@ def model_app_url(start_app, model: ScriptedModel) -> Iterator[str]:
         yield url
 
 
-@pytest.fixture(autouse=True)
-def _patient_expect() -> Iterator[None]:
-    """Every step waits for a server round trip on a busy 2-core machine."""
-    expect.set_options(timeout=20_000)
-    yield
-    expect.set_options(timeout=5_000)
-
-
 @pytest.fixture()
 def chat(model_app_url: str, model: ScriptedModel, browser, request: pytest.FixtureRequest) -> Iterator[Page]:
     """A new user (named after the test) on a new, empty chat answered by the scripted model; at the end
@@ -102,13 +94,7 @@ def chat(model_app_url: str, model: ScriptedModel, browser, request: pytest.Fixt
     model.reset()
     context = browser.new_context(viewport={"width": 1280, "height": 850})
     page = context.new_page()
-    page.goto(f"{model_app_url}/register")
-    page.fill("#display_name", "Morgan Model")
-    page.fill("#email", f"{request.node.name.replace('_', '-')}@example.org")
-    page.fill("#password", PASSWORD)
-    page.fill("#password_confirm", PASSWORD)
-    page.click("#register-submit")
-    expect(page).to_have_url(re.compile(r"/chats/?$"))
+    register(page, model_app_url, f"{request.node.name.replace('_', '-')}@example.org", "Morgan Model")
     page.click("#start-chat")
     expect(page).to_have_url(re.compile(r"/chats/[0-9a-f-]{36}$"))
     expect(page.locator("#chat-input")).to_be_visible()

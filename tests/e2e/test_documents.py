@@ -5,34 +5,22 @@ another user sees none of it; delete."""
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import expect
+from support.data import SHARED_DATA
+from support.browser import register
 
 pytestmark = pytest.mark.e2e
 
-PASSWORD = "correct-horse-42"
-SHARED = Path(__file__).resolve().parents[2] / ".." / "shared" / "data"
-HEALTH_PDF = SHARED / "pdfs" / "health" / "CDC_Outpatient-Guide-508.pdf"
+HEALTH_PDF = SHARED_DATA / "pdfs" / "health" / "CDC_Outpatient-Guide-508.pdf"
 
 
-def _register(page: Page, url: str, email: str, name: str) -> None:
-    page.goto(f"{url}/register")
-    page.fill("#display_name", name)
-    page.fill("#email", email)
-    page.fill("#password", PASSWORD)
-    page.fill("#password_confirm", PASSWORD)
-    page.click("#register-submit")
-    expect(page).to_have_url(re.compile(r"/chats/?$"), timeout=20_000)
-
-
-@pytest.mark.skipif(not HEALTH_PDF.exists(), reason="the shared test data is not next to the repository")
 def test_upload_list_filter_and_refusal(app_url: str, browser, shot, tmp_path: Path) -> None:
     context = browser.new_context(viewport={"width": 1280, "height": 850})
     page = context.new_page()
-    _register(page, app_url, "reader@example.org", "Rita Reader")
+    register(page, app_url, "reader@example.org", "Rita Reader")
     page.click("#nav-documents")
     expect(page.locator("#empty-state")).to_be_visible()
 
@@ -64,7 +52,7 @@ def test_upload_list_filter_and_refusal(app_url: str, browser, shot, tmp_path: P
     expect(page.locator(".document-row")).to_have_count(1)
 
     other = browser.new_context().new_page()
-    _register(other, app_url, "someone@example.org", "Sam Someone")
+    register(other, app_url, "someone@example.org", "Sam Someone")
     other.goto(f"{app_url}/documents")
     expect(other.locator("#empty-state")).to_be_visible()
 

@@ -6,10 +6,10 @@ import re
 
 import pytest
 from playwright.sync_api import Page, expect
+from support.browser import PASSWORD, ensure_account, submit_login, submit_registration
 
 pytestmark = pytest.mark.e2e
 
-PASSWORD = "correct-horse-42"
 SIDEBAR = [
     ("chats", "Chats"),
     ("documents", "Documents"),
@@ -19,22 +19,6 @@ SIDEBAR = [
     ("settings", "Settings"),
     ("admin", "Administration"),
 ]
-
-
-def _register(page: Page, url: str, email: str, name: str, password: str = PASSWORD) -> None:
-    page.goto(f"{url}/register")
-    page.fill("#display_name", name)
-    page.fill("#email", email)
-    page.fill("#password", password)
-    page.fill("#password_confirm", password)
-    page.click("#register-submit")
-
-
-def _login(page: Page, url: str, email: str, password: str = PASSWORD) -> None:
-    page.goto(f"{url}/login")
-    page.fill("#email", email)
-    page.fill("#password", password)
-    page.click("#login-submit")
 
 
 def _choose_language(page: Page, code: str) -> None:
@@ -50,7 +34,7 @@ def test_first_user_journey(app_url: str, browser, shot) -> None:
     expect(page).to_have_url(re.compile(r"/login/?$"))
     shot(page, "login")
 
-    _register(page, app_url, "owner@example.org", "Olga Owner")
+    submit_registration(page, app_url, "owner@example.org", "Olga Owner")
     expect(page).to_have_url(re.compile(r"/chats/?$"), timeout=20_000)
     expect(page.locator("#page-title")).to_have_text("Chats")
     expect(page.locator("#nav-admin")).to_be_visible()  # the first account is the superadmin
@@ -87,9 +71,9 @@ def test_first_user_journey(app_url: str, browser, shot) -> None:
     expect(page).to_have_url(re.compile(r"/login/?$"))
     shot(page, "logged-out")
 
-    _login(page, app_url, "owner@example.org", "wrong-password-1")
+    submit_login(page, app_url, "owner@example.org", "wrong-password-1")
     expect(page.locator("#form-error")).to_contain_text("Wrong e-mail or password")
-    _login(page, app_url, "owner@example.org")
+    submit_login(page, app_url, "owner@example.org")
     expect(page).to_have_url(re.compile(r"/chats/?$"), timeout=20_000)
     context.close()
 
@@ -98,13 +82,13 @@ def test_second_user_is_plain_user_and_bad_input_is_explained(app_url: str, brow
     context = browser.new_context(viewport={"width": 375, "height": 740})
     page = context.new_page()
 
-    _register(page, app_url, "weak@example.org", "Weak", password="short")
+    submit_registration(page, app_url, "weak@example.org", "Weak", password="short")
     expect(page.locator("#form-error")).to_contain_text("too weak")
-    _register(page, app_url, "long@example.org", "Long", password="é" * 37)
+    submit_registration(page, app_url, "long@example.org", "Long", password="é" * 37)
     expect(page.locator("#form-error")).to_contain_text("too long")
     shot(page, "bad-password")
 
-    _register(page, app_url, "member@example.org", "Mila Member")
+    submit_registration(page, app_url, "member@example.org", "Mila Member")
     expect(page).to_have_url(re.compile(r"/chats/?$"), timeout=20_000)
     expect(page.locator("#mobile-menu")).to_be_visible()
     expect(page.locator("#nav-chats")).to_be_hidden()
@@ -132,22 +116,6 @@ def test_second_user_is_plain_user_and_bad_input_is_explained(app_url: str, brow
     context.close()
 
 
-def _ensure_account(app_url: str, email: str, name: str) -> None:
-    """Create an account through the REST API unless it exists (the first one becomes superadmin)."""
-    import json
-    import urllib.error
-    import urllib.request
-
-    body = json.dumps({"email": email, "password": PASSWORD, "display_name": name}).encode()
-    request = urllib.request.Request(
-        f"{app_url}/api/v1/auth/register", data=body, headers={"Content-Type": "application/json"}
-    )
-    try:
-        urllib.request.urlopen(request, timeout=10)
-    except urllib.error.HTTPError as exc:
-        assert exc.code == 409, exc.read()
-
-
 def _set_role(page: Page, email: str, role_label: str) -> None:
     row = page.locator("tr", has_text=email)
     row.get_by_role("combobox").click()
@@ -156,17 +124,17 @@ def _set_role(page: Page, email: str, role_label: str) -> None:
 
 
 def test_demoted_admin_loses_access_on_next_event(app_url: str, browser, shot) -> None:
-    _ensure_account(app_url, "owner@example.org", "Olga Owner")
-    _ensure_account(app_url, "deputy@example.org", "Dan Deputy")
+    ensure_account(app_url, "owner@example.org", "Olga Owner")
+    ensure_account(app_url, "deputy@example.org", "Dan Deputy")
     owner = browser.new_context().new_page()
     deputy = browser.new_context().new_page()
 
-    _login(owner, app_url, "owner@example.org")
+    submit_login(owner, app_url, "owner@example.org")
     expect(owner).to_have_url(re.compile(r"/chats/?$"), timeout=20_000)
     owner.goto(f"{app_url}/admin")
     _set_role(owner, "deputy@example.org", "Admin")
 
-    _login(deputy, app_url, "deputy@example.org")
+    submit_login(deputy, app_url, "deputy@example.org")
     expect(deputy).to_have_url(re.compile(r"/chats/?$"), timeout=20_000)
     deputy.click("#nav-admin")
     expect(deputy.locator("#registration-switch")).to_be_visible()

@@ -4,57 +4,15 @@ user sees the general skill read-only, nothing of the superadmin's own, and no a
 
 from __future__ import annotations
 
-import json
 import re
-import urllib.error
-import urllib.request
-from collections.abc import Iterator
 
 import pytest
 from playwright.sync_api import Page, expect
+from support.browser import ensure_account, login, register
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.usefixtures("patient_expect")]
 
-PASSWORD = "correct-horse-42"
 OWNER = "owner@example.org"
-
-
-@pytest.fixture(autouse=True)
-def _patient_expect() -> Iterator[None]:
-    """Every step waits for a server round trip on a busy 2-core machine."""
-    expect.set_options(timeout=20_000)
-    yield
-    expect.set_options(timeout=5_000)
-
-
-def _ensure_account(app_url: str, email: str, name: str) -> None:
-    """Create an account through the REST API unless it exists (the first one becomes superadmin)."""
-    body = json.dumps({"email": email, "password": PASSWORD, "display_name": name}).encode()
-    request = urllib.request.Request(
-        f"{app_url}/api/v1/auth/register", data=body, headers={"Content-Type": "application/json"}
-    )
-    try:
-        urllib.request.urlopen(request, timeout=10)
-    except urllib.error.HTTPError as exc:
-        assert exc.code == 409, exc.read()
-
-
-def _login(page: Page, url: str, email: str) -> None:
-    page.goto(f"{url}/login")
-    page.fill("#email", email)
-    page.fill("#password", PASSWORD)
-    page.click("#login-submit")
-    expect(page).to_have_url(re.compile(r"/chats/?$"))
-
-
-def _register(page: Page, url: str, email: str, name: str) -> None:
-    page.goto(f"{url}/register")
-    page.fill("#display_name", name)
-    page.fill("#email", email)
-    page.fill("#password", PASSWORD)
-    page.fill("#password_confirm", PASSWORD)
-    page.click("#register-submit")
-    expect(page).to_have_url(re.compile(r"/chats/?$"))
 
 
 def _save_context(page: Page, prefix: str, text: str, version: int) -> None:
@@ -81,9 +39,9 @@ def _skill_row(page: Page, list_id: str, name: str):
 
 
 def test_context_versions_and_skills_per_scope(app_url: str, browser, shot) -> None:
-    _ensure_account(app_url, OWNER, "Olga Owner")
+    ensure_account(app_url, OWNER, "Olga Owner")
     owner = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
-    _login(owner, app_url, OWNER)
+    login(owner, app_url, OWNER)
     owner.click("#nav-settings")
     expect(owner.locator("#page-title")).to_have_text("Settings")
     expect(owner.locator("#personal-context-current")).to_have_text("Not saved yet.")
@@ -159,7 +117,7 @@ def test_context_versions_and_skills_per_scope(app_url: str, browser, shot) -> N
 
     # A plain user: the general skill read-only, none of the owner's own, no admin page.
     member = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
-    _register(member, app_url, "skills-member@example.org", "Sam Member")
+    register(member, app_url, "skills-member@example.org", "Sam Member")
     expect(member.locator("#nav-admin")).to_have_count(0)
     member.click("#nav-settings")
     general = _skill_row(member, "available-general-skills", "Discharge letter")

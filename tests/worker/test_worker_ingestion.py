@@ -13,6 +13,7 @@ import uuid
 from pathlib import Path
 
 import pytest
+from support.data import SHARED_DATA
 from sqlalchemy import text
 from sqlmodel import select
 
@@ -21,7 +22,7 @@ from assistant.core.db import session_scope
 from assistant.models import Chunk, Document
 from assistant.services.rag.paths import JOBS_CHANNEL, document_path
 
-DATA = Path(__file__).resolve().parents[2] / "../shared/data"
+DATA = SHARED_DATA
 LARGE_PDF = DATA / "pdfs/large/The-War-of-the-Worlds.pdf"
 LISTENING = "ingestion is listening for jobs"
 
@@ -122,7 +123,6 @@ def test_uploads_wake_the_worker_and_no_job_runs_twice(start_worker, make_user):
     assert chunk_ords(first) == [0]
 
 
-@pytest.mark.skipif(not LARGE_PDF.is_file(), reason=f"shared test data not found at {DATA.resolve()}")
 def test_a_job_killed_mid_way_is_resumed_without_duplicates(start_worker, make_user):
     first = start_worker("worker-first")
     leader_of([first])

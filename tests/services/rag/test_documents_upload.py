@@ -93,8 +93,7 @@ def test_an_epub_is_told_by_its_mimetype_member(db, make_user):
     assert upload(make_user(), buffer.getvalue(), "book.epub").media_type == "application/epub+zip"
 
 
-def test_size_limit_stops_the_upload_early(db, make_user):
-    user = make_user()
+def test_size_limit_stops_the_upload_early(db):
     writer = documents.UploadWriter(get_settings(), max_bytes=1024)
     writer.write(b"x" * 1000)
     with pytest.raises(InvalidInput) as refused:

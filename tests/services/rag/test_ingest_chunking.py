@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
-import pytest
+from support.data import SHARED_DATA
 
 from assistant.services.rag.chunking import MAX_TOKENS, OVERLAP_TOKENS, chunk_pages, split_sentences
 from assistant.services.rag.embeddings import tokenizer
 from assistant.services.rag.extract import Page, iter_pages
 
-DATA = Path(__file__).resolve().parents[3] / "../shared/data"
+DATA = SHARED_DATA
 WHO_PDF = DATA / "pdfs/health/WHO_EMRO_Healthy-diet_2019.pdf"
 
 
@@ -95,7 +93,6 @@ def test_chunks_never_span_pages_or_headings():
     assert chunks[2].text == "Methods We measured glucose."
 
 
-@pytest.mark.skipif(not WHO_PDF.is_file(), reason=f"shared test data not found at {DATA.resolve()}")
 def test_real_pdf_chunks_are_within_the_window():
     pages = [page for page, _ in iter_pages(WHO_PDF, "application/pdf")]
     chunks = chunk_pages(pages, tokenizer())

@@ -7,15 +7,15 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from support.data import SHARED_DATA
 
 from assistant.services.rag import extract
 from assistant.services.rag.extract import ExtractionError, iter_pages
 
-DATA = Path(__file__).resolve().parents[3] / "../shared/data"
+DATA = SHARED_DATA
 WHO_PDF = DATA / "pdfs/health/WHO_EMRO_Healthy-diet_2019.pdf"
 NIDDK_PDF = DATA / "pdfs/health/NIDDK_Eating_Diabetes_508.pdf"
 SCANNED_PDF = DATA / "pdfs/scanned/sample-4page-issue.pdf"
-needs_data = pytest.mark.skipif(not DATA.is_dir(), reason=f"shared test data not found at {DATA.resolve()}")
 
 
 def pages_of(path: Path, media_type: str = "application/pdf", **limits) -> list[extract.Page]:
@@ -28,7 +28,6 @@ def error_of(path: Path, media_type: str = "application/pdf", **limits) -> Extra
     return caught.value
 
 
-@needs_data
 def test_pdf_pages_keep_their_numbers_and_headings():
     pages = pages_of(WHO_PDF)
     assert [p.number for p in pages] == list(range(1, 21))
@@ -120,7 +119,6 @@ def test_bad_files_fail_with_their_code(tmp_path, kind):
     assert error_of(build(tmp_path), media_type).code == code
 
 
-@needs_data
 def test_truncated_and_scanned_pdfs(tmp_path):
     truncated = tmp_path / "cut.pdf"
     truncated.write_bytes(WHO_PDF.read_bytes()[:700_000])
@@ -139,7 +137,6 @@ def test_encrypted_pdf(tmp_path):
     assert error.code == extract.ENCRYPTED
 
 
-@needs_data
 def test_too_many_pages_refused_before_reading():
     error = error_of(WHO_PDF, max_pages=19)
     assert error.code == extract.TOO_LARGE and "20 pages" in error.detail

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import psycopg
 import pytest
+from support.data import SHARED_DATA
 from sqlalchemy import text
 
 from assistant.core.config import get_settings
@@ -24,10 +25,9 @@ from assistant.services.rag.embeddings import tokenizer
 from assistant.services.rag.index import NewChunk, store_chunks
 from assistant.services.rag.paths import PROGRESS_CHANNEL, document_path
 
-DATA = Path(__file__).resolve().parents[3] / "../shared/data"
+DATA = SHARED_DATA
 WHO_PDF = DATA / "pdfs/health/WHO_EMRO_Healthy-diet_2019.pdf"
 SCANNED_PDF = DATA / "pdfs/scanned/sample-4page-issue.pdf"
-needs_data = pytest.mark.skipif(not DATA.is_dir(), reason=f"shared test data not found at {DATA.resolve()}")
 
 
 def queue(owner, content: bytes | Path, media_type: str = "application/pdf", **fields) -> Document:
@@ -78,7 +78,6 @@ def bystander(make_user):
     assert [c.text for c in chunks_of(document.id)] == ["unrelated"]
 
 
-@needs_data
 def test_health_pdf_becomes_chunks_with_their_pages(make_user, bystander):
     document = queue(make_user(), WHO_PDF)
     assert ingest.run_job(document.id) == "completed"
@@ -127,7 +126,6 @@ BAD_INPUTS = {
 }
 
 
-@needs_data
 @pytest.mark.parametrize("kind", sorted(BAD_INPUTS))
 def test_bad_input_fails_alone_with_its_code(make_user, bystander, kind):
     make, media_type, code = BAD_INPUTS[kind]
@@ -139,7 +137,6 @@ def test_bad_input_fails_alone_with_its_code(make_user, bystander, kind):
     assert chunks_of(document.id) == []
 
 
-@needs_data
 def test_limits_of_the_parser_fail_the_job(make_user, bystander, monkeypatch, tmp_path, crafted_pdf):
     owner = make_user()
     line = b"1 0 0 1 10 400 Tm (" + b"A" * 1000 + b") Tj\n"
