@@ -7,11 +7,13 @@ process that asks for it and stopped when the last of them exits.
 
 from __future__ import annotations
 
+import asyncio
 import logging
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
+from typing import TypeVar
 
 import psycopg
 from psycopg import sql
@@ -19,6 +21,8 @@ from sqlalchemy import Engine
 from sqlmodel import Session, create_engine
 
 from assistant.core.config import get_settings
+
+T = TypeVar("T")
 
 log = logging.getLogger(__name__)
 
@@ -97,3 +101,14 @@ def session_scope() -> Iterator[Session]:
         except BaseException:
             session.rollback()
             raise
+
+
+async def in_session(work: Callable[[Session], T]) -> T:
+    """Run ``work(session)`` in one :func:`session_scope` transaction on a worker thread, so an
+    event loop never waits on the database."""
+
+    def run() -> T:
+        with session_scope() as session:
+            return work(session)
+
+    return await asyncio.to_thread(run)

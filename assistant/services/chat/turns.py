@@ -13,7 +13,6 @@ from the retrieved excerpts, and says plainly that no language model is configur
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import logging
 import time
@@ -22,14 +21,13 @@ from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal, TypeAlias, TypeVar
 
-from sqlalchemy import func
 from sqlmodel import Session, col, delete, select
 
 from assistant.core.config import Settings, get_settings
-from assistant.core.db import session_scope
+from assistant.core.db import in_session, session_scope
 from assistant.core.errors import InvalidInput, NotFound
 from assistant.core.i18n import translate
-from assistant.models import Chat, Message, MessageStatus, User
+from assistant.models import Message, MessageStatus, User
 from assistant.models.base import utcnow
 from assistant.services.chat.chats import MessageView, get_chat
 from assistant.services.chat.context import (
@@ -39,7 +37,7 @@ from assistant.services.chat.context import (
     assemble_context,
     format_excerpts,
 )
-from assistant.services.chat.tokens import estimate_message_tokens
+from assistant.services.chat.upkeep import SUMMARY_EVERY, newly_omitted, summarise, write_title
 from assistant.services.llm.base import ChatMessage, LLMProvider, ModelTier
 from assistant.services.llm.events import Done, Error, TextDelta, ToolCall, Usage
 from assistant.services.llm.tiers import get_tier, provider_for
@@ -53,12 +51,6 @@ MAX_MESSAGE_CHARS = 32_000
 MAX_TOOL_ROUNDS = 8
 #: Characters of a tool result shown in the chat (the model gets all of it).
 TOOL_RESULT_PREVIEW = 300
-#: Characters of the first message used as a title when no model writes one.
-TITLE_FALLBACK_CHARS = 60
-#: Tokens of older messages condensed into a chat's summary at once.
-SUMMARY_INPUT_TOKENS = 6_000
-#: Messages that must have dropped out of the history budget, beyond the summary, before it is redone.
-SUMMARY_EVERY = 20
 
 TurnMode: TypeAlias = Literal["send", "regenerate", "edit"]
 
@@ -113,16 +105,6 @@ class TitleChanged:
 
 
 TurnEvent: TypeAlias = TurnStarted | AnswerDelta | ToolActivity | TurnFinished | TitleChanged
-
-
-async def _db(work: Callable[[Session], T]) -> T:
-    """Run ``work(session)`` in one transaction on a worker thread (the event loop never blocks)."""
-
-    def run() -> T:
-        with session_scope() as session:
-            return work(session)
-
-    return await asyncio.to_thread(run)
 
 
 def _db_now(work: Callable[[Session], T]) -> T:
@@ -267,107 +249,6 @@ def offline_answer(language: str, excerpts: list[Excerpt]) -> str:
     return "\n\n".join(parts)
 
 
-def fallback_title(text: str) -> str:
-    """The first line of ``text``, cut at a word boundary to :data:`TITLE_FALLBACK_CHARS` characters."""
-    line = " ".join(text.strip().split("\n", 1)[0].split())
-    if len(line) <= TITLE_FALLBACK_CHARS:
-        return line
-    cut = line[:TITLE_FALLBACK_CHARS].rsplit(" ", 1)[0] or line[:TITLE_FALLBACK_CHARS]
-    return cut + "…"
-
-
-async def _complete(provider: LLMProvider, tier: ModelTier, system: str, messages: list[ChatMessage],
-                    max_tokens: int) -> str | None:
-    """The whole text of a short non-tool answer, or None when the provider failed."""
-    text: list[str] = []
-    async with contextlib.aclosing(provider.stream(messages=messages, tools=[], model=tier.model,
-                                                   max_tokens=max_tokens, temperature=tier.temperature,
-                                                   system=system)) as stream:
-        async for event in stream:
-            if isinstance(event, TextDelta):
-                text.append(event.text)
-            elif isinstance(event, Error):
-                return None
-    return "".join(text).strip()
-
-
-async def _write_title(provider: LLMProvider | None, prepared: _Prepared, chat_id: uuid.UUID,
-                       user_id: uuid.UUID, answer: str) -> str | None:
-    title = None
-    if provider is not None:
-        asked = await _complete(
-            provider, prepared.tier,
-            "Write a title of at most six words for this conversation, in the language of the user's message. "
-            "Reply with the title only, without quotes.",
-            [ChatMessage(role="user", content=f"User: {prepared.first_text[:2000]}\n\nAssistant: {answer[:2000]}")],
-            max_tokens=30,
-        )
-        title = (asked or "").strip().strip('"«»').strip()[:200] or None
-    title = title or fallback_title(prepared.first_text)
-
-    def store(session: Session) -> str | None:
-        chat = session.exec(select(Chat).where(Chat.id == chat_id, Chat.user_id == user_id)).first()
-        if chat is None or not chat.title_is_auto:
-            return None
-        chat.title = title
-        session.add(chat)
-        return title
-
-    return await _db(store)
-
-
-async def _newly_omitted(prepared: _Prepared, chat_id: uuid.UUID) -> int:
-    """How many messages of the chat left the history budget and are not in its summary yet."""
-    until = prepared.context.omitted_until_seq
-    if until <= prepared.summary_from:
-        return 0
-    return await _db(lambda session: session.exec(
-        select(func.count()).select_from(Message).where(
-            Message.chat_id == chat_id, col(Message.seq) > prepared.summary_from, col(Message.seq) <= until)
-    ).one())
-
-
-async def _summarise(provider: LLMProvider, prepared: _Prepared, chat_id: uuid.UUID) -> None:
-    """Fold the messages that no longer fit the history budget into the chat's summary."""
-    until = prepared.context.omitted_until_seq
-
-    def load(session: Session) -> tuple[str, list[Message]]:
-        chat = session.get(Chat, chat_id)
-        rows = list(session.exec(
-            select(Message).where(Message.chat_id == chat_id, col(Message.seq) > prepared.summary_from,
-                                  col(Message.seq) <= until, col(Message.role).in_(("user", "assistant")))
-            .order_by(col(Message.seq).desc()).limit(400)
-        ))
-        return (chat.summary if chat else ""), rows
-
-    previous, rows = await _db(load)
-    picked, used = [], 0
-    for row in rows:
-        used += estimate_message_tokens(row.content)
-        if used > SUMMARY_INPUT_TOKENS:
-            break
-        picked.append(f"{row.role}: {row.content}")
-    transcript = "\n".join(reversed(picked))
-    summary = await _complete(
-        provider, prepared.tier,
-        "Summarise this conversation for the assistant's own memory in at most 200 words: facts about the "
-        "user, decisions, open questions. Keep names, numbers and dates exact.",
-        [ChatMessage(role="user", content=(f"Earlier summary:\n{previous}\n\n" if previous else "")
-                     + f"Conversation:\n{transcript}")],
-        max_tokens=400,
-    )
-    if not summary:
-        return
-
-    def store(session: Session) -> None:
-        chat = session.get(Chat, chat_id)
-        if chat is not None and chat.summary_until_seq == prepared.summary_from:
-            chat.summary, chat.summary_until_seq = summary, until
-            session.add(chat)
-
-    await _db(store)
-
-
 async def run_turn(*, user_id: uuid.UUID, chat_id: uuid.UUID, mode: TurnMode = "send", text: str | None = None,
                    sources: ContextSources | None = None, registry: ToolRegistry | None = None,
                    settings: Settings | None = None) -> AsyncIterator[TurnEvent]:
@@ -395,7 +276,7 @@ async def run_turn(*, user_id: uuid.UUID, chat_id: uuid.UUID, mode: TurnMode = "
     registry = registry or builtin_registry()
     settings = settings or get_settings()
     started = time.monotonic()
-    prepared = await _db(lambda session: _prepare(session, user_id=user_id, chat_id=chat_id, mode=mode, text=text,
+    prepared = await in_session(lambda session: _prepare(session, user_id=user_id, chat_id=chat_id, mode=mode, text=text,
                                                    sources=sources, registry=registry, settings=settings))
     provider = provider_for(prepared.tier, settings)
     answer = _Answer(prepared.answer_id)
@@ -406,7 +287,7 @@ async def run_turn(*, user_id: uuid.UUID, chat_id: uuid.UUID, mode: TurnMode = "
         if provider is None:
             answer.text = offline_answer(prepared.language, prepared.context.excerpts)
             yield AnswerDelta(answer.text)
-            await _db(lambda s: _store_answer(s, answer, status=MessageStatus.COMPLETE.value, started=started,
+            await in_session(lambda s: _store_answer(s, answer, status=MessageStatus.COMPLETE.value, started=started,
                                               citations=_citations(prepared.context.excerpts), offline=True))
             finished = True
             yield TurnFinished(MessageStatus.COMPLETE.value)
@@ -420,11 +301,13 @@ async def run_turn(*, user_id: uuid.UUID, chat_id: uuid.UUID, mode: TurnMode = "
                         answered = event.status == MessageStatus.COMPLETE.value
                     yield event
         if finished and prepared.needs_title:
-            title = await _write_title(provider if answered else None, prepared, chat_id, user_id, answer.text)
+            title = await write_title(provider if answered else None, prepared.tier, chat_id=chat_id, user_id=user_id,
+                                      question=prepared.first_text, answer=answer.text)
             if title:
                 yield TitleChanged(title)
-        if answered and provider is not None and await _newly_omitted(prepared, chat_id) >= SUMMARY_EVERY:
-            await _summarise(provider, prepared, chat_id)
+        until = prepared.context.omitted_until_seq
+        if answered and provider is not None and await newly_omitted(chat_id, prepared.summary_from, until) >= SUMMARY_EVERY:
+            await summarise(provider, prepared.tier, chat_id=chat_id, summary_from=prepared.summary_from, until=until)
     finally:
         if not finished:  # stopped by the user, or the consumer went away: keep what arrived
             _db_now(lambda s: _store_answer(s, answer, status=MessageStatus.INCOMPLETE.value,
@@ -465,19 +348,19 @@ async def _answer_with_model(provider: LLMProvider, prepared: _Prepared, answer:
         if failure is not None:
             status = MessageStatus.INCOMPLETE.value if answer.text else MessageStatus.ERROR.value
             answer.calls = []
-            await _db(lambda s: _store_answer(s, answer, status=status, error_code=failure.code, usage=usage,
+            await in_session(lambda s: _store_answer(s, answer, status=status, error_code=failure.code, usage=usage,
                                               started=started))
             yield TurnFinished(status, failure.code, failure.retryable, total_in, total_out)
             return
         if not answer.calls:
             status = MessageStatus.INCOMPLETE.value if stop_reason == "max_tokens" else MessageStatus.COMPLETE.value
             code = "chat.answer_cut" if stop_reason == "max_tokens" else ""
-            await _db(lambda s: _store_answer(s, answer, status=status, error_code=code, usage=usage, started=started))
+            await in_session(lambda s: _store_answer(s, answer, status=status, error_code=code, usage=usage, started=started))
             yield TurnFinished(status, code, False, total_in, total_out)
             return
         if round_number == MAX_TOOL_ROUNDS:
             answer.calls = []
-            await _db(lambda s: _store_answer(s, answer, status=MessageStatus.INCOMPLETE.value,
+            await in_session(lambda s: _store_answer(s, answer, status=MessageStatus.INCOMPLETE.value,
                                               error_code="chat.too_many_tool_rounds", usage=usage, started=started))
             yield TurnFinished(MessageStatus.INCOMPLETE.value, "chat.too_many_tool_rounds", False, total_in, total_out)
             return
@@ -489,6 +372,6 @@ async def _answer_with_model(provider: LLMProvider, prepared: _Prepared, answer:
                                result.is_error)
         messages.append(ChatMessage(role="assistant", content=answer.text, tool_calls=tuple(answer.calls)))
         messages.extend(results)
-        next_id = await _db(lambda s: _store_round(s, answer, results, usage=usage, started=started,
+        next_id = await in_session(lambda s: _store_round(s, answer, results, usage=usage, started=started,
                                                    chat_id=chat_id, tier_name=prepared.tier_name, tier=tier))
         answer.id, answer.text, answer.calls = next_id, "", []
