@@ -28,7 +28,7 @@ from assistant.core.db import session_scope
 from assistant.core.errors import AppError, InvalidInput, NotFound
 from assistant.models import User
 from assistant.services.chat import chats as chat_service
-from assistant.services.chat.chats import ChatSummary, MessageView
+from assistant.ui.state.chat_view import chat_dict, message_dicts
 from assistant.services.chat.skills import list_skills
 from assistant.services.chat.turns import (
     AnswerDelta,
@@ -62,43 +62,6 @@ NO_SKILL = "none"
 def chat_route(chat_id: uuid.UUID | str) -> str:
     """The address of one chat."""
     return f"{CHATS_ROUTE}/{chat_id}"
-
-
-def _chat_dict(chat: ChatSummary) -> dict[str, Any]:
-    return {"id": str(chat.id), "title": chat.title, "archived": chat.archived}
-
-
-def _message_dicts(messages: list[MessageView], language: str, t: Any) -> list[dict[str, Any]]:
-    """Display dicts: tool results are shown under the name of the call they answer."""
-    names = {call["id"]: call["name"] for message in messages for call in message.tool_calls}
-    out = []
-    for message in messages:
-        if message.role == "system":
-            continue
-        tokens = ""
-        if message.role == "assistant" and (message.input_tokens or message.output_tokens):
-            tokens = t("chat.tokens", input=message.input_tokens, output=message.output_tokens)
-        out.append({
-            "id": str(message.id),
-            "seq": message.seq,
-            "role": message.role,
-            "content": message.content,
-            "status": message.status,
-            "notice": t(message.error_code) if message.error_code else "",
-            "model": message.model if message.role == "assistant" and message.provider else "",
-            "tokens": tokens,
-            "seconds": f"{message.latency_ms / 1000:.1f} s" if message.latency_ms else "",
-            "calls": [{"name": call["name"], "arguments": json.dumps(call.get("arguments") or {}, ensure_ascii=False)}
-                      for call in message.tool_calls],
-            "tool_name": names.get(message.tool_call_id or "", ""),
-            "is_error": message.is_error,
-            "citations": [
-                {"number": str(number), "title": citation.get("title", ""),
-                 "page": str(citation["page"]) if citation.get("page") is not None else ""}
-                for number, citation in enumerate(message.citations, start=1)
-            ],
-        })
-    return out
 
 
 class ChatState(AuthState):
@@ -176,7 +139,7 @@ class ChatState(AuthState):
             found = chat_service.search_chats(session=session, user=user, query=self.search_query)
         else:
             found = chat_service.list_chats(session=session, user=user, archived=self.show_archived)
-        self.chats = [_chat_dict(chat) for chat in found]
+        self.chats = [chat_dict(chat) for chat in found]
 
     def _open(self, session: Session, user: User, chat_id: uuid.UUID) -> None:
         chat = chat_service.get_chat(session=session, user=user, chat_id=chat_id)
@@ -184,7 +147,7 @@ class ChatState(AuthState):
         self.chat_id, self.chat_title, self.chat_tier = str(chat.id), chat.title, chat.tier
         self.chat_skill = str(chat.skill_id) if chat.skill_id else NO_SKILL
         self.chat_archived = chat.archived_at is not None
-        self.messages = _message_dicts(page.messages, self.lang, self.t)
+        self.messages = message_dicts(page.messages, self.t)
         self.has_older = page.has_older
         self.offline = not provider_status(get_settings())[get_tier(session=session, name=chat.tier).provider]
         self.error_notice, self.can_retry, self.editing = "", False, False
@@ -230,7 +193,7 @@ class ChatState(AuthState):
                 session=session, user=user, chat_id=uuid.UUID(self.chat_id), before_seq=before))
         except AppError as exc:
             return self.handle_error(exc)
-        self.messages = _message_dicts(page.messages, self.lang, self.t) + self.messages
+        self.messages = message_dicts(page.messages, self.t) + self.messages
         self.has_older = page.has_older
         return None
 
