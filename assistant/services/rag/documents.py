@@ -169,13 +169,15 @@ def upload_limits(*, session: Session) -> dict[str, int]:
 
 
 def _collection_for_upload(session: Session, user: User, collection_id: uuid.UUID | None) -> Collection | None:
+    """The collection an upload goes into (None: the user's private documents). Only admins upload into
+    collections; the role is checked first, so a non-admin learns nothing about which ids exist."""
     if collection_id is None:
         return None
+    if not has_role(user, Role.ADMIN):
+        raise Forbidden("errors.forbidden")
     collection = session.get(Collection, collection_id)
     if collection is None:
         raise NotFound("documents.collection_not_found")
-    if not has_role(user, Role.ADMIN):
-        raise Forbidden("errors.forbidden")
     return collection
 
 
@@ -343,11 +345,20 @@ def delete_document(*, session: Session, user: User, document_id: uuid.UUID, set
         NotFound, Forbidden: as :func:`reindex_document`.
     """
     document = _changeable(session, user, document_id)
+    remove_document(session=session, document=document, settings=settings)
+
+
+def remove_document(*, session: Session, document: Document, settings: Settings) -> None:
+    """Delete ``document`` (already authorised and locked by the caller), its chunks through
+    :func:`~assistant.services.rag.index.delete_chunks` (so the BM25 statistics follow) and its file,
+    and tell open pages of its owner and of its collection's grantees that it is gone. A running
+    ingestion notices the missing row and stops without storing anything."""
     delete_chunks(session=session, document_id=document.id)
     path = document_path(settings, document.storage_name)
+    payload = json.dumps({"id": str(document.id), "owner_id": str(document.owner_id),
+                          "collection_id": str(document.collection_id) if document.collection_id else None,
+                          "status": "deleted", "progress": 0, "stage": "", "error_code": ""})
     session.delete(document)
     session.flush()
-    _notify(session, PROGRESS_CHANNEL, json.dumps({"id": str(document_id), "owner_id": str(user.id),
-                                                   "collection_id": None, "status": "deleted", "progress": 0,
-                                                   "stage": "", "error_code": ""}))
+    _notify(session, PROGRESS_CHANNEL, payload)
     path.unlink(missing_ok=True)
