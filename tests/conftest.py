@@ -8,6 +8,7 @@ Everything here is lazy: a test that asks for no database fixture starts nothing
 * ``db``        (function) the app's engine; every app table is truncated after the test.
 * ``session``   (function) a plain ``sqlmodel.Session`` on that engine.
 * ``make_user`` (function) creates committed accounts quickly (one shared bcrypt hash).
+* ``make_document`` (function) creates committed document rows (no file, no chunks).
 * ``configure`` (function) overrides ``ASSISTANT_*`` settings for one test.
 
 Most tests drive several "requests" in a row; each request uses its own
@@ -17,6 +18,7 @@ stale identity map.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import secrets
 import uuid
@@ -154,6 +156,34 @@ def make_user(db) -> Callable[..., object]:
         with session_scope() as sess:
             sess.add(user)
         return user
+
+    return _make
+
+
+@pytest.fixture
+def make_document(db) -> Callable[..., object]:
+    """Factory of committed documents: ``make_document(owner, collection=None, language="english",
+    status="completed", filename=None)``; no file is written."""
+    from assistant.core.db import session_scope
+    from assistant.models import Document
+
+    def _make(owner, *, collection=None, language: str = "english", status: str = "completed",
+              filename: str | None = None) -> Document:
+        name = filename or f"doc-{uuid.uuid4().hex[:8]}.txt"
+        document = Document(
+            owner_id=owner.id,
+            collection_id=collection.id if collection is not None else None,
+            filename=name,
+            storage_name=uuid.uuid4().hex,
+            media_type="text/plain",
+            size_bytes=1,
+            sha256=hashlib.sha256(name.encode()).hexdigest(),
+            language=language,
+            status=status,
+        )
+        with session_scope() as sess:
+            sess.add(document)
+        return document
 
     return _make
 

@@ -21,6 +21,7 @@ from assistant.models.document import (
     Collection,
     CollectionGrant,
     Document,
+    DocumentPage,
     DocumentStatus,
 )
 from assistant.models.settings import AppSetting
@@ -51,6 +52,7 @@ __all__ = [
     "ContextFileVersion",
     "ContextScope",
     "Document",
+    "DocumentPage",
     "DocumentStatus",
     "LoginAttempt",
     "Message",

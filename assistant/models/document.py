@@ -98,6 +98,19 @@ class Document(SQLModel, table=True):
     completed_at: datetime | None = tz_field()
 
 
+class DocumentPage(SQLModel, table=True):
+    """The extracted text of one page, as the citation viewer shows it: ``ord`` is the page's position
+    from 0, ``number`` its page number from 1 (None for formats without pages); ``text`` is paragraphs
+    separated by blank lines, the text the page's chunks were cut from."""
+
+    __tablename__ = "document_pages"
+
+    document_id: uuid.UUID = Field(foreign_key="documents.id", primary_key=True, ondelete="CASCADE")
+    ord: int = Field(primary_key=True)
+    number: int | None = None
+    text: str = Field(sa_column=Column(Text, nullable=False))
+
+
 class Chunk(SQLModel, table=True):
     """A passage of a document: about 200-256 word pieces, never cut mid-sentence, with its ``page``
     (from 1; None for formats without pages) and ``heading_path`` ("Chapter > Section"). ``embedding``

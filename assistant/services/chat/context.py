@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -63,10 +63,11 @@ class MemoryNote:
 @dataclass(frozen=True)
 class ContextSources:
     """Where memories and excerpts come from: ``memories(session, user)`` and
-    ``excerpts(session, user, query)``; None leaves the section out."""
+    ``excerpts(session, user, query)``; None leaves the section out. ``excerpts`` returns None when the
+    user has nothing to search, and ``[]`` when nothing matches (the system prompt then says so)."""
 
     memories: Callable[[Session, User], list[MemoryNote]] | None = None
-    excerpts: Callable[[Session, User, str], list[Excerpt]] | None = None
+    excerpts: Callable[[Session, User, str], list[Excerpt] | None] | None = None
 
 
 @dataclass(frozen=True)
@@ -86,15 +87,15 @@ class AssembledContext:
     """The request for one answer.
 
     ``system``: the system prompt; ``messages``: history oldest first, ending with the new message;
-    ``sections``: the record shown as "what the assistant saw"; ``excerpts``: the passages offered;
-    ``omitted_until_seq``: the newest message left out for the budget (0: none), the end of the span
+    ``sections``: the record shown as "what the assistant saw"; ``excerpts``: the passages offered
+    (None: the user has no documents to search; ``[]``: none matched); ``omitted_until_seq``: the newest message left out for the budget (0: none), the end of the span
     a summary should cover.
     """
 
     system: str
     messages: list[ChatMessage]
     sections: list[Section]
-    excerpts: list[Excerpt] = field(default_factory=list)
+    excerpts: list[Excerpt] | None = None
     omitted_until_seq: int = 0
 
     @property
@@ -116,6 +117,11 @@ SYSTEM_HEADINGS = {
     "excerpts": "Excerpts from the user's documents (cite them as [n])",
     "summary": "Summary of the earlier conversation",
 }
+
+
+#: The excerpts section when the user's documents were searched and nothing matched.
+NO_MATCHING_EXCERPTS = ("No passage of the user's documents matches this message. If it asks about their "
+                        "documents, say plainly that the documents do not cover it; never make up their content.")
 
 
 def _preferences(user: User, now: datetime) -> str:
@@ -229,9 +235,9 @@ def assemble_context(*, session: Session, user: User, chat: Chat, tier: ModelTie
     if memories:
         text = "\n".join(f"- ({note.importance}) {note.text}" for note in memories)
         parts.append(Section("memories", estimate_tokens(text), text))
-    excerpts = sources.excerpts(session, user, query) if sources.excerpts else []
-    if excerpts:
-        text = format_excerpts(excerpts)
+    excerpts = sources.excerpts(session, user, query) if sources.excerpts else None
+    if excerpts is not None:
+        text = format_excerpts(excerpts) if excerpts else NO_MATCHING_EXCERPTS
         parts.append(Section("excerpts", estimate_tokens(text), text))
     if chat.summary and chat.summary_until_seq:
         parts.append(Section("summary", estimate_tokens(chat.summary), chat.summary))

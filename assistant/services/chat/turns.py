@@ -9,6 +9,9 @@ answer is marked incomplete (or error when nothing arrived) with a translated re
 
 With no provider configured for the chat's tier (offline mode) the answer is built without a model
 from the retrieved excerpts, and says plainly that no language model is configured.
+
+Passages are numbered for citation per turn (:mod:`assistant.services.chat.citations`): the excerpts of
+the context first, then what ``search_documents`` returns; the final answer stores the ones it cites.
 """
 
 from __future__ import annotations
@@ -30,6 +33,7 @@ from assistant.core.i18n import translate
 from assistant.models import Message, MessageStatus, User
 from assistant.models.base import utcnow
 from assistant.services.chat.chats import MessageView, get_chat
+from assistant.services.chat.citations import SourceLedger
 from assistant.services.chat.context import (
     AssembledContext,
     ContextSources,
@@ -37,6 +41,7 @@ from assistant.services.chat.context import (
     assemble_context,
     format_excerpts,
 )
+from assistant.services.chat.sources import product_sources
 from assistant.services.chat.upkeep import SUMMARY_EVERY, newly_omitted, summarise, write_title
 from assistant.services.llm.base import ChatMessage, LLMProvider, ModelTier
 from assistant.services.llm.events import Done, Error, TextDelta, ToolCall, Usage
@@ -231,20 +236,17 @@ def _store_round(session: Session, answer: _Answer, results: list[ChatMessage], 
     return following.id
 
 
-def _citations(excerpts: list[Excerpt]) -> list[dict]:
-    return [{"document_id": e.document_id, "title": e.title, "page": e.page, "chunk_id": e.chunk_id,
-             "score": e.score} for e in excerpts]
-
-
-def offline_answer(language: str, excerpts: list[Excerpt]) -> str:
-    """The answer without a language model: the retrieved passages, numbered for citation, or a plain
-    statement that none matched; always saying that no model is configured and how to add one."""
-    parts = [translate("chat.offline.no_model", language)]
+def offline_answer(language: str, excerpts: list[Excerpt] | None) -> str:
+    """The answer without a language model, always saying that no model is configured and how to add one:
+    the retrieved passages numbered for citation; or, first, a plain statement that the user's documents
+    do not cover the question (``[]``) or that they have no documents to search (None)."""
+    no_model = translate("chat.offline.no_model", language)
     if excerpts:
-        parts.append(translate("chat.offline.passages", language))
-        parts.append(format_excerpts(excerpts))
+        parts = [no_model, translate("chat.offline.passages", language), format_excerpts(excerpts)]
+    elif excerpts is None:
+        parts = [translate("chat.offline.no_documents", language), no_model]
     else:
-        parts.append(translate("chat.offline.nothing_found", language))
+        parts = [translate("chat.offline.nothing_found", language), no_model]
     parts.append(translate("chat.offline.how_to_configure", language))
     return "\n\n".join(parts)
 
@@ -259,7 +261,8 @@ async def run_turn(*, user_id: uuid.UUID, chat_id: uuid.UUID, mode: TurnMode = "
         mode: ``send`` stores ``text`` as a new message; ``regenerate`` answers the last user message
             again (its old answer is removed); ``edit`` replaces the last user message with ``text``
             and answers it again.
-        sources: memories and excerpts for the context (and the offline answer).
+        sources: memories and excerpts for the context and the offline answer (default: the user's
+            documents, :func:`assistant.services.chat.sources.product_sources`).
         registry: the tools offered (default: the built-in ones).
         settings: provider credentials (default: the process settings).
 
@@ -272,7 +275,7 @@ async def run_turn(*, user_id: uuid.UUID, chat_id: uuid.UUID, mode: TurnMode = "
         InvalidInput: ``chat.empty_message``, ``chat.message_too_long``, ``chat.nothing_to_regenerate``;
             raised before anything is stored.
     """
-    sources = sources or ContextSources()
+    sources = sources or product_sources()
     registry = registry or builtin_registry()
     settings = settings or get_settings()
     started = time.monotonic()
@@ -280,6 +283,7 @@ async def run_turn(*, user_id: uuid.UUID, chat_id: uuid.UUID, mode: TurnMode = "
                                                    sources=sources, registry=registry, settings=settings))
     provider = provider_for(prepared.tier, settings)
     answer = _Answer(prepared.answer_id)
+    ledger = SourceLedger(prepared.context.excerpts or ())
     finished = False
     answered = False  # the model produced a whole answer (so it may also write the title)
     try:
@@ -288,13 +292,13 @@ async def run_turn(*, user_id: uuid.UUID, chat_id: uuid.UUID, mode: TurnMode = "
             answer.text = offline_answer(prepared.language, prepared.context.excerpts)
             yield AnswerDelta(answer.text)
             await in_session(lambda s: _store_answer(s, answer, status=MessageStatus.COMPLETE.value, started=started,
-                                              citations=_citations(prepared.context.excerpts), offline=True))
+                                              citations=ledger.citations(), offline=True))
             finished = True
             yield TurnFinished(MessageStatus.COMPLETE.value)
         else:
             # closed with this generator, so a stop closes the model's stream at once
-            async with contextlib.aclosing(_answer_with_model(provider, prepared, answer, registry, chat_id,
-                                                              user_id, started)) as events:
+            async with contextlib.aclosing(_answer_with_model(provider, prepared, answer, registry, ledger,
+                                                              chat_id, user_id, started)) as events:
                 async for event in events:
                     if isinstance(event, TurnFinished):
                         finished = True
@@ -318,10 +322,11 @@ async def run_turn(*, user_id: uuid.UUID, chat_id: uuid.UUID, mode: TurnMode = "
 
 
 async def _answer_with_model(provider: LLMProvider, prepared: _Prepared, answer: _Answer, registry: ToolRegistry,
-                             chat_id: uuid.UUID, user_id: uuid.UUID, started: float) -> AsyncIterator[TurnEvent]:
+                             ledger: SourceLedger, chat_id: uuid.UUID, user_id: uuid.UUID,
+                             started: float) -> AsyncIterator[TurnEvent]:
     tier = prepared.tier
     messages = list(prepared.context.messages)
-    tool_context = ToolContext(user_id=user_id, timezone=prepared.timezone)
+    tool_context = ToolContext(user_id=user_id, timezone=prepared.timezone, sources=ledger)
     total_in = total_out = 0
     for round_number in range(1, MAX_TOOL_ROUNDS + 1):
         usage: Usage | None = None
@@ -349,13 +354,14 @@ async def _answer_with_model(provider: LLMProvider, prepared: _Prepared, answer:
             status = MessageStatus.INCOMPLETE.value if answer.text else MessageStatus.ERROR.value
             answer.calls = []
             await in_session(lambda s: _store_answer(s, answer, status=status, error_code=failure.code, usage=usage,
-                                              started=started))
+                                              started=started, citations=ledger.cited_by(answer.text)))
             yield TurnFinished(status, failure.code, failure.retryable, total_in, total_out)
             return
         if not answer.calls:
             status = MessageStatus.INCOMPLETE.value if stop_reason == "max_tokens" else MessageStatus.COMPLETE.value
             code = "chat.answer_cut" if stop_reason == "max_tokens" else ""
-            await in_session(lambda s: _store_answer(s, answer, status=status, error_code=code, usage=usage, started=started))
+            await in_session(lambda s: _store_answer(s, answer, status=status, error_code=code, usage=usage,
+                                              started=started, citations=ledger.cited_by(answer.text)))
             yield TurnFinished(status, code, False, total_in, total_out)
             return
         if round_number == MAX_TOOL_ROUNDS:

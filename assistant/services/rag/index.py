@@ -101,10 +101,24 @@ def store_chunks(*, session: Session, document: Document, chunks: list[NewChunk]
 
 
 def delete_chunks(*, session: Session, document_id: uuid.UUID) -> int:
-    """Delete every chunk of the document (the caller commits); BM25 statistics follow.
+    """Delete every chunk of the document and its stored page texts (the caller commits); BM25
+    statistics follow.
 
     Returns:
         The number of chunks deleted.
     """
+    session.execute(text("DELETE FROM document_pages WHERE document_id = :id"), {"id": document_id})
     result = session.execute(text("DELETE FROM chunks WHERE document_id = :id"), {"id": document_id})
     return result.rowcount
+
+
+def store_pages(*, session: Session, document_id: uuid.UUID, pages: list[tuple[int | None, str]]) -> None:
+    """Store the extracted text of each page, ``[(page number or None, text)]`` in reading order, for
+    the citation viewer (the caller commits). Pages are stored with their position as ``ord``."""
+    if pages:
+        session.execute(
+            text("INSERT INTO document_pages (document_id, ord, number, text) "
+                 "SELECT :id, p.ord - 1, p.number, p.text FROM unnest(CAST(:numbers AS integer[]), "
+                 "CAST(:texts AS text[])) WITH ORDINALITY AS p(number, text, ord)"),
+            {"id": document_id, "numbers": [number for number, _ in pages], "texts": [t for _, t in pages]},
+        )

@@ -47,7 +47,7 @@ from assistant.models.document import Document, DocumentStatus
 from assistant.services.rag import embeddings
 from assistant.services.rag.chunking import chunk_pages
 from assistant.services.rag.extract import ExtractionError, iter_pages
-from assistant.services.rag.index import NewChunk, delete_chunks, store_chunks
+from assistant.services.rag.index import NewChunk, delete_chunks, store_chunks, store_pages
 from assistant.services.rag.paths import JOBS_CHANNEL, PROGRESS_CHANNEL, document_path
 
 log = logging.getLogger(__name__)
@@ -260,6 +260,7 @@ def _ingest(job: Job) -> tuple[int | None, int]:
     job.report("chunking", EXTRACTED_AT)
     drafts = chunk_pages(pages, embeddings.tokenizer())
     paged = any(page.number is not None for page in pages)
+    page_texts = [(page.number, page.text) for page in pages if page.text.strip()]
     del pages
     job.report("embedding", EXTRACTED_AT)
     # Batches of similar length: a batch is padded to its longest chunk, and the short last chunks of
@@ -285,6 +286,7 @@ def _ingest(job: Job) -> tuple[int | None, int]:
                          token_count=c.token_count, embedding=vectors[i])
                 for i, c in enumerate(drafts[start : start + STORE_BATCH], start)
             ])
+        store_pages(session=session, document_id=job.id, pages=page_texts)
         session.execute(
             text(
                 f"WITH changed AS (UPDATE documents SET status = 'completed', stage = 'done', progress = 100, "

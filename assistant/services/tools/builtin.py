@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from assistant.services.tools.clock import GET_CURRENT_TIME
+from assistant.services.tools.documents import SEARCH_DOCUMENTS
 from assistant.services.tools.registry import ToolRegistry
 
 
 def builtin_registry() -> ToolRegistry:
-    """A registry with every built-in tool: ``get_current_time``."""
-    return ToolRegistry([GET_CURRENT_TIME])
+    """A registry with every built-in tool: ``get_current_time`` and ``search_documents``."""
+    return ToolRegistry([GET_CURRENT_TIME, SEARCH_DOCUMENTS])

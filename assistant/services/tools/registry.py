@@ -11,13 +11,14 @@ import json
 import logging
 import uuid
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
 from assistant.core.errors import AppError
 from assistant.core.i18n import translate
+from assistant.services.chat.citations import SourceLedger
 from assistant.services.llm.base import ChatMessage
 from assistant.services.llm.events import ToolCall
 from assistant.services.tools.spec import ToolSpec
@@ -27,10 +28,12 @@ log = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class ToolContext:
-    """Who a tool acts for: the session's user and their IANA time zone (``Europe/Berlin``)."""
+    """Who a tool acts for: the session's user and their IANA time zone (``Europe/Berlin``); ``sources``
+    numbers the passages the turn's answer may cite (a tool that returns passages adds them there)."""
 
     user_id: uuid.UUID
     timezone: str
+    sources: SourceLedger = field(default_factory=SourceLedger)
 
 
 #: ``async def handler(arguments, context) -> str | dict``: a dict is sent to the model as JSON. A

@@ -118,10 +118,23 @@ def test_absent_layers_are_left_out(make_user, call, add_messages):
     add_messages(chat.id, [("user", "Hello")])
 
     context = assemble(user, chat.id, sources=ContextSources(memories=lambda s, u: [],
-                                                             excerpts=lambda s, u, q: []))
+                                                             excerpts=lambda s, u, q: None))
 
     assert [s.kind for s in context.sections] == ["preferences", "message"]
     assert context.system.startswith("## The user\nName: Bob\nPreferred language: English")
+    assert context.excerpts is None
+
+
+def test_when_no_passage_matches_the_model_is_told_the_documents_do_not_cover_it(make_user, call, add_messages):
+    user = make_user()
+    chat = call(chats.create_chat, user=user, title="Knee")
+    add_messages(chat.id, [("user", "What did the MRI of my knee show?")])
+
+    context = assemble(user, chat.id, sources=ContextSources(excerpts=lambda s, u, q: []))
+
+    assert [s.kind for s in context.sections] == ["preferences", "excerpts", "message"]
+    assert context.excerpts == []
+    assert "do not cover it" in context.system and "[1]" not in context.system
 
 
 def test_a_switched_off_or_deleted_skill_is_left_out(make_user, call, admin, add_messages):

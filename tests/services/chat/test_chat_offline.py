@@ -44,8 +44,10 @@ async def test_the_offline_answer_lists_the_matching_passages_and_stores_citatio
     answer = call(chats.list_messages, user=user, chat_id=chat.id).messages[-1]
     assert (answer.content, answer.status, answer.provider, answer.model) == (text, "complete", "", "")
     assert answer.citations == [
-        {"document_id": "doc-lab", "title": "Blood test 2024", "page": 3, "chunk_id": "chunk-31", "score": 0.92},
-        {"document_id": "doc-notes", "title": "Doctor's notes", "page": None, "chunk_id": "chunk-7", "score": 0.81},
+        {"number": 1, "document_id": "doc-lab", "title": "Blood test 2024", "page": 3, "chunk_id": "chunk-31",
+         "score": 0.92},
+        {"number": 2, "document_id": "doc-notes", "title": "Doctor's notes", "page": None, "chunk_id": "chunk-7",
+         "score": 0.81},
     ]
     record = call(chats.get_message_context, user=user, message_id=answer.id)
     assert [section["kind"] for section in record] == ["preferences", "excerpts", "message"]
@@ -59,7 +61,8 @@ async def test_with_no_matching_passage_the_offline_answer_says_so(make_user, ca
                         sources=ContextSources(excerpts=lambda session, who, query: []))
 
     text = answer_text(events)
-    assert translate("chat.offline.nothing_found", "en") in text
+    assert text.startswith(translate("chat.offline.nothing_found", "en"))
+    assert translate("chat.offline.no_model", "en") in text
     assert "[1]" not in text and translate("chat.offline.passages", "en") not in text
     assert call(chats.list_messages, user=user, chat_id=chat.id).messages[-1].citations == []
 
@@ -76,7 +79,8 @@ async def test_the_offline_answer_is_in_the_users_language(make_user, call, turn
     events = await turn(user=user, chat_id=chat.id, text="Привет")
 
     text = answer_text(events)
-    assert text.startswith(translate("chat.offline.no_model", "ru"))
+    assert text.startswith(translate("chat.offline.no_documents", "ru"))  # a new user has no documents
+    assert translate("chat.offline.no_model", "ru") in text
     assert translate("chat.offline.no_model", "ru") != translate("chat.offline.no_model", "en")
 
 

@@ -1,0 +1,37 @@
+"""Where an answer's memories and document excerpts come from, in the product (tests pass their own
+:class:`~assistant.services.chat.context.ContextSources`)."""
+
+from __future__ import annotations
+
+from sqlmodel import Session
+
+from assistant.models import User
+from assistant.services.chat.context import ContextSources, Excerpt
+from assistant.services.rag.search import Hit, has_searchable_documents, search
+
+#: Passages put into the system prompt for each answer (the model may search for more).
+CONTEXT_EXCERPTS = 5
+
+
+def excerpt_of(hit: Hit) -> Excerpt:
+    """A retrieved chunk as context assembly and citations use it (ids as strings)."""
+    return Excerpt(document_id=str(hit.document_id), title=hit.title, page=hit.page, chunk_id=str(hit.chunk_id),
+                   score=hit.score, text=hit.text)
+
+
+def document_excerpts(session: Session, user: User, query: str, k: int = CONTEXT_EXCERPTS) -> list[Excerpt] | None:
+    """The ``k`` passages of ``user``'s readable documents that best match ``query`` (hybrid search,
+    :func:`assistant.services.rag.search.search`, relevance floor included).
+
+    Returns:
+        None when the user has no searchable document (nothing was searched); ``[]`` when nothing passes
+        the relevance floor (the documents do not cover the question); else the passages, best first.
+    """
+    if not has_searchable_documents(session=session, user=user):
+        return None
+    return [excerpt_of(hit) for hit in search(session=session, user=user, query=query[:2000], k=k)]
+
+
+def product_sources() -> ContextSources:
+    """The sources every answer uses: excerpts of the user's documents."""
+    return ContextSources(excerpts=document_excerpts)
