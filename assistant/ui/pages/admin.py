@@ -1,10 +1,12 @@
-"""Administration: registration switch, model tiers, primary context, general skills and users (role, active)."""
+"""Administration: registration switch, model tiers, upload limits, shared collections, primary context,
+general skills and users (role, active)."""
 
 from __future__ import annotations
 
 import reflex as rx
 
 from assistant.models.user import Role
+from assistant.ui.components.collections import collections_card, uploads_card
 from assistant.ui.components.context_editor import context_editor
 from assistant.ui.components.skills import skills_editor
 from assistant.ui.components.tiers import tiers_card
@@ -87,6 +89,8 @@ def admin_page() -> rx.Component:
                 width="100%",
             ),
             tiers_card(),
+            uploads_card(),
+            collections_card(),
             context_editor(PrimaryContextState, "primary-context", "context.primary", "context.primary_hint"),
             skills_editor(GeneralSkillsState, "skills.general", "skills.general_hint_admin", "general-skill-new", "general-skills"),
             rx.heading(t("admin.users"), size="4"),

@@ -1,4 +1,5 @@
-"""The documents page: upload zone with progress, and the list with live ingestion progress."""
+"""The documents page: upload zone with progress (for admins, a choice of private or a collection:
+``#upload-target``), and the list with live ingestion progress; each name links to ``/documents/{id}``."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ import reflex as rx
 
 from assistant.ui.i18n import t
 from assistant.ui.layouts.shell import app_shell
-from assistant.ui.state.documents import UPLOAD_ID, DocumentsState
+from assistant.ui.state.documents import PRIVATE_TARGET, UPLOAD_ID, DocumentsState
 
 ACCEPT = {
     "application/pdf": [".pdf"],
@@ -20,8 +21,29 @@ STATUS_COLORS = {"pending": "gray", "processing": "blue", "completed": "green", 
                  "cancelled": "orange"}
 
 
+def upload_target() -> rx.Component:
+    """Where admins' uploads go: their private documents or one of the collections."""
+    return rx.hstack(
+        rx.el.label(rx.text(t("collections.upload_target"), as_="span", size="2", weight="medium"),
+                    html_for="upload-target"),
+        rx.select.root(
+            rx.select.trigger(id="upload-target", min_width="16em"),
+            rx.select.content(
+                rx.select.item(t("collections.my_documents"), value=PRIVATE_TARGET),
+                rx.foreach(DocumentsState.upload_targets,
+                           lambda target: rx.select.item(target["name"], value=target["id"])),
+            ),
+            value=DocumentsState.upload_target,
+            on_change=DocumentsState.set_upload_target,
+        ),
+        align="center",
+        spacing="3",
+    )
+
+
 def upload_zone() -> rx.Component:
     return rx.vstack(
+        rx.cond(DocumentsState.is_admin, upload_target()),
         rx.upload(
             rx.vstack(
                 rx.icon("upload", size=28, color=rx.color("accent", 9)),
@@ -61,14 +83,18 @@ def document_row(row: rx.Var) -> rx.Component:
     return rx.table.row(
         rx.table.cell(
             rx.vstack(
-                rx.text(row["filename"].to(str), weight="medium", class_name="document-name"),
-                rx.cond(row["collection"].to(str) != "",
-                        rx.badge(row["collection"].to(str), variant="soft", size="1")),
+                rx.link(row["filename"].to(str), href="/documents/" + row["id"].to(str), weight="medium",
+                        class_name="document-name"),
                 rx.cond(row["error"].to(str) != "",
                         rx.text(row["error"].to(str), size="1", color_scheme="red", class_name="document-error")),
                 spacing="1",
             ),
         ),
+        rx.table.cell(rx.cond(row["collection"].to(str) != "",
+                              rx.badge(row["collection"].to(str), variant="soft", size="1",
+                                       class_name="document-collection"),
+                              rx.text(t("collections.private"), size="1", color_scheme="gray",
+                                      class_name="document-collection"))),
         rx.table.cell(rx.text(row["type"].to(str), size="1")),
         rx.table.cell(rx.text(row["size"].to(str), size="1")),
         rx.table.cell(rx.text(row["pages"].to(str), size="1")),
@@ -138,6 +164,7 @@ def documents_page() -> rx.Component:
                     rx.table.root(
                         rx.table.header(rx.table.row(
                             rx.table.column_header_cell(t("documents.col_name")),
+                            rx.table.column_header_cell(t("collections.column")),
                             rx.table.column_header_cell(t("documents.col_type")),
                             rx.table.column_header_cell(t("documents.col_size")),
                             rx.table.column_header_cell(t("documents.col_pages")),

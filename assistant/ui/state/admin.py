@@ -10,8 +10,25 @@ import reflex as rx
 from assistant.core.errors import AppError, InvalidInput, NotFound
 from assistant.models.user import Role
 from assistant.services.admin import users as admin_users
-from assistant.services.admin.settings import DEFAULT_MAX_CHATS, REGISTRATION_ENABLED, get_setting, set_setting
+from assistant.services.admin.settings import (
+    DEFAULT_MAX_CHATS,
+    MAX_DOCUMENTS_PER_USER,
+    MAX_UPLOAD_MB,
+    RANGES,
+    REGISTRATION_ENABLED,
+    USER_STORAGE_QUOTA_MB,
+    get_setting,
+    set_setting,
+)
 from assistant.ui.state.auth import AuthState
+from assistant.ui.state.collections import CollectionsState
+
+#: The upload limits' form: field name -> (setting, label key).
+UPLOAD_FIELDS = {
+    "max_upload_mb": (MAX_UPLOAD_MB, "admin.uploads.max_upload_mb"),
+    "user_quota_mb": (USER_STORAGE_QUOTA_MB, "admin.uploads.user_quota_mb"),
+    "max_documents": (MAX_DOCUMENTS_PER_USER, "admin.uploads.max_documents"),
+}
 
 
 def _parse_id(value: str) -> uuid.UUID:
@@ -25,10 +42,21 @@ class AdminState(AuthState):
     registration_enabled: bool = True
     default_max_chats: str = ""
     users: list[dict[str, str]] = []
+    #: The upload limits as stored, by the names of :data:`UPLOAD_FIELDS`.
+    upload_limits: dict[str, str] = {}
+    #: Changes whenever the upload limits' inputs must show the stored values again.
+    upload_limits_key: int = 0
+
+    @rx.var
+    def upload_form_key(self) -> str:
+        """Key of the upload limits' form: new when stored values arrive or were just saved."""
+        return "-".join([str(self.upload_limits_key), *(self.upload_limits.get(field, "") for field in UPLOAD_FIELDS)])
 
     def _refresh(self, session: Any, actor: Any) -> None:
         self.registration_enabled = bool(get_setting(session=session, key=REGISTRATION_ENABLED))
         self.default_max_chats = str(get_setting(session=session, key=DEFAULT_MAX_CHATS))
+        self.upload_limits = {field: str(get_setting(session=session, key=key))
+                              for field, (key, _) in UPLOAD_FIELDS.items()}
         self.users = [
             {
                 "id": str(user.id),
@@ -54,7 +82,9 @@ class AdminState(AuthState):
 
     @rx.event
     def load(self) -> Any:
-        return self._admin_action(lambda session, actor: None)
+        """``on_load``: settings and users, then the collections card (its own substate)."""
+        failed = self._admin_action(lambda session, actor: None)
+        return failed if failed is not None else CollectionsState.load
 
     @rx.event
     def set_registration(self, enabled: bool) -> Any:
@@ -74,6 +104,25 @@ class AdminState(AuthState):
 
         failed = self._admin_action(save)
         return failed if failed is not None else rx.toast.success(self.t("common.saved"))
+
+    @rx.event
+    def save_upload_limits(self, form: dict[str, Any]) -> Any:
+        """Store the largest upload, the space per user and the documents per user, all or none: a
+        value that is no whole number or is out of range names its field and nothing is changed."""
+        def save(session: Any, actor: Any) -> None:
+            for field, (key, label) in UPLOAD_FIELDS.items():
+                try:
+                    value = int(str(form.get(field, "")).strip())
+                    set_setting(session=session, actor=actor, key=key, value=value)
+                except (ValueError, InvalidInput) as exc:
+                    low, high = RANGES[key]
+                    raise InvalidInput("admin.uploads.out_of_range", field=self.t(label), low=low, high=high) from exc
+
+        failed = self._admin_action(save)
+        if failed is not None:
+            return failed  # the inputs keep what was typed
+        self.upload_limits_key += 1  # show the values as stored
+        return rx.toast.success(self.t("admin.uploads.saved"))
 
     @rx.event
     def change_role(self, user_id: str, role: str) -> Any:

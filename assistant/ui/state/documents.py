@@ -1,6 +1,6 @@
-"""The documents page: upload (streamed to disk, with a progress bar), the list with live ingestion
-progress (pushed through :mod:`assistant.services.rag.progress`, no polling), filter, reindex, cancel
-and delete."""
+"""The documents page: upload (streamed to disk, with a progress bar; admins choose their private
+documents or a shared collection), the list with live ingestion progress (pushed through
+:mod:`assistant.services.rag.progress`, no polling), filter, reindex, cancel and delete."""
 
 from __future__ import annotations
 
@@ -14,8 +14,10 @@ from sqlmodel import Session, select
 
 from assistant.core.config import get_settings
 from assistant.core.db import session_scope
-from assistant.core.errors import AppError
+from assistant.core.errors import AppError, NotFound
 from assistant.models import CollectionGrant, DocumentStatus, User
+from assistant.services.auth.permissions import has_role
+from assistant.services.rag import collections as collection_service
 from assistant.services.rag import documents as docs
 from assistant.services.rag.documents import DocumentView, UploadWriter
 from assistant.services.rag.progress import feed
@@ -24,6 +26,8 @@ from assistant.ui.state.auth import AuthState
 from assistant.ui.state.context import shown_role_suffices
 
 UPLOAD_ID = "documents-upload"
+#: The value of the upload target "my documents" (otherwise a collection's id).
+PRIVATE_TARGET = "private"
 #: Seconds a page keeps listening without any progress event before it stops.
 WATCH_IDLE_SECONDS = 600
 _UNFINISHED = (DocumentStatus.PENDING.value, DocumentStatus.PROCESSING.value)
@@ -37,6 +41,16 @@ def _size(size: int) -> str:
     return ""
 
 
+def _target_collection(target: str) -> uuid.UUID | None:
+    """The collection id of an upload target (None: private)."""
+    if target == PRIVATE_TARGET:
+        return None
+    try:
+        return uuid.UUID(target)
+    except ValueError as exc:
+        raise NotFound("documents.collection_not_found") from exc
+
+
 class DocumentsState(AuthState):
     """The user's documents as shown, and the upload in progress."""
 
@@ -44,6 +58,10 @@ class DocumentsState(AuthState):
     query: str = ""
     uploading: bool = False
     upload_percent: int = 0
+    #: Where uploads go: :data:`PRIVATE_TARGET` or the id of a collection (admins only).
+    upload_target: str = PRIVATE_TARGET
+    #: The collections an admin may upload into: ``[{"id", "name"}]`` (empty for everyone else).
+    upload_targets: list[dict[str, str]] = []
     _watching: bool = False
 
     def _row(self, view: DocumentView) -> dict[str, Any]:
@@ -59,6 +77,16 @@ class DocumentsState(AuthState):
     def _refresh(self, session: Session, user: User) -> None:
         self.documents = [self._row(view) for view in docs.list_documents(session=session, user=user, query=self.query)]
 
+    def _load_targets(self, session: Session, user: User) -> None:
+        """The collections an admin may upload into; a target that is gone falls back to private."""
+        if has_role(user, Role.ADMIN):
+            views = collection_service.list_collections(session=session, user=user)
+            self.upload_targets = [{"id": str(view.id), "name": view.name} for view in views]
+        else:
+            self.upload_targets = []
+        if self.upload_target not in {target["id"] for target in self.upload_targets}:
+            self.upload_target = PRIVATE_TARGET
+
     def _has_unfinished(self) -> bool:
         return any(row["busy"] for row in self.documents)
 
@@ -69,10 +97,16 @@ class DocumentsState(AuthState):
         if not shown_role_suffices(self, Role.USER):
             return None
         try:
-            self.run_as_user(self._refresh)
+            self.run_as_user(lambda session, user: (self._refresh(session, user), self._load_targets(session, user)))
         except AppError as exc:
             return self.handle_error(exc)
         return DocumentsState.watch if self._has_unfinished() else None
+
+    @rx.event
+    def set_upload_target(self, value: str) -> None:
+        """Choose where the next uploads go (the upload itself re-checks the role and the collection)."""
+        if value == PRIVATE_TARGET or value in {target["id"] for target in self.upload_targets}:
+            self.upload_target = value
 
     @rx.event
     def set_query(self, value: str) -> Any:
@@ -115,13 +149,15 @@ class DocumentsState(AuthState):
 
     @rx.event(background=True)
     async def upload(self, chunks: rx.UploadChunkIterator) -> AsyncIterator[Any]:
-        """Receive the dropped files piece by piece; each complete file becomes a queued document.
-        A file over the size limit stops the upload at once (nothing of it is kept)."""
+        """Receive the dropped files piece by piece; each complete file becomes a queued document, in
+        the chosen collection or private. The size limit is the admin setting as it is now; a file over
+        it stops the upload at once (nothing of it is kept)."""
         async with self:
             try:
                 with session_scope() as session:
                     user_id = self.acting_user(session).id
                     max_bytes = docs.upload_limits(session=session)["max_bytes"]
+                collection_id = _target_collection(self.upload_target)
             except AppError as exc:
                 refused = self.handle_error(exc)
             else:
@@ -138,7 +174,8 @@ class DocumentsState(AuthState):
         def store(filename: str, done: UploadWriter) -> None:
             with session_scope() as session:
                 user = session.get(User, user_id)
-                docs.store_upload(session=session, user=user, writer=done, filename=filename)
+                docs.store_upload(session=session, user=user, writer=done, filename=filename,
+                                  collection_id=collection_id)
 
         async def finish(filename: str | None, done: UploadWriter | None) -> None:
             if filename is None or done is None:
