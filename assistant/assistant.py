@@ -6,6 +6,7 @@ from assistant.api.app import create_api
 from assistant.ui.pages.admin import admin_page
 from assistant.ui.pages.auth import login_page, register_page
 from assistant.ui.pages.chat import chat_page
+from assistant.ui.pages.document_view import document_view_page
 from assistant.ui.pages.documents import documents_page
 from assistant.ui.pages.sections import SECTIONS, section_page
 from assistant.ui.pages.settings import settings_page
@@ -13,6 +14,7 @@ from assistant.ui.state.account import ProfileState
 from assistant.ui.state.admin import AdminState
 from assistant.ui.state.auth import AuthState
 from assistant.ui.state.chat import ChatState
+from assistant.ui.state.document_view import DocumentViewState
 from assistant.ui.state.documents import DocumentsState
 from assistant.ui.state.context import PersonalContextState, PrimaryContextState
 from assistant.ui.state.skills import GeneralSkillsState, PersonalSkillsState
@@ -35,6 +37,8 @@ app.add_page(chat_page, route="/chats/[chat_id]", title=PAGE_TITLE, on_load=[Aut
 app.add_page(chat_page, route="/chats", title=PAGE_TITLE, on_load=[AuthState.check_login, ChatState.load])
 app.add_page(documents_page, route="/documents", title=PAGE_TITLE,
              on_load=[AuthState.check_login, DocumentsState.load])
+app.add_page(document_view_page, route="/documents/[document_id]", title=PAGE_TITLE,
+             on_load=[AuthState.check_login, DocumentViewState.load])
 for route, title_key, empty_key, icon in SECTIONS:
     app.add_page(
         lambda title_key=title_key, empty_key=empty_key, icon=icon: section_page(title_key, empty_key, icon),

@@ -163,24 +163,33 @@ def make_user(db) -> Callable[..., object]:
 @pytest.fixture
 def make_document(db) -> Callable[..., object]:
     """Factory of committed documents: ``make_document(owner, collection=None, language="english",
-    status="completed", filename=None)``; no file is written."""
+    status="completed", filename=None, content=None, media_type="text/plain")``; with ``content``
+    (bytes or a file to copy) the stored file is written, as an upload leaves it."""
+    from assistant.core.config import get_settings
     from assistant.core.db import session_scope
     from assistant.models import Document
+    from assistant.services.rag.paths import document_path
 
     def _make(owner, *, collection=None, language: str = "english", status: str = "completed",
-              filename: str | None = None) -> Document:
+              filename: str | None = None, content: bytes | Path | None = None,
+              media_type: str = "text/plain") -> Document:
         name = filename or f"doc-{uuid.uuid4().hex[:8]}.txt"
+        data = content.read_bytes() if isinstance(content, Path) else content
         document = Document(
             owner_id=owner.id,
             collection_id=collection.id if collection is not None else None,
             filename=name,
             storage_name=uuid.uuid4().hex,
-            media_type="text/plain",
-            size_bytes=1,
-            sha256=hashlib.sha256(name.encode()).hexdigest(),
+            media_type=media_type,
+            size_bytes=len(data) if data is not None else 1,
+            sha256=hashlib.sha256(data if data is not None else name.encode()).hexdigest(),
             language=language,
             status=status,
         )
+        if data is not None:
+            path = document_path(get_settings(), document.storage_name)
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(data)
         with session_scope() as sess:
             sess.add(document)
         return document

@@ -18,7 +18,8 @@ from assistant.core.security import decode_access_token
 from assistant.models import User
 from assistant.services.auth import service as auth
 
-_bearer = HTTPBearer(auto_error=False)
+#: The ``Authorization: Bearer`` credentials, None when absent (routes decide what that means).
+bearer = HTTPBearer(auto_error=False)
 
 
 def get_session() -> Iterator[Session]:
@@ -30,7 +31,7 @@ SessionDep = Annotated[Session, Depends(get_session)]
 
 
 def get_current_user(
-    session: SessionDep, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
+    session: SessionDep, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]
 ) -> User:
     if credentials is None or credentials.scheme.lower() != "bearer":
         raise Unauthorized("errors.unauthorized")
@@ -41,7 +42,7 @@ CurrentUser = Annotated[User, Depends(get_current_user)]
 
 
 def get_current_session_id(
-    user: CurrentUser, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
+    user: CurrentUser, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]
 ) -> uuid.UUID:
     """The login session of the (already authenticated) bearer token."""
     assert credentials is not None  # get_current_user refused requests without one

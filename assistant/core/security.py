@@ -130,3 +130,55 @@ def hash_refresh_secret(secret: str) -> str:
 def refresh_secret_matches(secret: str, stored_hash: str) -> bool:
     """Constant-time comparison of a presented refresh secret with its stored hash."""
     return hmac.compare_digest(hash_refresh_secret(secret), stored_hash)
+
+
+#: Seconds a download ticket stays valid: long enough for the browser to follow it, too short to share.
+DOWNLOAD_TICKET_SECONDS = 60
+
+
+@dataclass(frozen=True)
+class DownloadClaims:
+    """The verified claims of a download ticket: who asked (user and login session) for which file."""
+
+    user_id: uuid.UUID
+    session_id: uuid.UUID
+    resource_id: uuid.UUID
+
+
+def _ticket_audience(settings: Settings) -> str:
+    return f"{settings.jwt_audience}/download"
+
+
+def create_download_ticket(*, user_id: uuid.UUID, session_id: uuid.UUID, resource_id: uuid.UUID,
+                           settings: Settings | None = None, now: datetime | None = None) -> str:
+    """Sign a ticket (JWT, HS256) that lets a browser link fetch one file for :data:`DOWNLOAD_TICKET_SECONDS`.
+
+    A link cannot send the ``Authorization`` header the tab's access token travels in, so the tab asks for a
+    ticket naming the file (``resource_id``) and follows a URL carrying it. Its audience differs from the
+    access tokens', so neither can stand in for the other; the route still checks that the login
+    session is live and that the user may read the file.
+    """
+    settings = settings or get_settings()
+    issued = now or datetime.now(UTC)
+    claims = {"sub": str(user_id), "sid": str(session_id), "res": str(resource_id), "jti": uuid.uuid4().hex,
+              "iat": issued, "exp": issued + timedelta(seconds=DOWNLOAD_TICKET_SECONDS),
+              "aud": _ticket_audience(settings), "iss": settings.jwt_issuer}
+    return jwt.encode(claims, settings.jwt_key(), algorithm=JWT_ALGORITHM)
+
+
+def decode_download_ticket(ticket: str, *, settings: Settings | None = None) -> DownloadClaims:
+    """Verify a ticket from :func:`create_download_ticket` (HS256 only, expiry, audience, issuer).
+
+    Raises:
+        Unauthorized: ``auth.token_expired`` when expired, ``auth.token_invalid`` otherwise.
+    """
+    settings = settings or get_settings()
+    try:
+        payload = jwt.decode(ticket, settings.jwt_key(), algorithms=[JWT_ALGORITHM], audience=_ticket_audience(settings),
+                             issuer=settings.jwt_issuer,
+                             options={"require": ["exp", "iat", "sub", "sid", "res", "jti", "aud", "iss"]})
+        return DownloadClaims(uuid.UUID(payload["sub"]), uuid.UUID(payload["sid"]), uuid.UUID(payload["res"]))
+    except jwt.ExpiredSignatureError as exc:
+        raise Unauthorized("auth.token_expired") from exc
+    except (jwt.PyJWTError, ValueError, KeyError) as exc:
+        raise Unauthorized("auth.token_invalid") from exc

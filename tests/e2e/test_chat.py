@@ -32,7 +32,7 @@ def test_offline_chat_from_first_message_to_delete(app_url: str, browser, shot) 
     _send(page, "What was my LDL cholesterol in March?")
     answer = page.locator(".message-assistant").last
     expect(answer).to_contain_text("No language model is configured", timeout=20_000)
-    expect(answer).to_contain_text("Nothing in your documents or memory matches")
+    expect(answer).to_contain_text("You have no documents to search yet")
     expect(page.locator(".message-user").first).to_contain_text("What was my LDL cholesterol in March?")
     expect(page.locator("#chat-title")).to_have_text("What was my LDL cholesterol in March?")
     expect(page.locator(".chat-link")).to_have_count(1)

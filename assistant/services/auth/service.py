@@ -21,6 +21,7 @@ from assistant.core.errors import Conflict, Forbidden, InvalidInput, TooManyRequ
 from assistant.core.security import (
     create_access_token,
     decode_access_token,
+    decode_download_ticket,
     hash_password,
     hash_refresh_secret,
     new_refresh_secret,
@@ -312,14 +313,30 @@ def authenticate(*, session: Session, access_token: str, minimum_role: Role = Ro
         Forbidden: ``auth.account_disabled`` or ``errors.forbidden`` (role too low).
     """
     claims = decode_access_token(access_token)
-    auth_session = session.get(AuthSession, claims.session_id)
-    user = session.get(User, claims.user_id)
+    return _live_account(session, claims.user_id, claims.session_id, minimum_role)
+
+
+def authenticate_download(*, session: Session, ticket: str) -> tuple[User, uuid.UUID]:
+    """The account behind a download ticket and the file it names (see
+    :func:`assistant.core.security.create_download_ticket`), with the checks of :func:`authenticate`:
+    a ticket of a login session that ended since, or of a deactivated account, is refused.
+
+    Raises:
+        Unauthorized, Forbidden: as :func:`authenticate`.
+    """
+    claims = decode_download_ticket(ticket)
+    return _live_account(session, claims.user_id, claims.session_id, Role.USER), claims.resource_id
+
+
+def _live_account(session: Session, user_id: uuid.UUID, session_id: uuid.UUID, minimum_role: Role) -> User:
+    auth_session = session.get(AuthSession, session_id)
+    user = session.get(User, user_id)
     if user is not None and not user.is_active:
         raise Forbidden("auth.account_disabled")
     if (
         user is None
         or auth_session is None
-        or auth_session.user_id != claims.user_id
+        or auth_session.user_id != user_id
         or auth_session.revoked_at is not None
         or auth_session.expires_at <= datetime.now(UTC)
     ):

@@ -260,7 +260,7 @@ def _ingest(job: Job) -> tuple[int | None, int]:
     job.report("chunking", EXTRACTED_AT)
     drafts = chunk_pages(pages, embeddings.tokenizer())
     paged = any(page.number is not None for page in pages)
-    page_texts = [(page.number, page.text) for page in pages if page.text.strip()]
+    page_texts = [(page.number, page.text) for page in pages]
     del pages
     job.report("embedding", EXTRACTED_AT)
     # Batches of similar length: a batch is padded to its longest chunk, and the short last chunks of

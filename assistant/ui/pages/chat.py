@@ -218,8 +218,10 @@ def message_view(message: rx.Var) -> rx.Component:
                        lambda call: tool_card(call["name"], call["arguments"], rx.Var.create(""), rx.Var.create(False)))
     citations = rx.foreach(
         message["citations"].to(list[dict[str, str]]),
-        lambda c: rx.badge("[" + c["number"] + "] " + c["title"] + rx.cond(c["page"] != "", ", " + t("chat.page") + " " + c["page"], ""),
-                           variant="soft", class_name="citation"),
+        lambda c: rx.link(
+            rx.badge("[" + c["number"] + "] " + c["title"]
+                     + rx.cond(c["page"] != "", ", " + t("chat.page") + " " + c["page"], ""), variant="soft"),
+            href=c["href"], class_name="citation", underline="none"),
     )
     assistant = rx.vstack(
         calls,

@@ -6,6 +6,7 @@ import json
 from typing import Any
 
 from assistant.services.chat.chats import ChatSummary, MessageView
+from assistant.ui.state.document_view import viewer_route
 
 
 def chat_dict(chat: ChatSummary) -> dict[str, Any]:
@@ -39,8 +40,9 @@ def message_dicts(messages: list[MessageView], t: Any) -> list[dict[str, Any]]:
             "tool_name": names.get(message.tool_call_id or "", ""),
             "is_error": message.is_error,
             "citations": [
-                {"number": str(number), "title": citation.get("title", ""),
-                 "page": str(citation["page"]) if citation.get("page") is not None else ""}
+                {"number": str(citation.get("number", number)), "title": citation.get("title", ""),
+                 "page": str(citation["page"]) if citation.get("page") is not None else "",
+                 "href": viewer_route(citation.get("document_id", ""), citation.get("page"), citation.get("chunk_id"))}
                 for number, citation in enumerate(message.citations, start=1)
             ],
         })

@@ -1,0 +1,125 @@
+"""Reading a document the way a citation points into it: one page of its extracted text with the cited
+passage marked, and the original file. Access is :func:`assistant.services.rag.documents.get_document`'s:
+a document the user may not read is "not found", exactly like a missing one.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlmodel import Session, col, select
+
+from assistant.core.config import Settings
+from assistant.core.errors import NotFound
+from assistant.models import Chunk, DocumentPage, User
+from assistant.services.rag.documents import get_document
+from assistant.services.rag.paths import document_path
+
+
+@dataclass(frozen=True)
+class Segment:
+    """A run of page text; ``marked``: part of the cited passage."""
+
+    text: str
+    marked: bool = False
+
+
+@dataclass(frozen=True)
+class PageView:
+    """One page as the viewer shows it.
+
+    Attributes:
+        document_id, title, media_type, status: the document (``title`` is the uploaded file name).
+        number: the page number from 1 (None for formats without pages).
+        position, pages: the page's place among the stored pages (from 1) and how many there are (0
+            when no text is stored: the document is not ingested, or was before pages were kept).
+        previous_number, next_number: the neighbouring pages' numbers, None at either end.
+        segments: the page text, the cited passage marked (none for a page without text, e.g. a
+            picture, or when no page is stored).
+        passage_found: the cited chunk was found and marked on this page.
+    """
+
+    document_id: uuid.UUID
+    title: str
+    media_type: str
+    status: str
+    number: int | None
+    position: int
+    pages: int
+    previous_number: int | None
+    next_number: int | None
+    segments: list[Segment]
+    passage_found: bool
+
+
+def mark_passage(page_text: str, passage: str) -> list[Segment] | None:
+    """``page_text`` cut into segments with ``passage`` marked, or None when it is not on the page.
+
+    The passage is matched word by word with any whitespace between words: chunking joins a page's
+    lines and paragraphs with single spaces (:mod:`assistant.services.rag.chunking`).
+    """
+    words = passage.split()
+    if not words:
+        return None
+    match = re.search(r"\s+".join(map(re.escape, words)), page_text)
+    if match is None:
+        return None
+    segments = [Segment(page_text[: match.start()]), Segment(match.group(), marked=True), Segment(page_text[match.end():])]
+    return [segment for segment in segments if segment.text]
+
+
+def read_page(*, session: Session, user: User, document_id: uuid.UUID, number: int | None = None,
+              chunk_id: uuid.UUID | None = None) -> PageView:
+    """The page ``number`` of the document (else the cited chunk's page, else the first) with the chunk
+    ``chunk_id`` marked when it lies on that page.
+
+    Raises:
+        NotFound: ``documents.not_found`` for a missing document or one the user may not read;
+            ``documents.page_not_found`` for a page number the document does not have.
+    """
+    document = get_document(session=session, user=user, document_id=document_id)
+    chunk = session.exec(select(Chunk.page, Chunk.text).where(Chunk.id == chunk_id, Chunk.document_id == document.id)
+                         ).first() if chunk_id is not None else None
+    if number is None and chunk is not None:
+        number = chunk.page
+    stored = session.exec(select(DocumentPage.ord, DocumentPage.number).where(DocumentPage.document_id == document.id)
+                          .order_by(col(DocumentPage.ord))).all()
+    if number is None:
+        index = 0
+    else:
+        index = next((i for i, row in enumerate(stored) if row.number == number), -1)
+        if index < 0 and stored:
+            raise NotFound("documents.page_not_found", page=number)
+    segments: list[Segment] = []
+    found = False
+    if stored:
+        text = session.exec(select(DocumentPage.text).where(DocumentPage.document_id == document.id,
+                                                            DocumentPage.ord == stored[index].ord)).one()
+        marked = mark_passage(text, chunk.text) if chunk is not None and chunk.page == stored[index].number else None
+        found = marked is not None
+        segments = marked or ([Segment(text)] if text.strip() else [])
+    elif chunk is not None:  # pages not kept (ingested before they were): the passage alone
+        segments, found = [Segment(chunk.text, marked=True)], True
+    return PageView(
+        document_id=document.id, title=document.filename, media_type=document.media_type, status=document.status,
+        number=stored[index].number if stored else number, position=index + 1 if stored else 0, pages=len(stored),
+        previous_number=stored[index - 1].number if stored and index > 0 else None,
+        next_number=stored[index + 1].number if index + 1 < len(stored) else None,
+        segments=segments, passage_found=found,
+    )
+
+
+def original_file(*, session: Session, user: User, document_id: uuid.UUID, settings: Settings) -> tuple[Path, str, str]:
+    """The stored original: ``(path, file name as uploaded, media type)``.
+
+    Raises:
+        NotFound: ``documents.not_found`` (missing, not readable by the user, or its file is gone).
+    """
+    document = get_document(session=session, user=user, document_id=document_id)
+    path = document_path(settings, document.storage_name)
+    if not path.is_file():
+        raise NotFound("documents.not_found")
+    return path, document.filename, document.media_type
