@@ -155,8 +155,10 @@ def tool_card(name: rx.Var, arguments: rx.Var, result: rx.Var, is_error: rx.Var)
             rx.text(arguments, size="1", color_scheme="gray", trim="both", truncate=True),
             align="center", spacing="2",
         ),
+        # a long result (a search's passages) scrolls inside the card instead of pushing the answer away
         rx.cond(result != "", rx.text(result, size="1", color_scheme=rx.cond(is_error, "red", "gray"),
-                                      white_space="pre-wrap", word_break="break-word")),
+                                      white_space="pre-wrap", word_break="break-word", max_height="7.5em",
+                                      overflow_y="auto", class_name="tool-result")),
         size="1",
         width="100%",
         class_name="tool-call",
