@@ -7,7 +7,7 @@ wall-clock limit (:data:`TIMEOUT_SECONDS`) and kills the child when it runs over
 (a decompression bomb, pathological nesting, millions of glyphs, a huge page count) fails alone, with a
 clear code, and never takes the worker with it.
 
-The formats (PDF and EPUB, plain text, Markdown, CSV, HTML) are read by the parsers described in
+The formats (PDF and EPUB, plain text, Markdown, CSV, HTML, DOCX) are read by the parsers described in
 :mod:`assistant.services.rag.parsers`, which also defines :class:`Page`, :class:`ExtractionError` and the
 ``documents.error.*`` codes re-exported here.
 
@@ -29,8 +29,10 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
+from assistant.services.rag.docx_parser import docx_pages
 from assistant.services.rag.parsers import (
     CORRUPT,
+    DOCX_TYPE,
     ENCRYPTED,
     NO_TEXT,
     PYMUPDF_TYPES,
@@ -47,7 +49,7 @@ from assistant.services.rag.pdf_parser import RUNNING_MARGIN, pymupdf_pages
 from assistant.services.rag.text_parsers import text_pages
 
 __all__ = [
-    "CORRUPT", "ENCRYPTED", "MAX_PAGES", "MAX_TEXT_CHARS", "MEMORY_LIMIT_BYTES", "NO_TEXT",
+    "CORRUPT", "DOCX_TYPE", "ENCRYPTED", "MAX_PAGES", "MAX_TEXT_CHARS", "MEMORY_LIMIT_BYTES", "NO_TEXT",
     "PYMUPDF_TYPES", "RUNNING_MARGIN", "SUPPORTED_TYPES", "TEXT_TYPES", "TIMEOUT", "TIMEOUT_SECONDS",
     "TOO_LARGE", "UNSUPPORTED", "ExtractionError", "HeadingPath", "Page", "iter_pages",
 ]
@@ -205,6 +207,8 @@ def _messages(path: Path, media_type: str, max_pages: int, max_chars: int) -> It
         pages = pymupdf_pages(path, PYMUPDF_TYPES[media_type], max_pages)
     elif media_type in TEXT_TYPES:
         pages = text_pages(path, media_type)
+    elif media_type == DOCX_TYPE:
+        pages = docx_pages(path, max_chars)
     else:
         raise ExtractionError(UNSUPPORTED, f"media type {media_type!r} is not supported")
     total = 0

@@ -9,7 +9,8 @@ type the upload service sniffed from the content:
   from the outline or the fonts, running headers and footers dropped.
 * :mod:`~assistant.services.rag.text_parsers`: plain text, Markdown, CSV and HTML, one page whose number
   is None, headings from ``#`` lines and ``h1``-``h6``.
-* DOCX is not supported: no well-kept DOCX reader is a dependency of the project.
+* :mod:`~assistant.services.rag.docx_parser`: DOCX with python-docx, one page whose number is None,
+  paragraphs and table rows in body order, headings from the ``Title`` and ``Heading n`` styles.
 
 :mod:`~assistant.services.rag.extract` re-exports :class:`Page`, :class:`ExtractionError` and the codes.
 """
@@ -29,7 +30,8 @@ UNSUPPORTED = "documents.error.unsupported"
 #: Media types the parsers read, by family.
 PYMUPDF_TYPES = {"application/pdf": "pdf", "application/epub+zip": "epub"}
 TEXT_TYPES = ("text/plain", "text/markdown", "text/csv", "text/html")
-SUPPORTED_TYPES = frozenset(PYMUPDF_TYPES) | frozenset(TEXT_TYPES)
+DOCX_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+SUPPORTED_TYPES = frozenset(PYMUPDF_TYPES) | frozenset(TEXT_TYPES) | {DOCX_TYPE}
 
 #: A heading path: the titles from the outermost heading down, e.g. ("Book One", "Chapter Two").
 HeadingPath = tuple[str, ...]

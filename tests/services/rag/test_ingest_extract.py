@@ -92,11 +92,94 @@ def test_epub_through_pymupdf(tmp_path):
     assert "The Martians landed near Woking." in pages[0].text
 
 
+def test_docx_paragraphs_tables_and_headings_in_body_order(tmp_path, medical_docx):
+    [page] = pages_of(medical_docx(tmp_path / "letter.docx"), extract.DOCX_TYPE)
+    assert page.number is None
+    assert page.text.split("\n\n") == [
+        "Выписка из истории болезни",
+        "Пациентка: Анна Петрова, 54 года.",
+        "Анализы крови",
+        "Кровь взята натощак.",
+        "Показатель | Значение | Единицы",
+        "Глюкоза | 5,4 | ммоль/л",
+        "HbA1c | 6,1 | %",
+        "Комментарий: | без особенностей",  # a cell spanning two columns is one cell
+        "Липидный профиль",
+        "LDL cholesterol 2.1 mmol/L is within the target range.",
+        "Рекомендации",
+        "Меньше сахара, больше овощей.",
+    ]
+    title = "Выписка из истории болезни"
+    assert [path for _, path in page.headings] == [
+        (title,), (title, "Анализы крови"), (title, "Анализы крови", "Липидный профиль"), (title, "Рекомендации"),
+    ]
+    for offset, path in page.headings:  # each change of path starts at its heading's text
+        assert page.text[offset:].startswith(path[-1])
+    # The table sits under "Анализы крови" (from its offset up to the next heading).
+    table_at = page.text.index("Глюкоза | 5,4")
+    assert max((o, p) for o, p in page.headings if o <= table_at)[1] == (title, "Анализы крови")
+
+
+def test_docx_reads_content_controls_and_revisions_but_not_deleted_text_or_drawings(tmp_path):
+    import docx
+    from docx.oxml import parse_xml
+
+    w = 'xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"'
+    mc = 'xmlns:mc="http://schemas.openxmlformats.org/markup-compatibility/2006"'
+    document = docx.Document()
+    document.add_paragraph("Before.")
+    body = document.element.body
+    sect = body[-1]  # the section properties stay last
+    for xml in (
+        # a table of contents (repeats the headings) and a content control around a paragraph
+        f'<w:sdt {w}><w:sdtPr><w:docPartObj><w:docPartGallery w:val="Table of Contents"/></w:docPartObj>'
+        '</w:sdtPr><w:sdtContent><w:p><w:r><w:t>Contents 1</w:t></w:r></w:p></w:sdtContent></w:sdt>',
+        f'<w:sdt {w}><w:sdtContent><w:p><w:r><w:t>Inside a content control.</w:t></w:r></w:p></w:sdtContent></w:sdt>',
+        # tracked changes: the inserted words count, the deleted ones do not
+        f'<w:p {w}><w:r><w:t xml:space="preserve">Dose </w:t></w:r><w:del w:id="1" w:author="a"><w:r>'
+        '<w:delText>10 mg</w:delText></w:r></w:del><w:ins w:id="2" w:author="a"><w:r><w:t>20 mg</w:t></w:r>'
+        '</w:ins><w:r><w:tab/><w:t>daily</w:t></w:r></w:p>',
+        # a text box drawn in a paragraph, with its VML fallback: neither is body text
+        f'<w:p {w} {mc}><w:r><w:t>Around a box.</w:t></w:r><w:r><mc:AlternateContent><mc:Choice Requires="wps">'
+        '<w:drawing><w:txbxContent><w:p><w:r><w:t>BOXED</w:t></w:r></w:p></w:txbxContent></w:drawing>'
+        '</mc:Choice><mc:Fallback><w:pict><w:txbxContent><w:p><w:r><w:t>BOXED</w:t></w:r></w:p></w:txbxContent>'
+        '</w:pict></mc:Fallback></mc:AlternateContent></w:r></w:p>',
+        # a paragraph made a heading by its own outline level
+        f'<w:p {w}><w:pPr><w:outlineLvl w:val="0"/></w:pPr><w:r><w:t>Outlined heading</w:t></w:r></w:p>',
+        f'<w:p {w}><w:r><w:t>After.</w:t></w:r></w:p>',
+    ):
+        sect.addprevious(parse_xml(xml))
+    document.save(str(tmp_path / "revised.docx"))
+
+    [page] = pages_of(tmp_path / "revised.docx", extract.DOCX_TYPE)
+    assert page.text.split("\n\n") == [
+        "Before.", "Inside a content control.", "Dose 20 mg daily", "Around a box.", "Outlined heading", "After.",
+    ]
+    assert [path for _, path in page.headings] == [(), ("Outlined heading",)]
+
+
+def test_docx_text_limit(tmp_path, medical_docx):
+    error = error_of(medical_docx(tmp_path / "letter.docx"), extract.DOCX_TYPE, max_chars=100)
+    assert error.code == extract.TOO_LARGE and "100 characters" in error.detail
+
+
 def written(name: str, data: bytes):
     """A builder of a bad input: ``data`` written to ``name`` in the test's folder."""
 
     def build(folder: Path) -> Path:
         (folder / name).write_bytes(data)
+        return folder / name
+
+    return build
+
+
+def zipped(name: str, members: dict[str, str]):
+    """A builder of a ZIP named ``name`` holding ``members`` (name -> text)."""
+
+    def build(folder: Path) -> Path:
+        with zipfile.ZipFile(folder / name, "w") as archive:
+            for member, text in members.items():
+                archive.writestr(member, text)
         return folder / name
 
     return build
@@ -108,8 +191,18 @@ BAD_FILES = {
     "text-as-pdf": (written("t.pdf", b"just some words, not a PDF\n"), "application/pdf", extract.CORRUPT),
     "html-as-pdf": (written("h.pdf", b"<html><body>hi</body></html>"), "application/pdf", extract.CORRUPT),
     "binary-as-text": (written("b.txt", b"\x00\x01\x02" * 100), "text/plain", extract.CORRUPT),
-    "docx": (written("d.docx", b"PK\x03\x04"), "application/vnd.openxmlformats-officedocument.wordprocessingml"
-             ".document", extract.UNSUPPORTED),
+    "truncated-docx": (written("d.docx", b"PK\x03\x04"), extract.DOCX_TYPE, extract.CORRUPT),
+    "zip-as-docx": (zipped("z.docx", {"notes.txt": "not a Word document"}), extract.DOCX_TYPE, extract.CORRUPT),
+    "docm-as-docx": (zipped("m.docx", {
+        "[Content_Types].xml": '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+                               '<Override PartName="/word/document.xml" ContentType="application/vnd.ms-word.'
+                               'document.macroEnabled.main+xml"/></Types>',
+        "_rels/.rels": '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+                       '<Relationship Id="r1" Type="http://schemas.openxmlformats.org/officeDocument/2006/'
+                       'relationships/officeDocument" Target="word/document.xml"/></Relationships>',
+        "word/document.xml": "<w:document/>"}), extract.DOCX_TYPE, extract.CORRUPT),
+    "msword": (written("old.doc", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 512), "application/msword",
+               extract.UNSUPPORTED),
 }
 
 

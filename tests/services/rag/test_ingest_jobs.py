@@ -104,6 +104,26 @@ def test_health_pdf_becomes_chunks_with_their_pages(make_user, bystander):
     assert load(document.id).attempts == 2
 
 
+def test_word_document_becomes_chunks_under_its_headings(make_user, bystander, medical_docx, tmp_path):
+    document = queue(make_user(), medical_docx(tmp_path / "letter.docx"), extract.DOCX_TYPE)
+    assert ingest.run_job(document.id) == "completed"
+
+    done = load(document.id)
+    assert (done.status, done.stage, done.progress, done.page_count, done.error_code) == (
+        "completed", "done", 100, None, "")
+    chunks = chunks_of(document.id)
+    assert done.chunk_count == len(chunks) >= 1 and all(c.page is None for c in chunks)
+    title = "Выписка из истории болезни"
+    by_text = {c.text: c.heading_path for c in chunks}
+    [(table, table_path)] = [(t, p) for t, p in by_text.items() if "Глюкоза | 5,4 | ммоль/л" in t]
+    assert table_path == f"{title} > Анализы крови"
+    assert table.index("Показатель | Значение") < table.index("Глюкоза") < table.index("HbA1c")
+    [lipids] = [p for t, p in by_text.items() if "LDL cholesterol 2.1 mmol/L" in t]
+    assert lipids == f"{title} > Анализы крови > Липидный профиль"
+    [advice] = [p for t, p in by_text.items() if "Меньше сахара" in t]
+    assert advice == f"{title} > Рекомендации"
+
+
 def truncated_pdf() -> bytes:
     return WHO_PDF.read_bytes()[:700_000]
 
