@@ -60,8 +60,13 @@ def test_a_pdf_is_stored_under_a_server_name_and_queued(db, make_user):
     (b"", "empty.pdf", "documents.empty"),
     (b"just some notes\n", "notes.pdf", "documents.type_mismatch"),
     (b"<!DOCTYPE html><html><body>hi</body></html>", "page.pdf", "documents.type_mismatch"),
-    (b"\x89PNG\r\n\x1a\n" + b"\x00" * 64, "scan.png", "documents.unsupported_type"),
-    (b"PK\x03\x04" + b"\x00" * 64, "archive.docx", "documents.unsupported_type"),
+    (b"\x89PNG\r\n\x1a\n" + b"\x00" * 64, "scan.png", "documents.image_needs_ocr"),
+    (b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + b"\x00" * 64, "photo.jpg", "documents.image_needs_ocr"),
+    (b"GIF89a\x01\x00\x01\x00" + b"\x00" * 64, "scan.pdf", "documents.image_needs_ocr"),
+    (b"RIFF\x24\x00\x00\x00WEBPVP8 " + b"\x00" * 64, "page.webp", "documents.image_needs_ocr"),
+    (b"II*\x00\x08\x00\x00\x00" + b"\x00" * 64, "fax.tif", "documents.image_needs_ocr"),
+    (b"PK\x03\x04" + b"\x00" * 64, "archive.docx", "documents.damaged_archive"),
+    (b"just some notes\n", "notes.docx", "documents.type_mismatch"),
     (b"MZ\x90\x00\x03\x00\x00\x00", "tool.txt", "documents.unsupported_type"),
 ])
 def test_bad_files_are_refused_with_a_clear_reason_and_leave_nothing(db, make_user, data, name, code):
@@ -91,6 +96,66 @@ def test_an_epub_is_told_by_its_mimetype_member(db, make_user):
         book.writestr(zipfile.ZipInfo("mimetype"), "application/epub+zip")
         book.writestr("META-INF/container.xml", "<container/>")
     assert upload(make_user(), buffer.getvalue(), "book.epub").media_type == "application/epub+zip"
+
+
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+
+
+def test_a_docx_is_told_by_its_members_whatever_its_name(db, make_user, medical_docx, tmp_path):
+    data = medical_docx(tmp_path / "letter.docx").read_bytes()
+    user = make_user()
+    document = upload(user, data, "выписка.docx")
+    assert (document.media_type, document.filename) == (DOCX, "выписка.docx")
+    assert document_path(get_settings(), document.storage_name).read_bytes() == data
+    assert upload(user, data, "letter").media_type == DOCX
+    with pytest.raises(InvalidInput) as refused:
+        upload(user, data, "letter.pdf")
+    assert refused.value.code == "documents.type_mismatch"
+
+
+def zip_of(members: dict[str, str]) -> bytes:
+    import io
+    import zipfile
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, text in members.items():
+            archive.writestr(name, text)
+    return buffer.getvalue()
+
+
+CONTENT_TYPES = ('<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Override '
+                 'PartName="/word/document.xml" ContentType="{}"/></Types>')
+
+
+@pytest.mark.parametrize(("members", "code"), [
+    ({"notes.txt": "a plain archive"}, "documents.unsupported_type"),
+    ({"[Content_Types].xml": CONTENT_TYPES.format("application/xml")}, "documents.unsupported_type"),
+    ({"[Content_Types].xml": CONTENT_TYPES.format("application/vnd.ms-word.document.macroEnabled.main+xml"),
+      "word/document.xml": "<w:document/>"}, "documents.unsupported_type"),  # a macro-enabled .docm
+])
+def test_a_zip_that_is_no_word_document_is_refused_even_named_docx(db, make_user, members, code):
+    with pytest.raises(InvalidInput) as refused:
+        upload(make_user(), zip_of(members), "report.docx")
+    assert refused.value.code == code
+    assert leftovers() == []
+
+
+def test_a_truncated_or_huge_zip_is_refused_without_reading_it_all(db, make_user, medical_docx, tmp_path):
+    data = medical_docx(tmp_path / "letter.docx").read_bytes()
+    user = make_user()
+    broken_directory = data.replace(b"PK\x01\x02", b"PK\x01\x00", 1)  # its record is there, its directory is not
+    for damaged in (data[: len(data) // 2], data[:-30], broken_directory):
+        with pytest.raises(InvalidInput) as refused:
+            upload(user, damaged, "letter.docx")
+        assert refused.value.code == "documents.damaged_archive"
+    word = {"[Content_Types].xml": CONTENT_TYPES.format(documents.DOCX_MAIN_PART_TYPE.decode()),
+            "word/document.xml": ""}
+    many = zip_of({f"part{i}.xml": "" for i in range(documents.MAX_ZIP_MEMBERS + 1)} | word)
+    with pytest.raises(InvalidInput) as refused:
+        upload(user, many, "many.docx")
+    assert refused.value.code == "documents.unsupported_type"
+    assert leftovers() == []
 
 
 def test_size_limit_stops_the_upload_early(db):
