@@ -1,4 +1,4 @@
-"""The ``assistant`` command: ``run``, ``migrate`` and ``create-admin``."""
+"""The ``assistant`` command: ``run``, ``migrate``, ``create-admin`` and ``demo``."""
 
 from __future__ import annotations
 
@@ -158,6 +158,31 @@ def cmd_create_admin(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_demo(args: argparse.Namespace) -> int:
+    """Create the demo account with the given documents ingested and one answered chat."""
+    import secrets
+
+    settings = get_settings()
+    password = args.password or os.environ.get("ASSISTANT_DEMO_PASSWORD") or secrets.token_urlsafe(12)
+    missing = [str(path) for path in args.files if not path.is_file()]
+    if missing:
+        print(f"no such file: {', '.join(missing)}")
+        return 2
+    _prepare_database()
+    from assistant.services.demo import create_demo
+
+    try:
+        result = create_demo(files=args.files, email=args.email, password=password, settings=settings,
+                             question=args.question, translate=lambda code, params: translate(code, "en", **params))
+    except AppError as exc:
+        print(translate(exc.code, "en", **exc.params))
+        return 1
+    print(f"demo ready: {result.ready} of {len(args.files)} documents ingested"
+          + (", one chat answered" if result.chat_id else ""))
+    print(f"sign in at {settings.base_url} as {result.email} with the password {password}")
+    return 0 if result.ready == len(args.files) else 1
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="assistant", description="Self-hosted personal AI assistant")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -167,6 +192,14 @@ def build_parser() -> argparse.ArgumentParser:
     admin.add_argument("--email")
     admin.add_argument("--password", help="prefer ASSISTANT_ADMIN_PASSWORD: arguments show in `ps`")
     admin.set_defaults(func=cmd_create_admin)
+    demo = sub.add_parser("demo", help="create a demo account with documents ingested and one chat")
+    demo.add_argument("files", nargs="+", type=Path, metavar="FILE", help="documents to upload (PDF, EPUB, text...)")
+    demo.add_argument("--email", default="demo@example.org")
+    demo.add_argument("--password", help="default: ASSISTANT_DEMO_PASSWORD, else a random one (printed)")
+    from assistant.services.demo import DEMO_QUESTION
+
+    demo.add_argument("--question", default=DEMO_QUESTION, help=f"the demo chat's first question ({DEMO_QUESTION!r})")
+    demo.set_defaults(func=cmd_demo)
     return parser
 
 

@@ -42,3 +42,37 @@ def test_prod_mode_refuses_to_start_with_a_weak_secret(tmp_path: Path) -> None:
     assert result.returncode == 2
     assert "ASSISTANT_JWT_SECRET" in result.stderr
     assert not (tmp_path / "postgres").exists()  # refused before touching the database
+
+
+def test_demo_creates_an_account_with_its_documents_ingested_and_an_answered_chat(tmp_path: Path) -> None:
+    import psycopg
+    from support.data import SHARED_DATA
+
+    from assistant.core.db import start_embedded_postgres
+
+    notes = tmp_path / "notes.txt"
+    notes.write_text("Blood pressure 128/82 measured on 3 May. Keep salt intake below 5 g per day.\n")
+    data = tmp_path / "data"
+    pdf = SHARED_DATA / "pdfs" / "health" / "WHO_EMRO_Healthy-diet_2019.pdf"
+
+    result = _cli(data, "demo", str(pdf), str(notes), ASSISTANT_DEMO_PASSWORD="demo-pass-123")
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "WHO_EMRO_Healthy-diet_2019.pdf: ready, 20 pages" in result.stdout
+    assert "demo ready: 2 of 2 documents ingested, one chat answered" in result.stdout
+    assert "as demo@example.org with the password demo-pass-123" in result.stdout
+    again = _cli(data, "demo", str(notes), ASSISTANT_DEMO_PASSWORD="demo-pass-123")
+    assert again.returncode == 1 and "exists already; nothing was changed" in again.stdout
+
+    with psycopg.connect(start_embedded_postgres(data)) as conn:
+        assert conn.execute("SELECT count(*) FROM documents WHERE status = 'completed'").fetchone() == (2,)
+        question, answer = conn.execute("SELECT m.content, m.citations FROM messages m ORDER BY m.seq").fetchall()
+        assert question[0] == "What do my documents recommend for a healthy diet?"
+        assert any(c["title"] == "WHO_EMRO_Healthy-diet_2019.pdf" and c["page"] for c in answer[1])
+
+
+def test_demo_names_a_missing_file_without_touching_the_database(tmp_path: Path) -> None:
+    result = _cli(tmp_path, "demo", str(tmp_path / "nowhere.pdf"))
+
+    assert result.returncode == 2 and "no such file" in result.stdout
+    assert not (tmp_path / "postgres").exists()

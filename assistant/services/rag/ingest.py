@@ -228,7 +228,7 @@ def _run(job: Job, stop: threading.Event | None) -> str | None:
     try:
         with _heartbeat(job):
             pages, chunks = _ingest(job)
-        log.info("ingestion of document %s completed: %d pages, %d chunks in %.1f s",
+        log.info("ingestion of document %s completed: %s pages, %d chunks in %.1f s",
                  job.id, pages, chunks, time.monotonic() - started)
         return DocumentStatus.COMPLETED.value
     except JobStopped as stopped:
