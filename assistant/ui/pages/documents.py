@@ -16,6 +16,7 @@ ACCEPT = {
     "text/markdown": [".md", ".markdown"],
     "text/csv": [".csv"],
     "text/html": [".html", ".htm"],
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document": [".docx"],
 }
 STATUS_COLORS = {"pending": "gray", "processing": "blue", "completed": "green", "failed": "red",
                  "cancelled": "orange"}

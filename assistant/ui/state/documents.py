@@ -41,6 +41,12 @@ def _size(size: int) -> str:
     return ""
 
 
+def _kind(media_type: str) -> str:
+    """A short name for a media type: its usual file ending (``DOCX``, ``PDF``, ``MD``...)."""
+    endings = docs.MEDIA_TYPES.get(media_type)
+    return endings[0].lstrip(".").upper() if endings else media_type.split("/")[-1].upper()
+
+
 def _target_collection(target: str) -> uuid.UUID | None:
     """The collection id of an upload target (None: private)."""
     if target == PRIVATE_TARGET:
@@ -66,7 +72,7 @@ class DocumentsState(AuthState):
 
     def _row(self, view: DocumentView) -> dict[str, Any]:
         return {
-            "id": str(view.id), "filename": view.filename, "type": view.media_type.split("/")[-1].upper(),
+            "id": str(view.id), "filename": view.filename, "type": _kind(view.media_type),
             "size": _size(view.size_bytes), "pages": str(view.page_count or ""),
             "status": view.status, "status_text": self.t(f"documents.status.{view.status}"),
             "progress": view.progress, "stage": self.t(f"documents.stage.{view.stage}"),
