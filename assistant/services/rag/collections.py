@@ -100,7 +100,8 @@ def get_collection(*, session: Session, user: User, collection_id: uuid.UUID) ->
 
 
 def create_collection(*, session: Session, user: User, name: str, description: str = "") -> Collection:
-    """A new, empty collection granted to nobody, created by ``user`` (the caller commits).
+    """A new, empty collection created by ``user`` and granted to them, so the documents they upload into
+    it are in their own searches as well as in their list (they may revoke it) (the caller commits).
 
     ``name`` is trimmed (inner runs of white space become one space), ``description`` trimmed.
 
@@ -115,6 +116,8 @@ def create_collection(*, session: Session, user: User, name: str, description: s
     _check_name_free(session, name)
     collection = Collection(name=name, description=description, created_by=user.id)
     session.add(collection)
+    session.flush()
+    session.add(CollectionGrant(collection_id=collection.id, user_id=user.id))
     session.flush()
     return collection
 

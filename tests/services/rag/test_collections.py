@@ -86,7 +86,7 @@ def test_admin_creates_renames_and_lists_collections(db, make_user):
 
     views = call(collections.list_collections, admin)
     assert [(v.name, v.description, v.document_count, v.grant_count) for v in views] == [
-        ("Clinic leaflets", "For patients", 0, 0), ("Guidelines", "", 0, 0)]
+        ("Clinic leaflets", "For patients", 0, 1), ("Guidelines", "", 0, 1)]  # granted to their creators
 
     renamed = call(collections.update_collection, admin, collection_id=leaflets.id, name="Leaflets")
     assert renamed.name == "Leaflets" and renamed.description == "For patients"
@@ -149,7 +149,7 @@ def test_only_admins_manage_collections(db, make_user):
     with pytest.raises(Forbidden):
         call(collections.get_collection, member, collection_id=uuid.uuid4())
     assert [v.name for v in call(collections.list_collections, admin)] == ["Guidelines"]
-    assert call(collections.list_grantees, admin, collection_id=collection.id) == []
+    assert [g.user_id for g in call(collections.list_grantees, admin, collection_id=collection.id)] == [admin.id]
 
 
 def test_unknown_collection_ids_are_not_found(db, make_user):
@@ -177,12 +177,15 @@ def test_grant_by_email_or_id_and_revoke(db, make_user):
     assert call(collections.grant, admin, collection_id=collection.id, email="ann@example.org").id == ann.id  # again
     call(collections.grant, admin, collection_id=collection.id, user_id=bob.id)
     grantees = call(collections.list_grantees, admin, collection_id=collection.id)
-    assert [(g.user_id, g.email) for g in grantees] == [(ann.id, "ann@example.org"), (bob.id, "bob@example.org")]
-    assert call(collections.list_collections, admin)[0].grant_count == 2
+    assert [(g.user_id, g.email) for g in grantees if g.user_id != admin.id] == [(ann.id, "ann@example.org"),
+                                                                                 (bob.id, "bob@example.org")]
+    assert call(collections.list_collections, admin)[0].grant_count == 3  # with the creator's own
     assert list(call(collections.grantees_by_collection, admin)) == [collection.id]
 
     views = call(collections.collections_for, ann)
     assert [(v.id, v.name, v.grant_count) for v in views] == [(collection.id, "Guidelines", 0)]
+    assert [v.id for v in call(collections.collections_for, admin)] == [collection.id]  # its creator
+    assert call(collections.revoke, admin, collection_id=collection.id, user_id=admin.id) is True
     assert call(collections.collections_for, admin) == []  # managing is not being granted
 
     with pytest.raises(NotFound) as caught:
@@ -237,6 +240,7 @@ def test_revoking_a_grant_hides_the_documents_from_the_list_and_from_search_at_o
     assert found(reader, query, axis(0))[0] == "Guideline: vitamin D dosage for adults."
     assert call(documents.get_document, reader, document_id=shared.id).id == shared.id
     assert listed(stranger) == [] and found(stranger, query, axis(0)) == []
+    assert found(admin, query, axis(0)) == ["Guideline: vitamin D dosage for adults."]  # its creator searches it
 
     call(collections.revoke, admin, collection_id=collection.id, user_id=reader.id)
     assert listed(reader) == [("notes.txt", "")]
