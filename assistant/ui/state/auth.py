@@ -6,6 +6,8 @@ database through :func:`assistant.services.auth.service.authenticate` (see :meth
 
 from __future__ import annotations
 
+import functools
+import types
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -25,6 +27,24 @@ T = TypeVar("T")
 
 LOGIN_ROUTE = "/login"
 HOME_ROUTE = "/chats"
+
+
+class server_only:  # noqa: N801 - used like ``staticmethod``
+    """Marks a state method that only server code may call.
+
+    Reflex exposes every public function of a state class as an event handler that any open socket can
+    invoke by name with a JSON payload. The helpers below take sessions, token pairs or service errors
+    from server code and must not be reachable that way; wrapped in this descriptor they are no longer
+    functions to Reflex (no ``__code__``), yet ``self.helper(...)`` still binds as a normal method, also
+    through the proxy of a background event.
+    """
+
+    def __init__(self, fn: Callable[..., Any]) -> None:
+        self.__func__ = fn
+        functools.update_wrapper(self, fn)
+
+    def __get__(self, instance: object, owner: type | None = None) -> Any:
+        return self if instance is None else types.MethodType(self.__func__, instance)
 
 
 class AuthState(rx.State):
@@ -52,10 +72,12 @@ class AuthState(rx.State):
     def is_admin(self) -> bool:
         return self.user_role in (Role.ADMIN.value, Role.SUPERADMIN.value)
 
+    @server_only
     def t(self, code: str, **params: Any) -> str:
         """Translate ``code`` into the tab's language (for messages built in event handlers)."""
         return translate(code, self.lang, **params)
 
+    @server_only
     def client_address(self) -> str:
         """The browser's address as seen through trusted proxies (for login throttling)."""
         headers = self.router.headers.raw_headers
@@ -63,6 +85,7 @@ class AuthState(rx.State):
             self.router.session.client_ip, headers.get("x-forwarded-for"), get_settings().trusted_proxies
         )
 
+    @server_only
     def acting_user(self, session: Session, minimum_role: Role = Role.USER) -> User:
         """The account behind this tab's tokens, re-checked now (session live, active, role).
 
@@ -97,6 +120,7 @@ class AuthState(rx.State):
         self.user_name = ""
         self.user_role = ""
 
+    @server_only
     def handle_error(self, exc: AppError) -> Any:
         """React to a service error: sign out on a dead session, leave the page on a missing role,
         otherwise show the translated message as a toast."""
@@ -109,6 +133,7 @@ class AuthState(rx.State):
             return [rx.toast.error(message), rx.redirect(HOME_ROUTE)]
         return rx.toast.error(message)
 
+    @server_only
     def run_as_user(self, action: Callable[[Session, User], T], minimum_role: Role = Role.USER) -> T:
         """Run ``action(session, user)`` in one transaction after re-checking the account.
 
@@ -171,6 +196,7 @@ class AuthState(rx.State):
         self.notice = ""
         return rx.redirect(LOGIN_ROUTE)
 
+    @server_only
     def sign_in(self, pair: auth.TokenPair) -> None:
         """Store a fresh token pair and show the account (call inside ``async with self``)."""
         self.access_token, self.refresh_token = pair.access_token, pair.refresh_token
