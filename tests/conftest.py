@@ -1,7 +1,8 @@
 """Shared fixtures: one embedded PostgreSQL per test session, a migrated database, clean tables per test.
 
 Everything here is lazy: a test that asks for no database fixture starts nothing (the browser tests in
-``tests/e2e`` have their own conftest and run the whole app instead).
+``tests/e2e`` and ``tests/security`` have their own conftest and run the whole app instead; the one
+``browser`` they share is defined in ``tests/support/app.py`` and provided from here).
 
 * ``database``  (session) starts ``pgserver`` in a temporary folder, creates and migrates (Alembic, never
   ``create_all``) a fresh database, and points the app's settings at it through the environment.
@@ -28,6 +29,7 @@ from functools import lru_cache
 from pathlib import Path
 
 import pytest
+from support.app import browser  # noqa: F401 - one browser for every package that drives one
 
 #: The password of every account made by ``make_user`` unless told otherwise.
 PASSWORD = "correct-horse-42"

@@ -1,11 +1,11 @@
 """Browser tests: the app started exactly as `make run` starts it, driven by Debian chromium.
 
 One app per test module (`assistant run` on a fresh data folder and a free port; a module that needs more
-settings, such as a language model, starts its own through `start_app`) and one browser for the package;
+settings, such as a language model, starts its own through `start_app`) and one browser for the run;
 screenshots go to `tests/e2e/artifacts/`. The fixtures live in ``tests/support/app.py`` (shared with
 ``tests/security``).
 """
 
 from __future__ import annotations
 
-from support.app import app_url, browser, patient_expect, shot, start_app  # noqa: F401 - fixtures
+from support.app import app_url, patient_expect, shot, start_app  # noqa: F401 - fixtures

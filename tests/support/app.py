@@ -1,13 +1,14 @@
 """The running app and the browser for tests that drive the app from outside (``tests/e2e``,
 ``tests/security``): the app started exactly as `make run` starts it, driven by Debian chromium.
 
-A package's ``conftest.py`` imports the fixtures it needs from here:
+A package's ``conftest.py`` imports the fixtures it needs from here (all but ``browser``):
 
 * ``app_url``   (module) `assistant run` on a fresh data folder and a free port, one per test module, so each
   module starts from an empty instance (its first registration is the superadmin);
 * ``start_app`` (package) ``with start_app({"ASSISTANT_...": ...}) as url:`` for a module that needs more
   settings (a language model, a trusted proxy, ...);
-* ``browser``   (package) one Debian chromium per package;
+* ``browser``   (session) one Debian chromium for the whole run, provided by ``tests/conftest.py``
+  (Playwright's sync API cannot be started twice in one process, so packages cannot have one each);
 * ``shot``      screenshots to ``tests/e2e/artifacts/``;
 * ``patient_expect`` lets every ``expect`` wait 20 s.
 """
@@ -110,7 +111,7 @@ def start_app(tmp_path_factory: pytest.TempPathFactory) -> Callable[[dict[str, s
     return functools.partial(_running_app, tmp_path_factory)
 
 
-@pytest.fixture(scope="package")
+@pytest.fixture(scope="session")
 def browser() -> Iterator[object]:
     if not Path(CHROMIUM).exists():
         pytest.fail("Debian chromium is required for the browser tests (apt-get install chromium)")
