@@ -3,14 +3,12 @@ and a role or account change taking effect on the very next call."""
 
 from __future__ import annotations
 
-import base64
-import json
 import uuid
 from datetime import UTC, datetime, timedelta
 
-import jwt
 import pytest
 from sqlmodel import select
+from support.tokens import CASES, EXPIRED_CASES, claims_of, forged_tokens, hmac_signed
 
 from assistant.core.config import get_settings
 from assistant.core.db import session_scope
@@ -57,79 +55,10 @@ def test_valid_access_token_authenticates_its_user(db, signed_in):
     assert authenticate(pair.access_token).id == user.id
 
 
-def _claims(pair: auth.TokenPair, **overrides) -> dict:
-    settings = get_settings()
-    now = datetime.now(UTC)
-    claims = {
-        "sub": str(pair.user.id),
-        "sid": str(pair.session_id),
-        "jti": uuid.uuid4().hex,
-        "iat": now,
-        "exp": now + timedelta(minutes=5),
-        "aud": settings.jwt_audience,
-        "iss": settings.jwt_issuer,
-    }
-    claims.update(overrides)
-    return {key: value for key, value in claims.items() if value is not None}
-
-
-def _b64(data: dict) -> str:
-    raw = json.dumps(data, default=lambda v: int(v.timestamp())).encode()
-    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
-
-
-def _unsigned(header: dict, claims: dict, signature: str = "") -> str:
-    return f"{_b64(header)}.{_b64(claims)}.{signature}"
-
-
-def _tampered_tokens(pair: auth.TokenPair) -> dict[str, str]:
-    key = get_settings().jwt_key()
-    good = _claims(pair)
-    past = datetime.now(UTC) - timedelta(hours=1)
-    header_b64, payload_b64, signature = pair.access_token.split(".")
-    forged_payload = _b64({**jwt.decode(pair.access_token, options={"verify_signature": False}),
-                           "sub": str(uuid.uuid4())})
-    return {
-        "alg_none": _unsigned({"alg": "none", "typ": "JWT"}, good),
-        "alg_none_uppercase": _unsigned({"alg": "None", "typ": "JWT"}, good),
-        "alg_none_with_signature": _unsigned({"alg": "none", "typ": "JWT"}, good, signature),
-        "wrong_secret": jwt.encode(good, "another-secret-that-is-long-enough-0123456789", algorithm="HS256"),
-        "hs512_right_secret": jwt.encode(good, key, algorithm="HS512"),
-        "hs384_right_secret": jwt.encode(good, key, algorithm="HS384"),
-        "expired": create_access_token(user_id=pair.user.id, session_id=pair.session_id,
-                                       now=datetime.now(UTC) - timedelta(days=1)),
-        "expired_by_hand": jwt.encode(_claims(pair, iat=past - timedelta(minutes=20), exp=past), key, algorithm="HS256"),
-        "wrong_audience": jwt.encode(_claims(pair, aud="someone-else"), key, algorithm="HS256"),
-        "wrong_issuer": jwt.encode(_claims(pair, iss="someone-else"), key, algorithm="HS256"),
-        "missing_exp": jwt.encode(_claims(pair, exp=None), key, algorithm="HS256"),
-        "missing_sub": jwt.encode(_claims(pair, sub=None), key, algorithm="HS256"),
-        "missing_sid": jwt.encode(_claims(pair, sid=None), key, algorithm="HS256"),
-        "missing_jti": jwt.encode(_claims(pair, jti=None), key, algorithm="HS256"),
-        "missing_aud": jwt.encode(_claims(pair, aud=None), key, algorithm="HS256"),
-        "sub_not_a_uuid": jwt.encode(_claims(pair, sub="1 OR 1=1"), key, algorithm="HS256"),
-        "payload_swapped_keep_signature": f"{header_b64}.{forged_payload}.{signature}",
-        "signature_stripped": f"{header_b64}.{payload_b64}.",
-        "garbage": "not.a.token",
-        "empty": "",
-    }
-
-
-TAMPERED = [
-    "alg_none", "alg_none_uppercase", "alg_none_with_signature", "wrong_secret", "hs512_right_secret",
-    "hs384_right_secret", "expired", "expired_by_hand", "wrong_audience", "wrong_issuer", "missing_exp",
-    "missing_sub", "missing_sid", "missing_jti", "missing_aud", "sub_not_a_uuid",
-    "payload_swapped_keep_signature", "signature_stripped", "garbage", "empty",
-]
-
-
 def test_hand_built_token_with_the_right_key_and_claims_is_accepted(db, live_session):
-    """Control for the cases below: only the one property each of them changes makes them fail."""
-    token = jwt.encode(_claims(live_session), get_settings().jwt_key(), algorithm="HS256")
+    """Control for the forgeries below: only the one property each of them changes makes them fail."""
+    token = hmac_signed({**claims_of(live_session.access_token), "jti": "hand-built"}, get_settings().jwt_key())
     assert authenticate(token).id == live_session.user.id
-
-
-def test_tampered_token_list_is_complete(db, live_session):
-    assert sorted(_tampered_tokens(live_session)) == sorted(TAMPERED)
 
 
 @pytest.fixture
@@ -144,14 +73,15 @@ def live_session(make_user) -> auth.TokenPair:
     return auth.TokenPair(access_token=token, refresh_token="", user=user, session_id=row.id)
 
 
-@pytest.mark.parametrize("kind", TAMPERED)
-def test_tampered_or_expired_access_token_is_refused(db, live_session, kind):
+@pytest.mark.parametrize("kind", [*CASES, "empty"])
+def test_forged_or_expired_access_token_is_refused(db, live_session, kind):
+    """The service's verdict on each forgery of ``support.tokens`` (``tests/security`` sends the same ones
+    to the running app)."""
     pair = live_session
-    token = _tampered_tokens(pair)[kind]
+    token = "" if kind == "empty" else forged_tokens(pair.access_token, get_settings().jwt_key())[kind]
     with pytest.raises(Unauthorized) as caught:
         authenticate(token)
-    expected = "auth.token_expired" if kind.startswith("expired") else "auth.token_invalid"
-    assert caught.value.code == expected
+    assert caught.value.code == ("auth.token_expired" if kind in EXPIRED_CASES else "auth.token_invalid")
     # The genuine token still works: nothing was revoked by the attempt.
     assert authenticate(pair.access_token).id == pair.user.id
 
