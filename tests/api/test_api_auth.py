@@ -1,4 +1,7 @@
-"""The REST API over real PostgreSQL: status codes, translated errors, tokens, throttling behind proxies."""
+"""The REST API over real PostgreSQL: status codes, translated errors, tokens, throttling.
+
+The attacks (a role in the payload, forged and replayed tokens, rotating X-Forwarded-For, passwords over
+72 bytes) are sent to the running app by ``tests/security``."""
 
 from __future__ import annotations
 
@@ -11,7 +14,7 @@ from sqlmodel import select
 from assistant.api.app import create_api
 from assistant.core.db import session_scope
 from assistant.core.i18n import translate
-from assistant.models import LoginAttempt, User
+from assistant.models import User
 
 API = "/api/v1/auth"
 PASSWORD = "api-pass-123"
@@ -58,13 +61,6 @@ def test_register_returns_201_and_the_public_account(client):
     assert "password" not in body and "password_hash" not in body
 
 
-def test_role_in_registration_payload_is_ignored(client):
-    register(client, "first@example.com")
-    response = register(client, "second@example.com", role="superadmin")
-    assert response.status_code == 201
-    assert response.json()["role"] == "user"
-
-
 def test_duplicate_registration_is_409_and_changes_nothing(client):
     register(client, "dup@example.com", display_name="Original")
     before = stored_users()
@@ -78,9 +74,7 @@ def test_duplicate_registration_is_409_and_changes_nothing(client):
     ]
 
 
-@pytest.mark.parametrize(
-    ("password", "code"), [("weak", "auth.password_weak"), ("é" * 37, "auth.password_too_long")]
-)
+@pytest.mark.parametrize(("password", "code"), [("weak", "auth.password_weak")])
 def test_bad_password_at_registration_is_422_with_a_translated_message(client, password, code):
     response = register(client, "pw@example.com", password=password)
     assert response.status_code == 422
@@ -139,33 +133,6 @@ def test_me_needs_a_valid_bearer_token(client, account):
         assert response.json()["code"] == "auth.token_invalid"
 
 
-def test_refresh_rotates_and_replay_is_refused(client, account):
-    first = client.post(f"{API}/refresh", json={"refresh_token": account["refresh_token"]})
-    assert first.status_code == 200
-    rotated = first.json()
-    assert rotated["refresh_token"] != account["refresh_token"]
-    assert client.get(f"{API}/me", headers=bearer(rotated["access_token"])).status_code == 200
-
-    replay = client.post(f"{API}/refresh", json={"refresh_token": account["refresh_token"]})
-    assert replay.status_code == 401
-    assert replay.json()["code"] == "auth.token_reused"
-    # The whole session is gone, including the newest tokens.
-    assert client.post(f"{API}/refresh", json={"refresh_token": rotated["refresh_token"]}).status_code == 401
-    assert client.get(f"{API}/me", headers=bearer(rotated["access_token"])).status_code == 401
-
-
-def test_logout_then_refresh_and_access_are_401(client, account):
-    response = client.post(f"{API}/logout", json={"refresh_token": account["refresh_token"]})
-    assert response.status_code == 204
-
-    again = client.post(f"{API}/refresh", json={"refresh_token": account["refresh_token"]})
-    assert again.status_code == 401
-    assert again.json()["code"] == "auth.session_expired"
-    assert client.get(f"{API}/me", headers=bearer(account["access_token"])).status_code == 401
-    # logging out twice is harmless
-    assert client.post(f"{API}/logout", json={"refresh_token": account["refresh_token"]}).status_code == 204
-
-
 def test_profile_update_ignores_role_and_validates(client, account):
     headers = bearer(account["access_token"])
     register(client, "plain@example.com")
@@ -188,40 +155,6 @@ def test_account_throttling_is_429(client, account):
     assert response.status_code == 429
     assert response.json()["code"] == "auth.too_many_attempts"
     assert response.json()["detail"] == translate("auth.too_many_attempts", "ru", minutes=15)
-
-
-def test_rotating_forwarded_for_from_an_untrusted_peer_does_not_escape_throttling(client, configure, account):
-    configure(login_max_failures_per_address=3)  # default 20; fewer bcrypt checks keep the test quick
-    for i in range(3):
-        response = login(client, f"victim{i}@example.com", "wrong-pass-1",
-                         headers={"X-Forwarded-For": f"203.0.113.{i}"})
-        assert response.status_code == 401
-
-    blocked = login(client, "api@example.com", PASSWORD, headers={"X-Forwarded-For": "203.0.113.250"})
-    assert blocked.status_code == 429
-    with session_scope() as sess:
-        addresses = set(sess.exec(select(LoginAttempt.client_address)).all())
-    assert addresses == {"testclient"}  # the peer, never the header
-
-
-def test_forwarded_for_from_a_trusted_proxy_gives_each_client_its_own_count(db, configure):
-    configure(login_max_failures_per_address=3, trusted_proxies="10.0.0.0/8")
-    with TestClient(create_api(), client=("10.0.0.2", 40000)) as proxy:
-        assert register(proxy, "api@example.com").status_code == 201
-        for i in range(3):
-            response = login(proxy, f"victim{i}@example.com", "wrong-pass-1",
-                             headers={"X-Forwarded-For": "198.51.100.66"})
-            assert response.status_code == 401
-        # The attacker behind the proxy is throttled...
-        blocked = login(proxy, "api@example.com", PASSWORD, headers={"X-Forwarded-For": "198.51.100.66"})
-        assert blocked.status_code == 429
-        # ...a different client behind the same proxy is not.
-        ok = login(proxy, "api@example.com", PASSWORD, headers={"X-Forwarded-For": "198.51.100.77"})
-        assert ok.status_code == 200
-        # A client prepending a fake hop is still counted under its real address.
-        spoofed = login(proxy, "api@example.com", PASSWORD,
-                        headers={"X-Forwarded-For": "198.51.100.77, 198.51.100.66"})
-        assert spoofed.status_code == 429
 
 
 def test_change_password_keeps_this_device_and_signs_out_the_others(client, account):

@@ -1,7 +1,35 @@
 """Attacks on the running app (`assistant run` on a fresh data folder, as `make run` starts it) and on its
-services: the same fixtures as the browser tests (``tests/support/app.py``) plus the database ones of
-``tests/conftest.py``."""
+services: the fixtures of the browser tests (``tests/support/app.py``), the database ones of
+``tests/conftest.py``, and ``live_app``.
+
+``live_app`` (package) is one app shared by the account, token, throttling and socket modules, started
+with what an operator would configure and a test needs to know: a JWT secret from the environment, a
+reverse proxy at ``127.0.0.2`` (``ASSISTANT_TRUSTED_PROXIES``) and six failed logins per address (the
+default is 20; fewer keep the bcrypt work short). Its first account, the superadmin, exists before any
+test runs, so every account a test registers is a plain user. Tests share it, so each uses its own
+e-mail addresses and its own source address (any of 127.0.0.0/8) for anything that counts failures.
+"""
 
 from __future__ import annotations
 
-from support.app import app_url, browser, patient_expect, shot, start_app  # noqa: F401 - fixtures
+import secrets
+from collections.abc import Iterator
+
+import pytest
+from support.app import app_url, patient_expect, shot, start_app  # noqa: F401 - fixtures
+from support.live_app import MAX_FAILURES_PER_ADDRESS, OWNER, PROXY, LiveApp
+
+
+@pytest.fixture(scope="package")
+def live_app(start_app) -> Iterator[LiveApp]:  # noqa: F811 - the imported fixture
+    secret = secrets.token_urlsafe(48)
+    settings = {
+        "ASSISTANT_JWT_SECRET": secret,
+        "ASSISTANT_TRUSTED_PROXIES": PROXY,
+        "ASSISTANT_LOGIN_MAX_FAILURES_PER_ADDRESS": str(MAX_FAILURES_PER_ADDRESS),
+    }
+    with start_app(settings) as url:
+        app = LiveApp(url=url, jwt_secret=secret)
+        first = app.register(OWNER, display_name="Owner")
+        assert first.status_code == 201 and first.json()["role"] == "superadmin", first.text
+        yield app

@@ -1,0 +1,271 @@
+"""The event socket of the running app, attacked with crafted frames and from foreign origins.
+
+The compiled frontend sends events by name over Socket.IO (``/_event``); nothing stops a signed-in user
+from sending any name and payload themselves (``support.event_socket`` does). So:
+
+* no event sets the account the page shows or trusts: not Reflex's ``setvar``, not a ``set_user_role``
+  setter (Reflex 0.10 makes none unless ``state_auto_setters`` is on), not the client-storage update the
+  frontend uses for LocalStorage, not the server-side helpers of ``AuthState`` (which Reflex would expose
+  as events, were they not marked ``server_only``), and admin events re-check the role in the database;
+* a WebSocket opened by a page of another origin is refused at the handshake, while the app's own page
+  (``localhost`` and its ``127.0.0.1`` twin in dev) connects. A client that sends no ``Origin`` at all is
+  not a browser and could claim any origin anyway; browsers always send it on WebSocket handshakes;
+* the REST API's CORS answers only the app's own origin.
+
+A demoted admin's next event being refused is shown in the browser by
+``tests/e2e/test_foundation.py::test_demoted_admin_loses_access_on_next_event`` and at the service by
+``tests/services/test_auth_tokens.py::test_demoted_admin_is_refused_on_the_next_call``.
+"""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import httpx
+import pytest
+from playwright.sync_api import expect
+from support.event_socket import FIELD, SocketRefused, event_socket, run
+from support.live_app import OWNER, LiveApp, bearer
+
+ACCOUNT_VARS = ("access_token", "refresh_token", "lang", "user_email", "user_name", "user_role", "notice")
+SERVER_ONLY = ("t", "client_address", "acting_user", "handle_error", "run_as_user", "sign_in", "_show_user", "_forget")
+
+
+def _app_states() -> list[type]:
+    import assistant.ui.state as package
+    from reflex.state import State
+
+    for module in pkgutil.iter_modules(package.__path__):
+        importlib.import_module(f"{package.__name__}.{module.name}")
+    found, todo = [], [State]
+    while todo:
+        state = todo.pop()
+        todo.extend(state.get_substates())
+        if state.__module__.startswith("assistant."):
+            found.append(state)
+    return found
+
+
+def test_no_state_exposes_a_setter_of_the_account_or_a_server_only_helper() -> None:
+    from reflex_base.config import get_state_auto_setters
+
+    assert get_state_auto_setters() is False
+    states = _app_states()
+    assert {state.__name__ for state in states} >= {"AuthState", "LoginState", "RegisterState", "AdminState"}
+    for state in states:
+        exposed = set(state.event_handlers)
+        assert not exposed & {f"set_{var}" for var in ACCOUNT_VARS}, state
+        assert not exposed & set(SERVER_ONLY), state
+
+
+# --- crafted events --------------------------------------------------------------------------------
+
+
+def _attacks(names: dict[str, str]) -> dict[str, tuple[str, dict]]:
+    auth = names["auth"]
+    superadmin = {"email": OWNER, "display_name": "Owner", "role": "superadmin", "language": "en"}
+    return {
+        "setvar": ("auth.setvar", {"var_name": "user_role", "value": "superadmin"}),
+        "setvar-on-a-substate": ("admin.setvar", {"var_name": "user_role", "value": "superadmin"}),
+        "setter": ("auth.set_user_role", {"value": "superadmin"}),
+        "computed-var-setter": ("auth.set_is_admin", {"value": True}),
+        "var-name-as-event": ("auth.user_role", {"value": "superadmin"}),
+        "client-storage-update": ("update_vars.update_vars_internal", {"vars": {
+            f"{auth}.user_role{FIELD}": "superadmin", f"{auth}.user_role": "superadmin",
+            f"{auth}.is_admin{FIELD}": True, f"{auth}.user_email{FIELD}": OWNER}}),
+        "private-helper": ("auth._show_user", {"user": superadmin}),
+        "sign-in-helper": ("auth.sign_in", {"pair": {"access_token": "x", "refresh_token": "y",
+                                                     "user": superadmin, "session_id": "z"}}),
+        "acting-user-helper": ("auth.acting_user", {"session": {}, "minimum_role": "superadmin"}),
+        "run-as-user-helper": ("auth.run_as_user", {"action": "print", "minimum_role": "user"}),
+        "error-helper": ("auth.handle_error", {"exc": {"code": "auth.token_invalid", "params": {}}}),
+    }
+
+
+ATTACKS = list(_attacks({"auth": "auth"}))
+
+
+@pytest.mark.parametrize("attack", ATTACKS)
+def test_a_crafted_event_cannot_make_a_user_admin(live_app: LiveApp, attack: str) -> None:
+    email = f"socket-{attack}@example.org"
+    tokens = live_app.account(email)
+
+    async def scenario() -> tuple[dict, list, dict]:
+        async with event_socket(live_app.url) as tab:
+            before = await tab.sign_in(tokens["access_token"], tokens["refresh_token"])
+            name, payload = _attacks(tab.names)[attack]
+            await tab.send(name, payload)
+            await tab.send("auth.check_login")  # what every page load does next
+            return before, await tab.updates(), await tab.state()
+
+    before, replies, after = run(scenario())
+    assert (before["user_email"], before["user_role"], before["is_admin"]) == (email, "user", False)
+    assert after["user_role"] == "user" and after["is_admin"] is False
+    assert after["user_email"] == email
+    # The tab is still signed in as itself (its tokens were not replaced either).
+    assert not [e for reply in replies for e in reply.get("events", []) if e["name"] == "_redirect"], replies
+    with live_app.api() as client:
+        assert client.get("/auth/me", headers=bearer(tokens["access_token"])).json()["role"] == "user"
+
+
+def test_control_legitimate_events_do_change_what_is_read(live_app: LiveApp) -> None:
+    """The reads above would see a change: events any user may send change the language (seen in the
+    update) and the name the page shows (seen in the state read as in the attacks)."""
+    tokens = live_app.account("socket-control@example.org")
+
+    async def scenario() -> tuple[dict, dict]:
+        async with event_socket(live_app.url) as tab:
+            await tab.sign_in(tokens["access_token"], tokens["refresh_token"])
+            await tab.send("auth.set_language", {"language": "ru"})
+            update = await tab.wait_for("auth", "lang")
+            await tab.send("profile.save_profile", {"form": {"display_name": "Renamed", "timezone": "UTC"}},
+                           path="/settings")
+            return update, await tab.state()
+
+    update, after = run(scenario())
+    assert update["lang"] == "ru"
+    assert after["user_name"] == "Renamed"
+    with live_app.api() as client:
+        account = client.get("/auth/me", headers=bearer(tokens["access_token"])).json()
+    assert (account["language"], account["display_name"]) == ("ru", "Renamed")
+
+
+def test_admin_events_from_a_plain_user_are_refused_and_change_nothing(live_app: LiveApp) -> None:
+    tokens = live_app.account("socket-admin-events@example.org")
+    with live_app.api() as client:
+        owner = client.get("/auth/me", headers=bearer(live_app.login(OWNER)["access_token"])).json()
+    me = tokens["user"]
+
+    async def scenario() -> tuple[list, dict]:
+        async with event_socket(live_app.url) as tab:
+            await tab.sign_in(tokens["access_token"], tokens["refresh_token"])
+            replies = []
+            for name, payload in [
+                ("admin.load", {}),
+                ("admin.change_role", {"user_id": me["id"], "role": "superadmin"}),
+                ("admin.change_role", {"user_id": owner["id"], "role": "user"}),
+                ("admin.toggle_active", {"user_id": owner["id"], "active": "yes"}),
+                ("admin.set_registration", {"enabled": False}),
+            ]:
+                await tab.send(name, payload, path="/admin")
+                replies.append(await tab.updates())
+            return replies, await tab.state("admin")
+
+    replies, admin_view = run(scenario())
+    for reply in replies:  # each one is sent home with "You do not have permission to do this."
+        events = [event for update in reply for event in update.get("events", [])]
+        assert any(e["name"] == "_redirect" and e["payload"]["path"] == "/chats" for e in events), reply
+        assert any("You do not have permission" in str(e["payload"]) for e in events), reply
+    assert admin_view["users"] == []  # the user list was never sent
+
+    with live_app.api() as client:
+        assert client.get("/auth/me", headers=bearer(tokens["access_token"])).json()["role"] == "user"
+        assert client.get("/auth/me", headers=bearer(live_app.login(OWNER)["access_token"])).json() == owner
+    assert live_app.register("still-open@example.org").status_code == 201  # registration is still on
+
+
+# --- origins -----------------------------------------------------------------------------------------
+
+
+def _connects(live_app: LiveApp, origin: str | None) -> bool:
+    async def attempt() -> bool:
+        try:
+            async with event_socket(live_app.url, origin=origin):
+                return True
+        except SocketRefused as refused:
+            assert refused.status == 403
+            return False
+
+    return run(attempt())
+
+
+@pytest.mark.parametrize(
+    "origin",
+    [
+        "http://evil.example",
+        "null",  # sandboxed frames, file: pages
+        "http://localhost:{port}.evil.example",
+        "http://evil.example/http://localhost:{port}",
+        "https://localhost:{port}",
+        "http://localhost:{other_port}",
+        "http://localhost",
+        "http://LOCALHOST:{port}.evil.example",
+    ],
+)
+def test_a_websocket_from_a_foreign_origin_is_refused(live_app: LiveApp, origin: str) -> None:
+    assert not _connects(live_app, origin.format(port=live_app.port, other_port=live_app.port + 1))
+
+
+@pytest.mark.parametrize("origin", ["same", "http://127.0.0.1:{port}", None], ids=["localhost", "127.0.0.1", "none"])
+def test_the_apps_own_origin_connects(live_app: LiveApp, origin: str | None) -> None:
+    assert _connects(live_app, origin.format(port=live_app.port) if origin else None)
+
+
+def test_api_cors_answers_only_the_apps_own_origin(live_app: LiveApp) -> None:
+    def preflight(origin: str) -> httpx.Response:
+        with live_app.api() as client:
+            return client.options("/auth/me", headers={
+                "Origin": origin, "Access-Control-Request-Method": "GET",
+                "Access-Control-Request-Headers": "authorization"})
+
+    foreign = preflight("http://evil.example")
+    assert "access-control-allow-origin" not in foreign.headers
+    own = preflight(live_app.url)
+    assert own.headers.get("access-control-allow-origin") == live_app.url
+
+
+PROBE = """async (url) => await new Promise((resolve) => {
+    const ws = new WebSocket(url);
+    ws.onmessage = (event) => { resolve('open ' + String(event.data).slice(0, 1)); ws.close(); };
+    ws.onerror = () => resolve('refused');
+    setTimeout(() => resolve('timeout'), 15000);
+})"""
+
+
+@pytest.fixture
+def foreign_site() -> Iterator[str]:
+    """Another web site on this machine (another port of localhost is another origin), serving a page."""
+
+    class Page(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:  # noqa: N802 - the http.server API
+            body = b"<html><body>cute cats</body></html>"
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Page)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://localhost:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+@pytest.mark.e2e
+def test_a_page_of_another_site_cannot_open_the_apps_socket(live_app: LiveApp, browser, foreign_site: str) -> None:
+    """The attack itself: a page elsewhere, visited by a signed-in user, opens the app's socket as them.
+
+    The foreign site is a real server on the loopback, so the browser's own rules for pages of the
+    internet reaching local addresses play no part: the refusal is the app's."""
+    socket_url = f"ws://localhost:{live_app.port}/_event/?token=attacker-tab&EIO=4&transport=websocket"
+    page = browser.new_context().new_page()
+    page.goto(f"{foreign_site}/")
+    expect(page.locator("body")).to_have_text("cute cats")
+    assert page.evaluate(PROBE, socket_url) == "refused"
+
+    # The same probe from the app's own page connects.
+    page.goto(f"{live_app.url}/login")
+    expect(page.locator("#login-submit")).to_be_visible()
+    assert page.evaluate(PROBE, socket_url) == "open 0"
+    page.context.close()
