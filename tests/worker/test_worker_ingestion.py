@@ -4,53 +4,28 @@ is killed with SIGKILL mid-way is resumed by the next worker and completed witho
 from __future__ import annotations
 
 import hashlib
-import os
 import signal
-import subprocess
-import sys
 import time
 import uuid
-from pathlib import Path
 
 import pytest
 from support.data import SHARED_DATA
+from support.worker import LISTENING, Worker, wait_for, worker_environment
 from sqlalchemy import text
 from sqlmodel import select
 
-from assistant.core.config import REPO_ROOT, get_settings
+from assistant.core.config import get_settings
 from assistant.core.db import session_scope
 from assistant.models import Chunk, Document
 from assistant.services.rag.paths import JOBS_CHANNEL, document_path
 
 DATA = SHARED_DATA
 LARGE_PDF = DATA / "pdfs/large/The-War-of-the-Worlds.pdf"
-LISTENING = "ingestion is listening for jobs"
-
-
-class Worker:
-    """``python -m assistant.worker`` with its log (stderr) in a file."""
-
-    def __init__(self, name: str, log_dir: Path, env: dict[str, str]) -> None:
-        self.name = name
-        self.log_path = log_dir / f"{name}.log"
-        self._log = self.log_path.open("wb")
-        self.process = subprocess.Popen([sys.executable, "-m", "assistant.worker"], cwd=REPO_ROOT, env=env,
-                                        stdout=subprocess.DEVNULL, stderr=self._log, start_new_session=True)
-
-    def output(self) -> str:
-        return self.log_path.read_text(errors="replace")
-
-    def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.kill()
-        self.process.wait(timeout=10)
-        self._log.close()
 
 
 @pytest.fixture
 def start_worker(database, tmp_path):
-    env = dict(os.environ, DATABASE_URL=database.url, ASSISTANT_DATA_DIR=str(database.data_dir),
-               ASSISTANT_LOG_LEVEL="INFO", PYTHONUNBUFFERED="1", HF_HUB_OFFLINE="1")
+    env = worker_environment(database.url, database.data_dir)
     started: list[Worker] = []
 
     def _start(name: str) -> Worker:
@@ -60,16 +35,6 @@ def start_worker(database, tmp_path):
     yield _start
     for worker in started:
         worker.stop()
-
-
-def wait_for(condition, timeout: float, what: str, workers: list[Worker]) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return
-        time.sleep(0.2)
-    logs = "\n".join(f"--- {w.name}\n{w.output()[-4000:]}" for w in workers)
-    pytest.fail(f"timed out after {timeout}s waiting for {what}\n{logs}")
 
 
 def upload(owner, data: bytes, media_type: str) -> uuid.UUID:

@@ -2,43 +2,18 @@
 
 from __future__ import annotations
 
-import zlib
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from support.crafted_pdf import crafted_pdf as write_crafted_pdf
 
 
 @pytest.fixture
 def crafted_pdf() -> Callable[..., Path]:
-    """``crafted_pdf(path, content, pages=1)`` writes a hand-made PDF whose ``pages`` pages all draw the
-    same deflated content stream ``content`` (Helvetica as /F1), e.g. millions of glyphs in a few kB."""
-
-    def _write(path: Path, content: bytes, *, pages: int = 1) -> Path:
-        stream = zlib.compress(content, 9)
-        kids = " ".join(f"{5 + i} 0 R" for i in range(pages))
-        objects = [
-            b"<< /Type /Catalog /Pages 2 0 R >>",
-            f"<< /Type /Pages /Kids [{kids}] /Count {pages} >>".encode(),
-            b"<< /Length %d /Filter /FlateDecode >>\nstream\n" % len(stream) + stream + b"\nendstream",
-            b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
-        ] + [
-            b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Resources << /Font << /F1 4 0 R >> >> "
-            b"/Contents 3 0 R >>"
-        ] * pages
-        out = b"%PDF-1.4\n"
-        offsets = []
-        for number, body in enumerate(objects, 1):
-            offsets.append(len(out))
-            out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
-        xref = len(out)
-        out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
-        out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
-        out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
-        path.write_bytes(out)
-        return path
-
-    return _write
+    """``crafted_pdf(path, content, pages=1, count=None)`` writes a hand-made PDF whose ``pages`` pages all
+    draw the same deflated content stream ``content`` (see :func:`support.crafted_pdf.crafted_pdf`)."""
+    return write_crafted_pdf
 
 
 @pytest.fixture
