@@ -193,7 +193,8 @@ class DocumentsState(AuthState):
 
         try:
             async for chunk in chunks:
-                if chunk.filename != current:
+                # a file starts at offset 0: two files of the same name in a row stay two documents
+                if chunk.filename != current or chunk.offset == 0:
                     await finish(current, writer)
                     current, writer = chunk.filename, UploadWriter(settings, max_bytes=max_bytes)
                 assert writer is not None
