@@ -6,63 +6,19 @@ retried, and the last message can be edited and the last answer asked for again.
 from __future__ import annotations
 
 import re
-from collections import deque
 from collections.abc import Iterator
 
 import pytest
 from playwright.sync_api import Page, expect
 from support.browser import register
 
-from support.llm_server import LoopbackLLMServer, Reply, Request, ToolUse, Turn, openai_error, openai_events
+from support.llm_server import LoopbackLLMServer, Reply, ToolUse, Turn, openai_error, openai_events
+from support.scripted_model import TITLE, ScriptedModel, answer
 
 pytestmark = [pytest.mark.e2e, pytest.mark.usefixtures("patient_expect")]
 
-#: What the model answers when asked for a chat's title.
-TITLE = "Cholesterol over the years"
 #: The model tier every new chat uses ("medium") is OpenAI's gpt-4o.
 MODEL = "gpt-4o"
-
-
-class ScriptedModel:
-    """The model behind the app. A chat turn (a request offering tools) gets the next reply the test
-    scripted, a 500 when none is left; a request without tools (writing the chat's title) gets
-    :data:`TITLE`, whenever it arrives."""
-
-    def __init__(self, server: LoopbackLLMServer) -> None:
-        self.server = server
-        self._answers: deque[Reply] = deque()
-        server.respond_with(self._respond)
-
-    def script(self, *replies: Reply) -> None:
-        """Queue replies for the next chat turns, answered in order."""
-        self._answers.extend(replies)
-
-    def reset(self) -> None:
-        """Forget the replies not taken and the requests received."""
-        self._answers.clear()
-        self.server.requests.clear()
-
-    def pending(self) -> int:
-        """Scripted replies no request has taken yet."""
-        return len(self._answers)
-
-    def turn_requests(self) -> list[Request]:
-        """The chat-turn requests received, oldest first (title requests left out)."""
-        return [request for request in self.server.requests if "tools" in request.body]
-
-    def _respond(self, request: Request) -> Reply:
-        if "tools" not in request.body:
-            return answer(TITLE)
-        try:
-            return self._answers.popleft()
-        except IndexError:
-            return openai_error(500, "the test scripted no reply for this request", "server_error")
-
-
-def answer(*pieces: str, input_tokens: int = 12, output_tokens: int = 7, **pacing: float | int) -> Reply:
-    """A streamed answer made of ``pieces`` (one chunk each); ``pacing``: Reply's interval/stall fields."""
-    return Reply(events=openai_events(Turn(text=pieces, input_tokens=input_tokens, output_tokens=output_tokens)),
-                 **pacing)
 
 
 def numbered(count: int) -> list[str]:
