@@ -185,7 +185,8 @@ def _web_processes(port: int) -> list[int]:
 
 
 def _data_dir(pid: int) -> Path:
-    environ = dict(item.split(b"=", 1) for item in Path(f"/proc/{pid}/environ").read_bytes().split(b"\0") if b"=" in item)
+    items = Path(f"/proc/{pid}/environ").read_bytes().split(b"\0")
+    environ = dict(item.split(b"=", 1) for item in items if b"=" in item)
     return Path(environ[b"ASSISTANT_DATA_DIR"].decode())
 
 
@@ -224,9 +225,10 @@ def _upload(live_app, email: str, files: list[tuple[str, Iterator[bytes]]]) -> d
             await sock.sign_in(tokens["access_token"], tokens["refresh_token"], path="/documents")
             async with httpx.AsyncClient(timeout=120) as client:
                 try:
-                    response = await client.post(f"{live_app.url}/_upload", content=_multipart(files, counter), headers={
-                        "reflex-client-token": sock.token, "reflex-event-handler": handler,
-                        "Content-Type": f"multipart/form-data; boundary={BOUNDARY}"})
+                    response = await client.post(
+                        f"{live_app.url}/_upload", content=_multipart(files, counter),
+                        headers={"reflex-client-token": sock.token, "reflex-event-handler": handler,
+                                 "Content-Type": f"multipart/form-data; boundary={BOUNDARY}"})
                     outcome: Any = response.status_code
                 except httpx.TransportError as exc:  # the server stopped reading and closed the connection
                     outcome = type(exc).__name__
