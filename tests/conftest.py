@@ -240,5 +240,14 @@ def sign_in(db) -> Callable[..., object]:
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Run the browser tests last: Playwright's sync API leaves an event loop marked as running in
-    the main thread, which the async (anyio) tests cannot share."""
-    items.sort(key=lambda item: item.get_closest_marker("e2e") is not None)
+    the main thread, which the async (anyio) tests cannot share. ``tests/security`` comes after them,
+    whole and module by module: its running apps are shared by a module's browser and non-browser
+    tests, and every app started later rebuilds the one frontend build in ``.web`` for its own port
+    (which would leave an earlier app's pages talking to a port that is gone)."""
+
+    def group(item: pytest.Item) -> int:
+        if "tests/security/" in item.path.as_posix():
+            return 2
+        return 1 if item.get_closest_marker("e2e") is not None else 0
+
+    items.sort(key=group)

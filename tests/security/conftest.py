@@ -2,7 +2,8 @@
 services: the fixtures of the browser tests (``tests/support/app.py``), the database ones of
 ``tests/conftest.py``, and ``live_app``.
 
-``live_app`` (package) is one app shared by the account, token, throttling and socket modules, started
+``live_app`` (module) is one app per module for the account, token, throttling and socket tests (an app
+started later rebuilds the frontend for its own port, so apps are not kept across modules), started
 with what an operator would configure and a test needs to know: a JWT secret from the environment, a
 reverse proxy at ``127.0.0.2`` (``ASSISTANT_TRUSTED_PROXIES``) and six failed logins per address (the
 default is 20; fewer keep the bcrypt work short). Its first account, the superadmin, exists before any
@@ -20,7 +21,7 @@ from support.app import app_url, patient_expect, shot, start_app  # noqa: F401 -
 from support.live_app import MAX_FAILURES_PER_ADDRESS, OWNER, PROXY, LiveApp
 
 
-@pytest.fixture(scope="package")
+@pytest.fixture(scope="module")
 def live_app(start_app) -> Iterator[LiveApp]:  # noqa: F811 - the imported fixture
     secret = secrets.token_urlsafe(48)
     settings = {

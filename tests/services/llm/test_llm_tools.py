@@ -107,11 +107,15 @@ def test_a_result_goes_back_as_a_tool_message():
 
 
 def test_the_builtin_tools():
-    [spec] = builtin_registry().specs()
+    clock, documents = builtin_registry().specs()
 
-    assert spec.name == "get_current_time"
-    assert spec.parameters()["properties"]["timezone"]["description"].startswith("An IANA time zone")
-    assert "required" not in spec.parameters()  # every argument is optional
+    assert clock.name == "get_current_time"
+    assert clock.parameters()["properties"]["timezone"]["description"].startswith("An IANA time zone")
+    assert "required" not in clock.parameters()  # every argument is optional
+    assert documents.name == "search_documents"
+    assert documents.parameters()["required"] == ["query"]
+    assert documents.parameters()["properties"]["k"]["maximum"] == 10
+    assert documents.parameters()["additionalProperties"] is False
 
 
 @pytest.mark.anyio
