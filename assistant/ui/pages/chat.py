@@ -8,7 +8,8 @@ from assistant.models import TIERS
 from assistant.ui.components.markdown import safe_markdown
 from assistant.ui.i18n import t
 from assistant.ui.layouts.shell import app_shell
-from assistant.ui.state.chat import NO_SKILL, STREAM_PARTS, ChatState
+from assistant.ui.state.chat import NO_SKILL, ChatState
+from assistant.ui.state.streaming import STREAM_PARTS
 
 BUBBLE = {"padding": "0.6em 0.9em", "border_radius": "var(--radius-3)", "max_width": "100%"}
 

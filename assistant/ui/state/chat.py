@@ -1,12 +1,7 @@
 """The chat page: the chat list, one open chat (a page of its messages), sending and streaming.
 
 State keeps only what is on screen: chat summaries, the visible page of messages as display dicts, and
-the answer being streamed. Reflex sends a changed var whole, so the streamed answer is held in pieces:
-``stream_tail`` (the newest text, at most :data:`TAIL_CHARS` characters, resent on each flush) and, once
-the tail is full, it is settled into the next of :data:`STREAM_PARTS` ``stream_part_<n>`` vars, each
-written once. A delta sent to the browser stays about one tail long however long the answer grows (only
-the last part keeps growing past ``STREAM_PARTS * TAIL_CHARS`` characters); the page renders the parts
-and the tail joined.
+the answer being streamed (held in pieces, see :mod:`assistant.ui.state.streaming`).
 """
 
 from __future__ import annotations
@@ -44,14 +39,11 @@ from assistant.services.llm.tiers import get_tier, provider_status
 from assistant.models.user import Role
 from assistant.ui.state.auth import AuthState
 from assistant.ui.state.context import shown_role_suffices
+from assistant.ui.state.streaming import StreamedText
 
 log = logging.getLogger(__name__)
 
 CHATS_ROUTE = "/chats"
-#: Characters of streamed text kept in ``stream_tail`` before it is settled into a ``stream_part_<n>``.
-TAIL_CHARS = 1024
-#: How many ``stream_part_<n>`` vars hold settled text.
-STREAM_PARTS = 16
 #: Seconds between two state updates while text streams in (deltas arriving faster are batched).
 FLUSH_SECONDS = 0.05
 #: Seconds between checks of the stop button while the model is silent.
@@ -64,7 +56,7 @@ def chat_route(chat_id: uuid.UUID | str) -> str:
     return f"{CHATS_ROUTE}/{chat_id}"
 
 
-class ChatState(AuthState):
+class ChatState(AuthState, StreamedText):
     """Chats of the signed-in user and the open chat."""
 
     chats: list[dict[str, Any]] = []
@@ -87,25 +79,6 @@ class ChatState(AuthState):
     streaming: bool = False
     stop_requested: bool = False
     stream_question: str = ""
-    stream_part_0: str = ""
-    stream_part_1: str = ""
-    stream_part_2: str = ""
-    stream_part_3: str = ""
-    stream_part_4: str = ""
-    stream_part_5: str = ""
-    stream_part_6: str = ""
-    stream_part_7: str = ""
-    stream_part_8: str = ""
-    stream_part_9: str = ""
-    stream_part_10: str = ""
-    stream_part_11: str = ""
-    stream_part_12: str = ""
-    stream_part_13: str = ""
-    stream_part_14: str = ""
-    stream_part_15: str = ""
-    stream_tail: str = ""
-    stream_has_text: bool = False
-    _parts_used: int = 0
     stream_tools: list[dict[str, Any]] = []
     error_notice: str = ""
     can_retry: bool = False
@@ -493,24 +466,6 @@ class ChatState(AuthState):
         if failure is not None:
             return rx.toast.error(self.t("errors.generic"))
         return None
-
-    def _reset_stream_text(self) -> None:
-        for index in range(self._parts_used):
-            setattr(self, f"stream_part_{index}", "")
-        self._parts_used = 0
-        self.stream_tail = ""
-        self.stream_has_text = False
-
-    def _append_text(self, text: str) -> None:
-        tail = self.stream_tail + text
-        if len(tail) > TAIL_CHARS:
-            index = min(self._parts_used, STREAM_PARTS - 1)
-            setattr(self, f"stream_part_{index}", getattr(self, f"stream_part_{index}") + tail)
-            self._parts_used = index + 1
-            tail = ""
-        self.stream_tail = tail
-        if text and not self.stream_has_text:
-            self.stream_has_text = True
 
     def _apply(self, event: TurnEvent, pending: str, chat_id: uuid.UUID) -> bool:
         """Show one event after the batched delta text ``pending``; True when the user asked to stop."""
