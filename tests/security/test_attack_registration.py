@@ -18,7 +18,7 @@ import uuid
 
 import pytest
 from playwright.sync_api import Page, expect
-from support.browser import HOME, PASSWORD, submit_registration
+from support.browser import HOME, PASSWORD, login, submit_registration
 from support.live_app import OWNER, LiveApp, bearer
 
 ASCII_73 = "x1" * 36 + "y"
@@ -172,11 +172,7 @@ def _choose_language(page: Page, code: str) -> None:
 def test_settings_page_explains_a_new_password_over_72_bytes_in_russian(live_app: LiveApp, browser, shot) -> None:
     live_app.account("long-settings@example.org")
     page = browser.new_context().new_page()
-    page.goto(f"{live_app.url}/login")
-    page.fill("#email", "long-settings@example.org")
-    page.fill("#password", PASSWORD)
-    page.click("#login-submit")
-    expect(page).to_have_url(HOME, timeout=20_000)
+    login(page, live_app.url, "long-settings@example.org")
     _choose_language(page, "ru")
     expect(page.locator("#page-title")).to_have_text("Чаты")
     page.click("#nav-settings")

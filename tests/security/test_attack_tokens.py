@@ -17,7 +17,7 @@ import uuid
 
 import pytest
 from playwright.sync_api import expect
-from support.browser import HOME, PASSWORD
+from support.browser import login
 from support.live_app import OWNER, LiveApp, bearer
 from support.tokens import CASES, EXPIRED_CASES, claims_of, forged_tokens, hmac_signed
 
@@ -115,11 +115,7 @@ def test_tokens_of_a_tab_that_signed_out_are_refused(live_app: LiveApp, browser,
     """Someone copies the tokens out of the browser's storage; the user signs out; the copies are dead."""
     live_app.account("tab@example.org")
     page = browser.new_context().new_page()
-    page.goto(f"{live_app.url}/login")
-    page.fill("#email", "tab@example.org")
-    page.fill("#password", PASSWORD)
-    page.click("#login-submit")
-    expect(page).to_have_url(HOME, timeout=20_000)
+    login(page, live_app.url, "tab@example.org")
     expect(page.locator("#nav-chats")).to_be_visible()
     stolen = page.evaluate(
         "() => [localStorage.getItem('assistant_access_token'), localStorage.getItem('assistant_refresh_token')]"

@@ -31,14 +31,14 @@ import pytest
 from sqlalchemy import text
 from support.crafted_pdf import crafted_pdf
 from support.event_socket import event_socket, run, state_names
-from support.worker import LISTENING, Worker, wait_for, worker_environment
+from support.worker import LISTENING, Worker, queue_document, wait_for, worker_environment
 
 from assistant.core.config import get_settings
 from assistant.core.db import session_scope
 from assistant.core.errors import InvalidInput
 from assistant.models import Document
 from assistant.services.rag import documents
-from assistant.services.rag.paths import JOBS_CHANNEL, document_path, documents_dir
+from assistant.services.rag.paths import document_path, documents_dir
 
 MB = 1024 * 1024
 TWO_GB = 2 * 1024 * MB
@@ -313,21 +313,6 @@ def worker(database, tmp_path) -> Iterator[Worker]:
     started.stop()
 
 
-def _queue(owner, path: Path, media_type: str) -> uuid.UUID:
-    """What the upload leaves: the file under a server name, a pending row, NOTIFY on commit."""
-    data = path.read_bytes()
-    document = Document(owner_id=owner.id, filename=path.name, storage_name=uuid.uuid4().hex, media_type=media_type,
-                        size_bytes=len(data), sha256="0" * 64)
-    stored = document_path(get_settings(), document.storage_name)
-    stored.parent.mkdir(parents=True, exist_ok=True)
-    stored.write_bytes(data)
-    with session_scope() as session:
-        session.add(document)
-        session.flush()
-        session.execute(text("SELECT pg_notify(:channel, :id)"), {"channel": JOBS_CHANNEL, "id": str(document.id)})
-    return document.id
-
-
 def _load(document_id: uuid.UUID) -> Document:
     with session_scope() as session:
         return session.get(Document, document_id)
@@ -335,11 +320,11 @@ def _load(document_id: uuid.UUID) -> Document:
 
 def test_crafted_pdfs_fail_alone_and_the_worker_goes_on(db, make_user, tmp_path, worker):
     owner = make_user()
-    bad = {name: _queue(owner, write(tmp_path / f"{name}.pdf"), "application/pdf")
+    bad = {name: queue_document(owner, write(tmp_path / f"{name}.pdf").read_bytes(), "application/pdf", f"{name}.pdf")
            for name, (write, _) in CRAFTED.items()}
     note = tmp_path / "note.txt"
     note.write_text("The blood pressure was 120 over 80 and the pulse was regular.")
-    good = _queue(owner, note, "text/plain")
+    good = queue_document(owner, note.read_bytes(), "text/plain", note.name)
     wait_for(lambda: LISTENING in worker.output(), 60, "the worker to listen for jobs", [worker])
 
     wait_for(lambda: _load(good).status in ("completed", "failed"), 300, "the text file's job to end", [worker])

@@ -3,10 +3,12 @@ production: its own process, woken by NOTIFY, with its log in a file."""
 
 from __future__ import annotations
 
+import hashlib
 import os
 import subprocess
 import sys
 import time
+import uuid
 from collections.abc import Callable
 from pathlib import Path
 
@@ -54,3 +56,25 @@ def wait_for(condition: Callable[[], bool], timeout: float, what: str, workers: 
         time.sleep(0.2)
     logs = "\n".join(f"--- {w.name}\n{w.output()[-4000:]}" for w in workers)
     pytest.fail(f"timed out after {timeout}s waiting for {what}\n{logs}")
+
+
+def queue_document(owner, data: bytes, media_type: str, filename: str = "upload") -> uuid.UUID:
+    """What the upload service leaves for a worker: the file under a server name, a pending row, and
+    ``NOTIFY document_jobs`` on commit. Returns the document's id."""
+    from sqlalchemy import text
+
+    from assistant.core.config import get_settings
+    from assistant.core.db import session_scope
+    from assistant.models import Document
+    from assistant.services.rag.paths import JOBS_CHANNEL, document_path
+
+    document = Document(owner_id=owner.id, filename=filename, storage_name=uuid.uuid4().hex, media_type=media_type,
+                        size_bytes=len(data), sha256=hashlib.sha256(data).hexdigest())
+    path = document_path(get_settings(), document.storage_name)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(data)
+    with session_scope() as session:
+        session.add(document)
+        session.flush()
+        session.execute(text("SELECT pg_notify(:channel, :id)"), {"channel": JOBS_CHANNEL, "id": str(document.id)})
+    return document.id

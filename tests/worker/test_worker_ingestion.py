@@ -3,21 +3,17 @@ is killed with SIGKILL mid-way is resumed by the next worker and completed witho
 
 from __future__ import annotations
 
-import hashlib
 import signal
 import time
-import uuid
 
 import pytest
 from support.data import SHARED_DATA
-from support.worker import LISTENING, Worker, wait_for, worker_environment
+from support.worker import LISTENING, Worker, queue_document, wait_for, worker_environment
 from sqlalchemy import text
 from sqlmodel import select
 
-from assistant.core.config import get_settings
 from assistant.core.db import session_scope
 from assistant.models import Chunk, Document
-from assistant.services.rag.paths import JOBS_CHANNEL, document_path
 
 DATA = SHARED_DATA
 LARGE_PDF = DATA / "pdfs/large/The-War-of-the-Worlds.pdf"
@@ -35,20 +31,6 @@ def start_worker(database, tmp_path):
     yield _start
     for worker in started:
         worker.stop()
-
-
-def upload(owner, data: bytes, media_type: str) -> uuid.UUID:
-    """What the upload service does: the file, a pending row, and NOTIFY document_jobs on commit."""
-    document = Document(owner_id=owner.id, filename="upload", storage_name=uuid.uuid4().hex, media_type=media_type,
-                        size_bytes=len(data), sha256=hashlib.sha256(data).hexdigest())
-    path = document_path(get_settings(), document.storage_name)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(data)
-    with session_scope() as session:
-        session.add(document)
-        session.flush()
-        session.execute(text("SELECT pg_notify(:channel, :id)"), {"channel": JOBS_CHANNEL, "id": str(document.id)})
-    return document.id
 
 
 def load(document_id) -> Document:
@@ -72,12 +54,12 @@ def test_uploads_wake_the_worker_and_no_job_runs_twice(start_worker, make_user):
     leader = leader_of(workers)
     owner = make_user()
     queued_at = time.monotonic()
-    first = upload(owner, b"The blood pressure was 120 over 80. The pulse was regular.", "text/plain")
+    first = queue_document(owner, b"The blood pressure was 120 over 80. The pulse was regular.", "text/plain")
     wait_for(lambda: load(first).status == "completed", 30, "the first upload to complete", workers)
     assert time.monotonic() - queued_at < 10, "woken by NOTIFY, not by the 30 s poll"
 
-    ids = [upload(owner, f"Note {i}. Cholesterol was normal.".encode(), "text/plain") for i in range(3)]
-    ids.append(upload(owner, b"not a pdf at all", "application/pdf"))
+    ids = [queue_document(owner, f"Note {i}. Cholesterol was normal.".encode(), "text/plain") for i in range(3)]
+    ids.append(queue_document(owner, b"not a pdf at all", "application/pdf"))
     wait_for(lambda: all(load(i).status in ("completed", "failed") for i in ids), 60, "all jobs to end", workers)
     assert [load(i).status for i in ids] == ["completed"] * 3 + ["failed"]
     for document_id in [first, *ids]:
@@ -91,7 +73,7 @@ def test_uploads_wake_the_worker_and_no_job_runs_twice(start_worker, make_user):
 def test_a_job_killed_mid_way_is_resumed_without_duplicates(start_worker, make_user):
     first = start_worker("worker-first")
     leader_of([first])
-    document_id = upload(make_user(), LARGE_PDF.read_bytes(), "application/pdf")
+    document_id = queue_document(make_user(), LARGE_PDF.read_bytes(), "application/pdf")
     wait_for(lambda: load(document_id).stage == "embedding" and load(document_id).progress >= 30, 300,
              "the job to be well into embedding", [first])
     first.process.send_signal(signal.SIGKILL)
