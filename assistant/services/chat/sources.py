@@ -7,7 +7,8 @@ from sqlmodel import Session
 
 from assistant.models import User
 from assistant.services.chat.context import ContextSources, Excerpt
-from assistant.services.rag.search import Hit, has_searchable_documents, search
+from assistant.services.rag.documents import has_searchable_documents
+from assistant.services.rag.search import Hit, search
 
 #: Passages put into the system prompt for each answer (the model may search for more).
 CONTEXT_EXCERPTS = 5

@@ -1,5 +1,5 @@
 """Uploading, listing and managing documents: limits, type by content, server-chosen file names, and
-the job actions (reindex, cancel, delete). Every function takes the acting user; a document the user
+the job actions (reindex, cancel, delete); the type itself is :mod:`assistant.services.rag.filetypes`. Every function takes the acting user; a document the user
 may not see gives ``NotFound``, exactly like a missing one.
 
 Who sees what: a user sees their own private documents and the documents of collections granted to
@@ -12,14 +12,10 @@ import hashlib
 import json
 import os
 import re
-import struct
 import unicodedata
 import uuid
-import zipfile
-import zlib
 from dataclasses import dataclass
 from datetime import datetime
-from pathlib import Path
 
 from sqlalchemy import func, or_, text
 from sqlmodel import Session, col, select
@@ -35,42 +31,12 @@ from assistant.services.admin.settings import (
     get_setting,
 )
 from assistant.services.auth.permissions import has_role
+from assistant.services.rag import filetypes
 from assistant.services.rag.index import delete_chunks
 from assistant.services.rag.paths import JOBS_CHANNEL, PROGRESS_CHANNEL, document_path, documents_dir
 
 MAX_FILENAME_CHARS = 255
-#: Bytes of a file's start read to tell its type.
-SNIFF_BYTES = 8192
 MB = 1024 * 1024
-DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
-#: A ZIP is looked into only when its central directory has at most this many members and bytes
-#: (a Word document has a few dozen members); a larger one is no document the ingestion reads.
-MAX_ZIP_MEMBERS = 10_000
-MAX_ZIP_DIRECTORY_BYTES = 4 * MB
-#: Bytes of a DOCX's ``[Content_Types].xml`` read at most.
-MAX_CONTENT_TYPES_BYTES = 1 * MB
-#: The content type of a Word document's main part (ECMA-376 part 1, 11.3.10), which python-docx requires.
-DOCX_MAIN_PART_TYPE = b"application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"
-#: Image signatures (PNG, JPEG, GIF, TIFF both byte orders; WebP is RIFF....WEBP, checked apart).
-_IMAGE_SIGNATURES = {
-    b"\x89PNG\r\n\x1a\n": "image/png", b"\xff\xd8\xff": "image/jpeg", b"GIF87a": "image/gif",
-    b"GIF89a": "image/gif", b"II*\x00": "image/tiff", b"MM\x00*": "image/tiff",
-}
-
-#: Media types the ingestion understands, and the file name endings that promise each.
-MEDIA_TYPES = {
-    "application/pdf": (".pdf",),
-    "application/epub+zip": (".epub",),
-    DOCX: (".docx",),
-    "text/plain": (".txt", ".text", ".log"),
-    "text/markdown": (".md", ".markdown"),
-    "text/csv": (".csv",),
-    "text/html": (".html", ".htm"),
-}
-_PROMISED = {ending: media for media, endings in MEDIA_TYPES.items() for ending in endings}
-_TEXT_TYPES = ("text/plain", "text/markdown", "text/csv")
-#: Types whose name ending is a promise: such a name on other content is refused as a mismatch.
-_BINARY_PROMISES = ("application/pdf", DOCX)
 
 
 @dataclass(frozen=True)
@@ -102,87 +68,6 @@ def clean_filename(name: str) -> str:
     return name[:MAX_FILENAME_CHARS] or "upload"
 
 
-def sniff_media_type(head: bytes, filename: str, *, path: Path | None = None) -> str | None:
-    """The media type from the file's content, or None for a type the ingestion cannot read.
-
-    ``head`` is the file's start (at least :data:`SNIFF_BYTES` when the file is that long); ``path`` is
-    the whole file, opened only for a ZIP that is not an EPUB (a ZIP's directory is at its end).
-
-    PDF by its ``%PDF-`` signature; EPUB by its uncompressed ``mimetype`` first member; DOCX by a ZIP
-    with ``word/document.xml`` and a ``[Content_Types].xml`` declaring a Word main part (see
-    :func:`_zip_media_type`); HTML by a doctype or ``<html`` near the start; otherwise text that
-    decodes as UTF-8 without NUL bytes is plain text, told apart as Markdown or CSV only by the name's
-    ending (text has no signature). Everything else (images, other archives, executables...) is None.
-
-    Raises:
-        InvalidInput: ``documents.damaged_archive`` for a ZIP whose directory cannot be read.
-    """
-    stripped = head.lstrip(b"\xef\xbb\xbf \t\r\n")
-    if stripped.startswith(b"%PDF-"):
-        return "application/pdf"
-    if head.startswith(b"PK\x03\x04") and b"mimetypeapplication/epub+zip" in head[:100]:
-        return "application/epub+zip"  # EPUB's first archive member (EPUB OCF 3.2, section 4.3)
-    if head.startswith(b"PK\x03\x04"):
-        return _zip_media_type(path) if path is not None else None
-    if b"\x00" in head:
-        return None
-    try:
-        sample = head.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        if exc.start < len(head) - 4:  # not just a character cut at the end of the sample
-            return None
-        sample = head[: exc.start].decode("utf-8")
-    lowered = sample.lstrip().lower()
-    if lowered.startswith("<!doctype html") or lowered.startswith("<html") or "<html" in lowered[:1024]:
-        return "text/html"
-    promised = _PROMISED.get(Path(filename).suffix.lower())
-    return promised if promised in _TEXT_TYPES else "text/plain"
-
-
-def sniff_image_type(head: bytes) -> str | None:
-    """``image/png``, ``image/jpeg``, ``image/gif``, ``image/webp`` or ``image/tiff`` when ``head``
-    (the file's first bytes) starts with that format's signature, else None."""
-    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
-        return "image/webp"
-    return next((media for magic, media in _IMAGE_SIGNATURES.items() if head.startswith(magic)), None)
-
-
-def _zip_media_type(path: Path) -> str | None:
-    """:data:`DOCX` for a ZIP holding ``word/document.xml`` and a ``[Content_Types].xml`` that declares
-    a Word main part (a macro-enabled ``.docm`` or a template does not), else None.
-
-    Reads are bounded: the end-of-directory record from the last 64 KiB first, so that a directory of
-    more than :data:`MAX_ZIP_MEMBERS` members or :data:`MAX_ZIP_DIRECTORY_BYTES` bytes (ZIP64 included)
-    is never parsed, then at most :data:`MAX_CONTENT_TYPES_BYTES` of one member; nothing is extracted.
-
-    Raises:
-        InvalidInput: ``documents.damaged_archive`` when there is no end-of-directory record, or the
-            directory or the content types member cannot be read.
-    """
-    try:
-        size = path.stat().st_size
-        with path.open("rb") as handle:
-            tail_size = min(size, 22 + 0xFFFF)  # the record is 22 bytes plus a comment of up to 64 KiB
-            handle.seek(size - tail_size)
-            tail = handle.read(tail_size)
-        at = tail.rfind(b"PK\x05\x06")
-        if at < 0 or len(tail) - at < 22:
-            raise InvalidInput("documents.damaged_archive")
-        members, directory_bytes = struct.unpack("<10xHL6x", tail[at:at + 22])
-        if members > MAX_ZIP_MEMBERS or directory_bytes > MAX_ZIP_DIRECTORY_BYTES:
-            return None
-        with zipfile.ZipFile(path) as archive:
-            names = set(archive.namelist())
-            if not {"word/document.xml", "[Content_Types].xml"} <= names:
-                return None
-            with archive.open("[Content_Types].xml") as member:
-                content_types = member.read(MAX_CONTENT_TYPES_BYTES)
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError, ValueError, NotImplementedError,
-            RuntimeError, zlib.error, struct.error):
-        raise InvalidInput("documents.damaged_archive") from None
-    return DOCX if DOCX_MAIN_PART_TYPE in content_types else None
-
-
 class UploadWriter:
     """One file arriving in pieces: written to a temporary file under the documents folder while its
     size and SHA-256 are counted, so memory stays bounded whatever the upload's size.
@@ -209,8 +94,8 @@ class UploadWriter:
         if self.size > self.max_bytes:
             self.abort()
             raise InvalidInput("documents.too_large", limit_mb=self.max_bytes // MB)
-        if len(self.head) < SNIFF_BYTES:
-            self.head += data[: SNIFF_BYTES - len(self.head)]
+        if len(self.head) < filetypes.SNIFF_BYTES:
+            self.head += data[: filetypes.SNIFF_BYTES - len(self.head)]
         self._hash.update(data)
         self._file.write(data)
 
@@ -288,14 +173,7 @@ def store_upload(*, session: Session, user: User, writer: UploadWriter, filename
         name = clean_filename(filename)
         if writer.size == 0:
             raise InvalidInput("documents.empty")
-        if sniff_image_type(writer.head):
-            raise InvalidInput("documents.image_needs_ocr")
-        media_type = sniff_media_type(writer.head, name, path=writer.temp_path)
-        promised = _PROMISED.get(Path(name).suffix.lower())
-        if promised in _BINARY_PROMISES and media_type not in (promised, None):
-            raise InvalidInput("documents.type_mismatch", expected=Path(name).suffix.lower())
-        if media_type is None:
-            raise InvalidInput("documents.unsupported_type")
+        media_type = filetypes.readable_media_type(writer.head, name, path=writer.temp_path)
         collection = _collection_for_upload(session, user, collection_id)
         session.exec(select(User.id).where(User.id == user.id).with_for_update()).one()  # one upload at a time
         limits = upload_limits(session=session)
@@ -440,3 +318,22 @@ def remove_document(*, session: Session, document: Document, settings: Settings)
     session.flush()
     _notify(session, PROGRESS_CHANNEL, payload)
     path.unlink(missing_ok=True)
+
+
+_SEARCHABLE = text(
+    """
+    SELECT EXISTS (
+        SELECT 1 FROM documents AS d
+        WHERE d.status = 'completed' AND d.chunk_count > 0
+          AND ((d.owner_id = :user_id AND d.collection_id IS NULL)
+               OR d.collection_id IN (SELECT collection_id FROM collection_grants WHERE user_id = :user_id))
+    )
+    """
+)
+
+
+def has_searchable_documents(*, session: Session, user: User) -> bool:
+    """Whether :func:`assistant.services.rag.search.search` has any chunk to look at for ``user``: a
+    completed document with chunks among their own private documents or the collections granted to
+    them (search's access rule)."""
+    return bool(session.execute(_SEARCHABLE, {"user_id": user.id}).scalar())

@@ -383,21 +383,3 @@ def search(
         )
         for row in rows
     ]
-
-
-_SEARCHABLE = text(
-    """
-    SELECT EXISTS (
-        SELECT 1 FROM documents AS d
-        WHERE d.status = 'completed' AND d.chunk_count > 0
-          AND ((d.owner_id = :user_id AND d.collection_id IS NULL)
-               OR d.collection_id IN (SELECT collection_id FROM collection_grants WHERE user_id = :user_id))
-    )
-    """
-)
-
-
-def has_searchable_documents(*, session: Session, user: User) -> bool:
-    """Whether :func:`search` has any chunk to look at for ``user``: a completed document with chunks
-    among their own private documents or the collections granted to them (the same access rule)."""
-    return bool(session.execute(_SEARCHABLE, {"user_id": user.id}).scalar())

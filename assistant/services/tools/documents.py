@@ -11,7 +11,8 @@ from assistant.core.db import in_session
 from assistant.core.errors import NotFound
 from assistant.models import User
 from assistant.services.chat.sources import excerpt_of
-from assistant.services.rag.search import MAX_QUERY_CHARS, Hit, has_searchable_documents, search
+from assistant.services.rag.documents import has_searchable_documents
+from assistant.services.rag.search import MAX_QUERY_CHARS, Hit, search
 from assistant.services.tools.registry import Tool, ToolContext
 from assistant.services.tools.spec import ToolSpec
 

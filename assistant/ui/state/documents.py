@@ -20,6 +20,7 @@ from assistant.services.auth.permissions import has_role
 from assistant.services.rag import collections as collection_service
 from assistant.services.rag import documents as docs
 from assistant.services.rag.documents import DocumentView, UploadWriter
+from assistant.services.rag.filetypes import MEDIA_TYPES
 from assistant.services.rag.progress import feed
 from assistant.models.user import Role
 from assistant.ui.state.auth import AuthState
@@ -43,7 +44,7 @@ def _size(size: int) -> str:
 
 def _kind(media_type: str) -> str:
     """A short name for a media type: its usual file ending (``DOCX``, ``PDF``, ``MD``...)."""
-    endings = docs.MEDIA_TYPES.get(media_type)
+    endings = MEDIA_TYPES.get(media_type)
     return endings[0].lstrip(".").upper() if endings else media_type.split("/")[-1].upper()
 
 

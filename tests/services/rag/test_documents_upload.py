@@ -12,7 +12,7 @@ from assistant.core.db import session_scope
 from assistant.core.errors import Forbidden, InvalidInput, NotFound
 from assistant.models import Collection, CollectionGrant, Document, Role
 from assistant.services.admin.settings import set_setting
-from assistant.services.rag import documents
+from assistant.services.rag import documents, filetypes
 from assistant.services.rag.paths import document_path, documents_dir
 
 PDF = b"%PDF-1.7\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
@@ -149,9 +149,9 @@ def test_a_truncated_or_huge_zip_is_refused_without_reading_it_all(db, make_user
         with pytest.raises(InvalidInput) as refused:
             upload(user, damaged, "letter.docx")
         assert refused.value.code == "documents.damaged_archive"
-    word = {"[Content_Types].xml": CONTENT_TYPES.format(documents.DOCX_MAIN_PART_TYPE.decode()),
+    word = {"[Content_Types].xml": CONTENT_TYPES.format(filetypes.DOCX_MAIN_PART_TYPE.decode()),
             "word/document.xml": ""}
-    many = zip_of({f"part{i}.xml": "" for i in range(documents.MAX_ZIP_MEMBERS + 1)} | word)
+    many = zip_of({f"part{i}.xml": "" for i in range(filetypes.MAX_ZIP_MEMBERS + 1)} | word)
     with pytest.raises(InvalidInput) as refused:
         upload(user, many, "many.docx")
     assert refused.value.code == "documents.unsupported_type"
