@@ -12,7 +12,7 @@ export PATH := $(CURDIR)/$(BIN):$(PATH)
 # Outside a machine with a local CPU wheel, set TORCH_INDEX to PyTorch's CPU wheel index to avoid CUDA builds.
 TORCH_INDEX ?=
 
-.PHONY: run test venv migrate clean
+.PHONY: run test lint venv migrate clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -33,7 +33,12 @@ run: $(STAMP)
 migrate: $(STAMP)
 	$(BIN)/assistant migrate
 
-test: $(TEST_STAMP)
+# Style and types (configured in pyproject.toml); `make test` fails here before any test runs.
+lint: $(TEST_STAMP)
+	$(BIN)/ruff check
+	$(BIN)/mypy
+
+test: $(TEST_STAMP) lint
 	@command -v chromium >/dev/null 2>&1 || { \
 	  if [ "$$(id -u)" = "0" ]; then apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium; \
 	  else echo "chromium is missing: install Debian's chromium package for the browser tests"; fi; }

@@ -14,9 +14,9 @@ from assistant.ui.state.account import ProfileState
 from assistant.ui.state.admin import AdminState
 from assistant.ui.state.auth import AuthState
 from assistant.ui.state.chat import ChatState
+from assistant.ui.state.context import PersonalContextState, PrimaryContextState
 from assistant.ui.state.document_view import DocumentViewState
 from assistant.ui.state.documents import DocumentsState
-from assistant.ui.state.context import PersonalContextState, PrimaryContextState
 from assistant.ui.state.skills import GeneralSkillsState, PersonalSkillsState
 from assistant.ui.state.tiers import TiersState
 from assistant.ui.styles import global_style

@@ -14,12 +14,12 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
+from assistant.core import migrations
 from assistant.core.config import REPO_ROOT, get_settings
 from assistant.core.db import database_url, session_scope
 from assistant.core.errors import AppError, ConfigurationError
 from assistant.core.i18n import translate
 from assistant.core.logging import configure_logging
-from assistant.core import migrations
 
 log = logging.getLogger("assistant")
 

@@ -25,7 +25,7 @@ import secrets
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 import pytest
@@ -124,7 +124,7 @@ def session(db) -> Iterator:
             sess.rollback()
 
 
-@lru_cache(maxsize=None)
+@cache
 def password_hash(password: str = PASSWORD) -> str:
     """bcrypt hash of ``password``, computed once per session (cost 12 takes ~0.25 s)."""
     from assistant.core.security import hash_password

@@ -7,7 +7,7 @@ Keys are dotted (``auth.invalid_credentials``); values may hold ``{name}`` place
 from __future__ import annotations
 
 import json
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +18,7 @@ DEFAULT_LANGUAGE = "en"
 _CATALOGUE_DIR = Path(__file__).resolve().parents[1] / "i18n"
 
 
-@lru_cache(maxsize=None)
+@cache
 def catalogue(language: str) -> dict[str, str]:
     """All messages of ``language`` (``en`` or ``ru``) as a flat key -> text mapping."""
     if language not in LANGUAGES:

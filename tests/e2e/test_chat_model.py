@@ -11,7 +11,6 @@ from collections.abc import Iterator
 import pytest
 from playwright.sync_api import Page, expect
 from support.browser import register
-
 from support.llm_server import LoopbackLLMServer, Reply, ToolUse, Turn, openai_error, openai_events
 from support.scripted_model import TITLE, ScriptedModel, answer
 

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
-from support.data import SHARED_DATA
 from support.browser import register
+from support.data import SHARED_DATA
 
 pytestmark = pytest.mark.e2e
 

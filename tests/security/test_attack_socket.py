@@ -36,8 +36,9 @@ SERVER_ONLY = ("t", "client_address", "acting_user", "handle_error", "run_as_use
 
 
 def _app_states() -> list[type]:
-    import assistant.ui.state as package
     from reflex.state import State
+
+    import assistant.ui.state as package
 
     for module in pkgutil.iter_modules(package.__path__):
         importlib.import_module(f"{package.__name__}.{module.name}")

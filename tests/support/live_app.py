@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 import httpx
+
 from support.browser import PASSWORD
 
 #: The reverse proxy the shared app trusts; connect from it with ``local_address=PROXY``.

@@ -7,10 +7,10 @@ import signal
 import time
 
 import pytest
-from support.data import SHARED_DATA
-from support.worker import LISTENING, Worker, queue_document, wait_for, worker_environment
 from sqlalchemy import text
 from sqlmodel import select
+from support.data import SHARED_DATA
+from support.worker import LISTENING, Worker, queue_document, wait_for, worker_environment
 
 from assistant.core.db import session_scope
 from assistant.models import Chunk, Document

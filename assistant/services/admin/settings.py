@@ -8,8 +8,8 @@ from sqlmodel import Session
 
 from assistant.core.errors import InvalidInput
 from assistant.models import AppSetting, User
-from assistant.services.auth.permissions import require_role
 from assistant.models.user import Role
+from assistant.services.auth.permissions import require_role
 
 REGISTRATION_ENABLED = "registration_enabled"
 #: How many chats a user may keep unless their account sets its own ``max_chats``.

@@ -13,8 +13,8 @@ from pathlib import Path
 
 import psycopg
 import pytest
-from support.data import SHARED_DATA
 from sqlalchemy import text
+from support.data import SHARED_DATA
 
 from assistant.core.config import get_settings
 from assistant.core.db import session_scope

@@ -13,7 +13,8 @@ from sqlalchemy import text
 from assistant.core.db import session_scope
 from assistant.core.errors import InvalidInput
 from assistant.models import Collection, CollectionGrant, Role
-from assistant.services.rag import embeddings, search as search_module
+from assistant.services.rag import embeddings
+from assistant.services.rag import search as search_module
 from assistant.services.rag.index import NewChunk, store_chunks
 from assistant.services.rag.search import RRF_K, search
 
