@@ -296,7 +296,7 @@ class ChatState(AuthState, StreamedText):
         self.context_sections = [
             {"label": self.t(f"chat.context.{section['kind']}") + (f": {section['title']}" if section.get("title") else ""),
              "tokens": self.t("chat.context.tokens", tokens=section["tokens"]),
-             "content": self.t("chat.context.history_count", count=section["content"])
+             "content": self.t("chat.context.history_count", count=int(section["content"]))
              if section["kind"] == "history" else section["content"]}
             for section in sections
         ]

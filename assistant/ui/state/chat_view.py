@@ -34,7 +34,7 @@ def message_dicts(messages: list[MessageView], t: Any) -> list[dict[str, Any]]:
             "notice": t(message.error_code) if message.error_code else "",
             "model": message.model if message.role == "assistant" and message.provider else "",
             "tokens": tokens,
-            "seconds": f"{message.latency_ms / 1000:.1f} s" if message.latency_ms else "",
+            "seconds": t("chat.seconds", seconds=round(message.latency_ms / 1000, 1)) if message.latency_ms else "",
             "calls": [{"name": call["name"], "arguments": json.dumps(call.get("arguments") or {}, ensure_ascii=False)}
                       for call in message.tool_calls],
             "tool_name": names.get(message.tool_call_id or "", ""),

@@ -7,14 +7,13 @@ history's texts.
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any, ClassVar
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import reflex as rx
 from sqlmodel import Session
 
 from assistant.core.errors import AppError, NotFound
+from assistant.core.i18n import format_datetime
 from assistant.models import ContextScope, User
 from assistant.models.user import Role
 from assistant.services.chat import context_files
@@ -34,14 +33,6 @@ def _version_number(value: str) -> int:
         return int(value)
     except ValueError as exc:
         raise NotFound("context.version_not_found") from exc
-
-
-def _local_time(user: User, moment: datetime) -> str:
-    try:
-        zone = ZoneInfo(user.timezone)
-    except (ZoneInfoNotFoundError, ValueError):
-        zone = ZoneInfo("UTC")
-    return moment.astimezone(zone).strftime("%Y-%m-%d %H:%M")
 
 
 def shown_role_suffices(state: AuthState, minimum: Role) -> bool:
@@ -71,7 +62,7 @@ class ContextEditorState(AuthState, mixin=True):
             {
                 "version": str(entry.version),
                 "author": entry.author,
-                "created": _local_time(user, entry.created_at),
+                "created": format_datetime(entry.created_at, user.language, user.timezone),
                 "preview": _preview(entry.content),
             }
             for entry in history

@@ -15,6 +15,7 @@ from sqlmodel import Session, select
 from assistant.core.config import get_settings
 from assistant.core.db import session_scope
 from assistant.core.errors import AppError, NotFound
+from assistant.core.i18n import format_number, format_size
 from assistant.models import CollectionGrant, DocumentStatus, User
 from assistant.services.auth.permissions import has_role
 from assistant.services.rag import collections as collection_service
@@ -32,14 +33,6 @@ PRIVATE_TARGET = "private"
 #: Seconds a page keeps listening without any progress event before it stops.
 WATCH_IDLE_SECONDS = 600
 _UNFINISHED = (DocumentStatus.PENDING.value, DocumentStatus.PROCESSING.value)
-
-
-def _size(size: int) -> str:
-    for unit in ("B", "KB", "MB", "GB"):
-        if size < 1024 or unit == "GB":
-            return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
-        size /= 1024
-    return ""
 
 
 def _kind(media_type: str) -> str:
@@ -74,7 +67,8 @@ class DocumentsState(AuthState):
     def _row(self, view: DocumentView) -> dict[str, Any]:
         return {
             "id": str(view.id), "filename": view.filename, "type": _kind(view.media_type),
-            "size": _size(view.size_bytes), "pages": str(view.page_count or ""),
+            "size": format_size(view.size_bytes, self.lang),
+            "pages": format_number(view.page_count, self.lang) if view.page_count else "",
             "status": view.status, "status_text": self.t(f"documents.status.{view.status}"),
             "progress": view.progress, "stage": self.t(f"documents.stage.{view.stage}"),
             "error": self.t(view.error_code) if view.error_code else "", "collection": view.collection,
