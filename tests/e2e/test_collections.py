@@ -111,7 +111,7 @@ def test_collection_shared_revoked_and_upload_limit(app_url: str, browser, shot,
     admin.fill("#max-upload-mb", "1")
     admin.fill("#max-documents", "0")
     admin.click("#uploads-save")
-    expect(_toast(admin, "Documents per user: enter a whole number from 1 to 1000000.")).to_be_visible()
+    expect(_toast(admin, "Documents per user: enter a whole number from 1 to 1,000,000.")).to_be_visible()
     admin.reload()
     expect(admin.locator("#max-upload-mb")).to_have_value("100")
     expect(admin.locator("#max-documents")).to_have_value("1000")
