@@ -13,21 +13,24 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
-from typing import TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 import psycopg
 from psycopg import sql
-from sqlalchemy import Engine
+from sqlalchemy import CursorResult, Engine, Result
 from sqlmodel import Session, create_engine
 
 from assistant.core.config import get_settings
+
+if TYPE_CHECKING:
+    from pgserver.postgres_server import PostgresServer
 
 T = TypeVar("T")
 
 log = logging.getLogger(__name__)
 
 EMBEDDED_DB_NAME = "assistant"
-_embedded_servers: dict[Path, object] = {}
+_embedded_servers: dict[Path, PostgresServer] = {}
 
 
 def sqlalchemy_url(url: str) -> str:
@@ -52,13 +55,13 @@ def start_embedded_postgres(data_dir: Path, database: str = EMBEDDED_DB_NAME) ->
     Raises:
         subprocess.CalledProcessError: PostgreSQL failed to start (its log is in the folder).
     """
-    import pgserver
+    from pgserver.postgres_server import get_server
 
     pgdata = (data_dir / "postgres").resolve()
     pgdata.mkdir(parents=True, exist_ok=True)
     server = _embedded_servers.get(pgdata)
     if server is None:
-        server = pgserver.get_server(pgdata, cleanup_mode="stop")
+        server = get_server(pgdata, cleanup_mode="stop")
         _embedded_servers[pgdata] = server
     admin_url = server.get_uri()
     create_database_if_missing(admin_url, database)
@@ -112,3 +115,9 @@ async def in_session(work: Callable[[Session], T]) -> T:
             return work(session)
 
     return await asyncio.to_thread(run)
+
+
+def affected_rows(result: Result[Any]) -> int:
+    """The number of rows an INSERT, UPDATE or DELETE run by ``Session.execute`` touched (the result of
+    such a statement is a ``CursorResult``, which the session's signature does not say)."""
+    return cast(CursorResult[Any], result).rowcount

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime
+from typing import Any
 
 from sqlalchemy import Column, DateTime, func
 from sqlmodel import Field
@@ -14,23 +15,27 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
-def uuid_pk() -> uuid.UUID:
+def uuid_pk() -> Any:
+    """A UUID primary key made on the Python side (a field definition: ``Any``, as SQLModel's ``Field`` returns)."""
     return Field(default_factory=uuid.uuid4, primary_key=True)
 
 
-def created_at_field() -> datetime:
+def created_at_field() -> Any:
+    """A timezone-aware creation time, set by Python and by the database default (a field definition)."""
     return Field(
         default_factory=utcnow,
         sa_column=Column(DateTime(timezone=True), nullable=False, server_default=func.now()),
     )
 
 
-def updated_at_field() -> datetime:
+def updated_at_field() -> Any:
+    """A timezone-aware time of the last change, renewed on every update (a field definition)."""
     return Field(
         default_factory=utcnow,
         sa_column=Column(DateTime(timezone=True), nullable=False, server_default=func.now(), onupdate=utcnow),
     )
 
 
-def tz_field(*, nullable: bool = True, index: bool = False) -> datetime | None:
+def tz_field(*, nullable: bool = True, index: bool = False) -> Any:
+    """An optional timezone-aware time column, ``None`` by default (a field definition)."""
     return Field(default=None, sa_column=Column(DateTime(timezone=True), nullable=nullable, index=index))

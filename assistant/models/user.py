@@ -6,7 +6,7 @@ import uuid
 from datetime import datetime
 from enum import StrEnum
 
-from pydantic import ConfigDict, EmailStr
+from pydantic import EmailStr
 from sqlalchemy import CheckConstraint, Column, DateTime, Index, String
 from sqlmodel import Field, SQLModel
 
@@ -53,7 +53,7 @@ class User(UserBase, table=True):
 class UserCreate(SQLModel):
     """Registration payload. Unknown fields (such as ``role``) are ignored, never applied."""
 
-    model_config = ConfigDict(extra="ignore")
+    model_config = {"extra": "ignore"}
 
     email: EmailStr
     password: str
@@ -65,7 +65,7 @@ class UserCreate(SQLModel):
 class UserUpdate(SQLModel):
     """Profile changes a user may make to their own account. ``role`` is not among them."""
 
-    model_config = ConfigDict(extra="ignore")
+    model_config = {"extra": "ignore"}
 
     display_name: str | None = None
     language: str | None = None

@@ -86,9 +86,9 @@ def chunk_pages(pages: Sequence[Page], tokenizer: PreTrainedTokenizerBase) -> li
     flat = [sentence for _, _, sentences in sections for sentence in sentences]
     counted = iter(_measure(flat, tokenizer))
     chunks: list[ChunkText] = []
-    for number, path, sentences in sections:
+    for number, heading, sentences in sections:
         units = [piece for _ in sentences for piece in next(counted)]
-        chunks.extend(ChunkText(number, path, text, tokens + 2) for text, tokens in _pack(units))
+        chunks.extend(ChunkText(number, heading, text, tokens + 2) for text, tokens in _pack(units))
     return chunks
 
 

@@ -22,6 +22,7 @@ from sqlalchemy import func, text
 from sqlmodel import Session, col, select
 
 from assistant.core.config import Settings
+from assistant.core.db import affected_rows
 from assistant.core.errors import InvalidInput, NotFound
 from assistant.models import Collection, CollectionGrant, Document, User
 from assistant.models.base import utcnow
@@ -213,6 +214,7 @@ def _grantee(session: Session, email: str | None, user_id: uuid.UUID | None) -> 
         if grantee is None:
             raise NotFound("collections.user_not_found", email=str(user_id))
         return grantee
+    assert email is not None  # exactly one of the two is given
     address = email.strip().lower()
     if not address:
         raise InvalidInput("collections.email_required")
@@ -261,7 +263,7 @@ def revoke(*, session: Session, user: User, collection_id: uuid.UUID, user_id: u
         text("DELETE FROM collection_grants WHERE collection_id = :c AND user_id = :u"),
         {"c": collection.id, "u": user_id},
     )
-    return result.rowcount > 0
+    return affected_rows(result) > 0
 
 
 def list_grantees(*, session: Session, user: User, collection_id: uuid.UUID) -> list[GranteeView]:

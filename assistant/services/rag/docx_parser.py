@@ -16,8 +16,14 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from assistant.services.rag.parsers import CORRUPT, TOO_LARGE, ExtractionError, Page, page_from_blocks
+
+if TYPE_CHECKING:
+    from docx.document import Document as DocxDocument
+    from docx.oxml.xmlchemy import BaseOxmlElement
+    from docx.styles.style import BaseStyle
 
 _W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 _M = "{http://schemas.openxmlformats.org/officeDocument/2006/math}"
@@ -71,7 +77,7 @@ def _docx_blocks(path: Path, max_chars: int) -> list[tuple[int | None, str]]:
     return blocks
 
 
-def _docx_style_levels(document) -> dict[str, int]:
+def _docx_style_levels(document: DocxDocument) -> dict[str, int]:
     """Heading level by paragraph style id: 0 for ``Title``, n for ``Heading n``; a style that is
     neither takes its outline level, else its base style's level (at most 10 styles up)."""
     from docx.enum.style import WD_STYLE_TYPE
@@ -91,7 +97,7 @@ def _docx_style_levels(document) -> dict[str, int]:
     return levels
 
 
-def _style_level(style) -> int | None:
+def _style_level(style: BaseStyle) -> int | None:
     name = (style.name or "").strip().casefold()  # python-docx gives built-in styles their English names
     if name == "title":
         return 0
@@ -100,7 +106,7 @@ def _style_level(style) -> int | None:
     return _outline_level(style.element)
 
 
-def _outline_level(element) -> int | None:
+def _outline_level(element: BaseOxmlElement) -> int | None:
     """``w:pPr/w:outlineLvl`` of a style or paragraph: 0-8 are heading levels 1-9, 9 is :data:`_BODY`."""
     node = element.find(f"{_W}pPr/{_W}outlineLvl")
     value = node.get(f"{_W}val", "") if node is not None else ""
@@ -109,7 +115,7 @@ def _outline_level(element) -> int | None:
     return _BODY if int(value) == 9 else int(value) + 1
 
 
-def _docx_block_items(container, levels: dict[str, int] | None) -> Iterator[tuple[int | None, str]]:
+def _docx_block_items(container: BaseOxmlElement, levels: dict[str, int] | None) -> Iterator[tuple[int | None, str]]:
     """Paragraphs and table rows of a body, cell or content control in document order; a heading's level
     comes from its paragraph's own outline level, else its style (no headings when ``levels`` is None).
     Tables of contents are skipped: they repeat the headings."""
@@ -129,7 +135,7 @@ def _docx_block_items(container, levels: dict[str, int] | None) -> Iterator[tupl
             yield from _docx_block_items(child, levels)
 
 
-def _paragraph_level(paragraph, levels: dict[str, int]) -> int | None:
+def _paragraph_level(paragraph: BaseOxmlElement, levels: dict[str, int]) -> int | None:
     own = _outline_level(paragraph)
     if own is not None:
         return None if own == _BODY else own
@@ -137,17 +143,17 @@ def _paragraph_level(paragraph, levels: dict[str, int]) -> int | None:
     return levels.get(style.get(f"{_W}val", "")) if style is not None else None
 
 
-def _is_table_of_contents(sdt) -> bool:
+def _is_table_of_contents(sdt: BaseOxmlElement) -> bool:
     gallery = sdt.find(f"{_W}sdtPr/{_W}docPartObj/{_W}docPartGallery")
     return gallery is not None and gallery.get(f"{_W}val", "").casefold() == "table of contents"
 
 
-def _docx_text(element) -> str:
+def _docx_text(element: BaseOxmlElement) -> str:
     """The text of a paragraph: runs, hyperlinks, fields' results, tracked insertions, inline content
     controls; tabs and line breaks as ``\\t`` and ``\\n``."""
     parts: list[str] = []
 
-    def walk(node) -> None:
+    def walk(node: BaseOxmlElement) -> None:
         for child in node:
             if child.tag in _TEXT_TAGS:
                 parts.append(child.text or "")
@@ -160,7 +166,7 @@ def _docx_text(element) -> str:
     return "".join(parts)
 
 
-def _docx_rows(table) -> Iterator[str]:
+def _docx_rows(table: BaseOxmlElement) -> Iterator[str]:
     """Each row of a table with text, its cells' text joined by ``" | "``. A cell spanning columns is
     one cell; the continuation of a vertically merged cell is empty and left out."""
     for row in _docx_children(table, _W + "tr"):
@@ -170,7 +176,7 @@ def _docx_rows(table) -> Iterator[str]:
             yield " | ".join(cells)
 
 
-def _docx_children(element, tag: str) -> Iterator:
+def _docx_children(element: BaseOxmlElement, tag: str) -> Iterator[BaseOxmlElement]:
     """The ``tag`` children of ``element``, looking through content controls and custom XML."""
     for child in element:
         if child.tag == tag:

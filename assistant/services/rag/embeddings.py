@@ -30,7 +30,7 @@ import threading
 from functools import lru_cache
 from importlib.metadata import version
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 import numpy as np
 
@@ -39,7 +39,7 @@ from assistant.models.document import EMBEDDING_DIMENSIONS
 
 if TYPE_CHECKING:
     import onnxruntime
-    from transformers import PreTrainedTokenizerBase
+    from transformers import PreTrainedModel, PreTrainedTokenizerBase
 
 #: The model's window in word pieces, special tokens included; longer texts are truncated.
 MAX_TOKENS = 256
@@ -92,7 +92,7 @@ def export_onnx(target: Path) -> None:
 
     reference = SentenceTransformer(str(_model_dir()), device="cpu", local_files_only=True)
     reference.max_seq_length = MAX_TOKENS
-    transformer = reference[0].auto_model.eval()
+    transformer = cast("PreTrainedModel", reference[0].auto_model).eval()
     transformer.set_attn_implementation("eager")  # the pattern ONNX Runtime fuses into one Attention op
 
     class LastHiddenState(torch.nn.Module):
@@ -100,9 +100,12 @@ def export_onnx(target: Path) -> None:
             super().__init__()
             self.transformer = transformer
 
-        def forward(self, input_ids, attention_mask, token_type_ids):
-            return self.transformer(input_ids=input_ids, attention_mask=attention_mask,
-                                    token_type_ids=token_type_ids).last_hidden_state
+        def forward(
+            self, input_ids: torch.Tensor, attention_mask: torch.Tensor, token_type_ids: torch.Tensor
+        ) -> torch.Tensor:
+            hidden: torch.Tensor = self.transformer(input_ids=input_ids, attention_mask=attention_mask,
+                                                    token_type_ids=token_type_ids).last_hidden_state
+            return hidden
 
     sample = tokenizer()(["an example sentence"], return_tensors="pt")
     axes = {"input_ids": {0: "batch", 1: "tokens"}, "attention_mask": {0: "batch", 1: "tokens"},
@@ -180,7 +183,8 @@ def embed_passages(texts: list[str], batch_size: int = 32) -> list[list[float]]:
         return []
     session = model()
     with _encode_lock:
-        return _encode_with(session, list(texts), batch_size).tolist()
+        vectors: list[list[float]] = _encode_with(session, list(texts), batch_size).tolist()
+    return vectors
 
 
 def embed_query(text: str) -> list[float]:

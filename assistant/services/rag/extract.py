@@ -28,6 +28,7 @@ import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import IO, Any
 
 from assistant.services.rag.docx_parser import docx_pages
 from assistant.services.rag.parsers import (
@@ -99,10 +100,12 @@ def iter_pages(
         env=env,
         start_new_session=True,
     )
+    stdout, stderr = child.stdout, child.stderr
+    assert stdout is not None and stderr is not None  # both are pipes
     lines: queue.Queue[bytes | None] = queue.Queue()
     stderr_tail = bytearray()
-    threading.Thread(target=_pump_lines, args=(child.stdout, lines), daemon=True).start()
-    stderr_pump = threading.Thread(target=_pump_tail, args=(child.stderr, stderr_tail), daemon=True)
+    threading.Thread(target=_pump_lines, args=(stdout, lines), daemon=True).start()
+    stderr_pump = threading.Thread(target=_pump_tail, args=(stderr, stderr_tail), daemon=True)
     stderr_pump.start()
     deadline = time.monotonic() + timeout
     page_count = 0
@@ -133,17 +136,17 @@ def iter_pages(
         if child.poll() is None:
             os.killpg(child.pid, signal.SIGKILL)
         child.wait()
-        child.stdout.close()
-        child.stderr.close()
+        stdout.close()
+        stderr.close()
 
 
-def _pump_lines(stream, lines: queue.Queue) -> None:
+def _pump_lines(stream: IO[bytes], lines: queue.Queue[bytes | None]) -> None:
     for line in stream:
         lines.put(line)
     lines.put(None)
 
 
-def _pump_tail(stream, tail: bytearray, keep: int = 4000) -> None:
+def _pump_tail(stream: IO[bytes], tail: bytearray, keep: int = 4000) -> None:
     for chunk in iter(lambda: stream.read(4096), b""):
         tail += chunk
         del tail[:-keep]
@@ -176,7 +179,7 @@ def _child_main(argv: list[str]) -> int:
     out = os.fdopen(os.dup(1), "w", encoding="utf-8", buffering=1 << 16)
     os.dup2(2, 1)
 
-    def send(message: dict) -> None:
+    def send(message: dict[str, Any]) -> None:
         out.write(json.dumps(message, ensure_ascii=False) + "\n")
         out.flush()
 
@@ -197,7 +200,7 @@ def _child_main(argv: list[str]) -> int:
     return 0
 
 
-def _messages(path: Path, media_type: str, max_pages: int, max_chars: int) -> Iterator[dict]:
+def _messages(path: Path, media_type: str, max_pages: int, max_chars: int) -> Iterator[dict[str, Any]]:
     """The child's output: ``{"page_count": n}``, then one ``{"number", "text", "headings"}`` per page.
 
     Raises:

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from sqlalchemy import text
 from sqlmodel import Session
 
+from assistant.core.db import affected_rows
 from assistant.models.document import EMBEDDING_DIMENSIONS, Document
 
 
@@ -97,7 +98,7 @@ def store_chunks(*, session: Session, document: Document, chunks: list[NewChunk]
             "embeddings": [_vector_literal(c.embedding) for c in chunks],
         },
     )
-    return result.rowcount
+    return affected_rows(result)
 
 
 def delete_chunks(*, session: Session, document_id: uuid.UUID) -> int:
@@ -109,7 +110,7 @@ def delete_chunks(*, session: Session, document_id: uuid.UUID) -> int:
     """
     session.execute(text("DELETE FROM document_pages WHERE document_id = :id"), {"id": document_id})
     result = session.execute(text("DELETE FROM chunks WHERE document_id = :id"), {"id": document_id})
-    return result.rowcount
+    return affected_rows(result)
 
 
 def store_pages(*, session: Session, document_id: uuid.UUID, pages: list[tuple[int | None, str]]) -> None:

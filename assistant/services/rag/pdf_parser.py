@@ -13,6 +13,7 @@ import re
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from assistant.services.rag.parsers import (
     CONTROL_CHARS,
@@ -24,6 +25,9 @@ from assistant.services.rag.parsers import (
     Page,
     clean,
 )
+
+if TYPE_CHECKING:
+    import pymupdf
 
 #: Running headers and footers are looked for in this fraction of the page height at its top and bottom.
 RUNNING_MARGIN = 0.12
@@ -67,7 +71,7 @@ def pymupdf_pages(path: Path, filetype: str, max_pages: int) -> Iterator[int | P
         toc = [(level, normalise_title(title), " ".join(title.split()), page)
                for level, title, page in doc.get_toc(simple=True) if title.strip()]
         use_toc = len(toc) >= 2
-        body_size = None if use_toc else _body_font_size(doc, pymupdf)
+        body_size = None if use_toc else _body_font_size(doc, pymupdf.TEXTFLAGS_TEXT)
         stack: list[tuple[float, str]] = []  # (level or -font size, title), outermost first
         flags = pymupdf.TEXTFLAGS_TEXT | pymupdf.TEXT_DEHYPHENATE
         running = _running_blocks(doc, flags)
@@ -111,12 +115,12 @@ def pymupdf_pages(path: Path, filetype: str, max_pages: int) -> Iterator[int | P
             yield Page(number, "\n\n".join(parts), tuple(marks))
 
 
-def _blocks_of_page(doc, index: int, flags: int) -> list[tuple[str, float, bool, bool]]:
+def _blocks_of_page(doc: pymupdf.Document, index: int, flags: int) -> list[tuple[str, float, bool, bool]]:
     """The non-empty text blocks of page ``index`` in content order: :func:`_block_of`'s tuple plus
     whether the block lies wholly in the top or bottom :data:`RUNNING_MARGIN` of the page."""
     page = doc.load_page(index)
     top, bottom = page.rect.y0 + RUNNING_MARGIN * page.rect.height, page.rect.y1 - RUNNING_MARGIN * page.rect.height
-    blocks = []
+    blocks: list[tuple[str, float, bool, bool]] = []
     for block in page.get_text("dict", flags=flags)["blocks"]:
         text, size, bold = _block_of(block)
         if text:
@@ -129,7 +133,7 @@ def _running_key(text: str) -> str:
     return re.sub(r"\d+", "#", normalise_title(text))
 
 
-def _running_blocks(doc, flags: int) -> set[str]:
+def _running_blocks(doc: pymupdf.Document, flags: int) -> set[str]:
     """Keys (:func:`_running_key`) of running headers and footers: blocks in the top or bottom margin
     of at least half of up to 60 evenly spread pages (documents of 4 pages or more). They are dropped
     from the text: noise in every chunk, for both search legs."""
@@ -144,7 +148,7 @@ def _running_blocks(doc, flags: int) -> set[str]:
     return {key for key, pages in seen.items() if pages >= max(3, len(sample) / 2)}
 
 
-def _block_of(block: dict) -> tuple[str, float, bool]:
+def _block_of(block: dict[str, Any]) -> tuple[str, float, bool]:
     """A text block as ``(text, largest font size in points, all spans bold)``; lines joined by spaces."""
     lines = []
     size = 0.0
@@ -158,11 +162,12 @@ def _block_of(block: dict) -> tuple[str, float, bool]:
     return clean(" ".join(lines)), size, bold
 
 
-def _body_font_size(doc, pymupdf) -> float:
-    """The font size (points, rounded to 0.5) that carries most characters, over at most 50 pages."""
+def _body_font_size(doc: pymupdf.Document, flags: int) -> float:
+    """The font size (points, rounded to 0.5) that carries most characters, over at most 50 pages read with
+    the text ``flags``."""
     sizes: Counter[float] = Counter()
     for index in range(min(doc.page_count, 50)):
-        for block in doc.load_page(index).get_text("dict", flags=pymupdf.TEXTFLAGS_TEXT)["blocks"]:
+        for block in doc.load_page(index).get_text("dict", flags=flags)["blocks"]:
             for line in block.get("lines", ()):
                 for span in line["spans"]:
                     sizes[round(span["size"] * 2) / 2] += len(span["text"].strip())

@@ -139,7 +139,7 @@ class _HTMLText(HTMLParser):
             self._blocks.append((self._level, text))
         self._text = []
 
-    def handle_starttag(self, tag: str, attrs) -> None:
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         if tag == "body":  # a <head> left open (its end tag is optional) ends here
             self._skip_depth = 0
         elif tag in self.SKIP:

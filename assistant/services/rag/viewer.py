@@ -67,7 +67,11 @@ def mark_passage(page_text: str, passage: str) -> list[Segment] | None:
     match = re.search(r"\s+".join(map(re.escape, words)), page_text)
     if match is None:
         return None
-    segments = [Segment(page_text[: match.start()]), Segment(match.group(), marked=True), Segment(page_text[match.end():])]
+    segments = [
+        Segment(page_text[: match.start()]),
+        Segment(match.group(), marked=True),
+        Segment(page_text[match.end():]),
+    ]
     return [segment for segment in segments if segment.text]
 
 
@@ -81,33 +85,35 @@ def read_page(*, session: Session, user: User, document_id: uuid.UUID, number: i
             ``documents.page_not_found`` for a page number the document does not have.
     """
     document = get_document(session=session, user=user, document_id=document_id)
-    chunk = session.exec(select(Chunk.page, Chunk.text).where(Chunk.id == chunk_id, Chunk.document_id == document.id)
+    cited = session.exec(select(Chunk.page, Chunk.text).where(Chunk.id == chunk_id, Chunk.document_id == document.id)
                          ).first() if chunk_id is not None else None
-    if number is None and chunk is not None:
-        number = chunk.page
+    if number is None and cited is not None:
+        number = cited[0]
+    # (ord, page number) of every kept page, in order
     stored = session.exec(select(DocumentPage.ord, DocumentPage.number).where(DocumentPage.document_id == document.id)
                           .order_by(col(DocumentPage.ord))).all()
+    numbers = [page_number for _, page_number in stored]
     if number is None:
         index = 0
     else:
-        index = next((i for i, row in enumerate(stored) if row.number == number), -1)
+        index = next((i for i, page_number in enumerate(numbers) if page_number == number), -1)
         if index < 0 and stored:
             raise NotFound("documents.page_not_found", page=number)
     segments: list[Segment] = []
     found = False
     if stored:
         text = session.exec(select(DocumentPage.text).where(DocumentPage.document_id == document.id,
-                                                            DocumentPage.ord == stored[index].ord)).one()
-        marked = mark_passage(text, chunk.text) if chunk is not None and chunk.page == stored[index].number else None
+                                                            DocumentPage.ord == stored[index][0])).one()
+        marked = mark_passage(text, cited[1]) if cited is not None and cited[0] == numbers[index] else None
         found = marked is not None
         segments = marked or ([Segment(text)] if text.strip() else [])
-    elif chunk is not None:  # pages not kept (ingested before they were): the passage alone
-        segments, found = [Segment(chunk.text, marked=True)], True
+    elif cited is not None:  # pages not kept (ingested before they were): the passage alone
+        segments, found = [Segment(cited[1], marked=True)], True
     return PageView(
         document_id=document.id, title=document.filename, media_type=document.media_type, status=document.status,
-        number=stored[index].number if stored else number, position=index + 1 if stored else 0, pages=len(stored),
-        previous_number=stored[index - 1].number if stored and index > 0 else None,
-        next_number=stored[index + 1].number if index + 1 < len(stored) else None,
+        number=numbers[index] if stored else number, position=index + 1 if stored else 0, pages=len(stored),
+        previous_number=numbers[index - 1] if stored and index > 0 else None,
+        next_number=numbers[index + 1] if index + 1 < len(stored) else None,
         segments=segments, passage_found=found,
     )
 
