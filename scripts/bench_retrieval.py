@@ -116,7 +116,9 @@ OFF_TOPIC = [
 ]
 
 
-def load_dataset(dataset: Path, qrels_file: Path) -> tuple[list[str], list[str], dict[str, str], dict[str, dict[str, int]]]:
+def load_dataset(
+    dataset: Path, qrels_file: Path
+) -> tuple[list[str], list[str], dict[str, str], dict[str, dict[str, int]]]:
     """(doc ids, doc texts, {query id: text}, {query id: {doc id: grade}}) for the queries with qrels."""
     ids, texts = [], []
     with open(dataset / "corpus.jsonl", encoding="utf-8") as f:
@@ -221,8 +223,8 @@ def hnsw_recall(engine, user: User, queries: list[str], qvecs: np.ndarray) -> fl
     shares = []
     with Session(engine) as session:
         for query, vector in zip(queries, qvecs, strict=True):
-            common = dict(session=session, user=user, query=query, k=10, mode="vector", min_similarity=-1,
-                          query_vector=vector.tolist())
+            common = {"session": session, "user": user, "query": query, "k": 10, "mode": "vector",
+                      "min_similarity": -1, "query_vector": vector.tolist()}
             exact = {hit.chunk_id for hit in search(**common, vector_path="exact")}
             approx = {hit.chunk_id for hit in search(**common, vector_path="hnsw")}
             session.rollback()

@@ -182,11 +182,12 @@ def test_journey_with_a_model_that_searches_the_documents(model_app_url: str, br
     page.click("#start-chat")
     expect(page).to_have_url(re.compile(r"/chats/[0-9a-f-]{36}$"))
     expect(page.locator("#offline-badge")).to_have_count(0)
-    for number, (question, document, page_number, words) in enumerate(QUESTIONS, start=1):
+    for number, (question, document, page_number, _words) in enumerate(QUESTIONS, start=1):
         answer = ask(page, question)
         call = page.locator(".tool-call", has_text="search_documents").filter(has_text=question)
         expect(call).to_be_visible()  # the call with its arguments, then its result
-        expect(page.locator(".tool-call", has_text=f'"document": "{document}", "page": {page_number}')).not_to_have_count(0)
+        found = page.locator(".tool-call", has_text=f'"document": "{document}", "page": {page_number}')
+        expect(found).not_to_have_count(0)
         expect(answer).to_contain_text(f"Your document {document} says on page {page_number}")
         citation = answer.locator(".citation")
         expect(citation).to_have_count(1)

@@ -76,7 +76,8 @@ def test_one_account_cannot_be_guessed_from_rotating_addresses(live_app: LiveApp
         if i % 2:  # directly, from a new address each time
             response = login(live_app, spellings[i % 4], f"guess-{i}-x", source=f"127.0.0.{20 + i}")
         else:  # through the trusted proxy, a new forwarded address each time
-            response = login(live_app, spellings[i % 4], f"guess-{i}-x", source=PROXY, forwarded_for=f"192.0.2.{20 + i}")
+            response = login(live_app, spellings[i % 4], f"guess-{i}-x", source=PROXY,
+                             forwarded_for=f"192.0.2.{20 + i}")
         assert response.status_code == 401
 
     # Now even the right password, from addresses never seen, is refused for this account...

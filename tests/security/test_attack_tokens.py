@@ -57,7 +57,9 @@ def test_forged_access_token_is_401(live_app: LiveApp, victim: dict, case: str) 
     assert get_me(live_app, victim["access_token"]).status_code == 200  # nothing was revoked by the attempt
 
 
-@pytest.mark.parametrize("case", ["alg_none", "alg_none_keeping_the_signature", "rs256_attacker_key", "hs256_other_key"])
+@pytest.mark.parametrize(
+    "case", ["alg_none", "alg_none_keeping_the_signature", "rs256_attacker_key", "hs256_other_key"]
+)
 def test_a_forged_superadmin_token_cannot_change_the_superadmin(live_app: LiveApp, victim: dict, case: str) -> None:
     """The attacker knows the superadmin's id (the API shows ids) and writes it into their own token."""
     owner_tokens = live_app.login(OWNER)

@@ -139,8 +139,10 @@ def anthropic_events(turn: Turn) -> list[str]:
 def anthropic_message(turn: Turn) -> dict[str, Any]:
     """The JSON body of the same answer, not streamed."""
     content: list[dict[str, Any]] = [{"type": "text", "text": "".join(turn.text)}] if turn.text else []
-    content += [{"type": "tool_use", "id": call.id, "name": call.name, "input": json.loads("".join(call.arguments) or "{}")}
-                for call in turn.tool_calls]
+    content += [
+        {"type": "tool_use", "id": call.id, "name": call.name, "input": json.loads("".join(call.arguments) or "{}")}
+        for call in turn.tool_calls
+    ]
     return {
         "id": "msg_loopback", "type": "message", "role": "assistant", "model": turn.model, "content": content,
         "stop_reason": turn.stop, "stop_sequence": None,

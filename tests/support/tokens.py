@@ -97,7 +97,8 @@ def rs256(claims: dict, header: dict | None = None) -> str:
     attacker's own key: valid for anyone who would trust whatever key the token names."""
     n, e, d = _attacker_rsa_key()
     signing_input = f"{_segment(header or {'alg': 'RS256', 'typ': 'JWT'})}.{_segment(claims)}"
-    digest_info = bytes.fromhex("3031300d060960864801650304020105000420") + hashlib.sha256(signing_input.encode()).digest()
+    sha256_prefix = bytes.fromhex("3031300d060960864801650304020105000420")  # DER DigestInfo header of SHA-256
+    digest_info = sha256_prefix + hashlib.sha256(signing_input.encode()).digest()
     size = (n.bit_length() + 7) // 8
     encoded = b"\x00\x01" + b"\xff" * (size - len(digest_info) - 3) + b"\x00" + digest_info
     signature = pow(int.from_bytes(encoded, "big"), d, n)
@@ -133,8 +134,10 @@ def forged_tokens(genuine: str, key: str) -> dict[str, str]:
         "hs256_other_key": signed(signing_key="another-secret-that-is-long-enough-0123456789"),
         "hs256_empty_key": signed(signing_key=""),
         # The claims, correctly signed: each check on its own.
-        "expired": signed(iat=int((now - timedelta(minutes=20)).timestamp()), exp=int((now - timedelta(seconds=5)).timestamp())),
-        "expired_long_ago": signed(iat=int((now - timedelta(days=2)).timestamp()), exp=int((now - timedelta(days=1)).timestamp())),
+        "expired": signed(iat=int((now - timedelta(minutes=20)).timestamp()),
+                          exp=int((now - timedelta(seconds=5)).timestamp())),
+        "expired_long_ago": signed(iat=int((now - timedelta(days=2)).timestamp()),
+                                   exp=int((now - timedelta(days=1)).timestamp())),
         "wrong_audience": signed(aud="someone-else"),
         "audience_list_without_ours": signed(aud=["someone-else", "another"]),
         "wrong_issuer": signed(iss="someone-else"),

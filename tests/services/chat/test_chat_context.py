@@ -96,7 +96,8 @@ def test_the_system_prompt_layers_come_in_their_order(layered):
     markers = [context.system.index(marker) for marker in ("PRIMARY", "PERSONAL", "SKILL", "Name: Alice",
                                                            "MEMORY", "EXCERPT", "SUMMARY")]
     assert markers == sorted(markers)
-    assert [context.system.index(heading) < marker for heading, marker in zip(HEADINGS, markers)] == [True] * 7
+    headings_first = [context.system.index(heading) < marker for heading, marker in zip(HEADINGS, markers, strict=True)]
+    assert headings_first == [True] * 7
     preferences = context.sections[3].content
     assert "Preferred language: Russian" in preferences
     assert "Time zone: Europe/Berlin; today is Sunday, 2025-03-02" in preferences

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from itertools import pairwise
+
 from support.data import SHARED_DATA
 
 from assistant.services.rag.chunking import MAX_TOKENS, OVERLAP_TOKENS, chunk_pages, split_sentences
@@ -57,7 +59,7 @@ def test_chunks_fit_the_window_keep_whole_sentences_and_overlap():
         parts = split_sentences(chunk.text)
         assert all(part in sentences for part in parts)
     assert all(c.token_count >= 200 for c in chunks[:-1])
-    for before, after in zip(chunks, chunks[1:]):
+    for before, after in pairwise(chunks):
         shared = [s for s in split_sentences(after.text) if s in split_sentences(before.text)]
         assert shared, "consecutive chunks overlap by whole sentences"
         assert sum(pieces(s) for s in shared) <= OVERLAP_TOKENS

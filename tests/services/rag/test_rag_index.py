@@ -128,8 +128,8 @@ def test_concurrent_stores_lose_no_counts(make_user, make_document):
         try:
             with session_scope() as sess:
                 barrier.wait()
-                store_chunks(session=sess, document=document,
-                             chunks=chunks(*(f"shared words number {n} unique{document.id.hex[:6]}" for n in range(20))))
+                texts = (f"shared words number {n} unique{document.id.hex[:6]}" for n in range(20))
+                store_chunks(session=sess, document=document, chunks=chunks(*texts))
                 store_chunks(session=sess, document=document, chunks=[
                     NewChunk(ord=100, page=None, heading_path="", text="shared second batch", token_count=3,
                              embedding=UNIT)])

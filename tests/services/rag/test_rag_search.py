@@ -145,7 +145,7 @@ def test_user_b_never_retrieves_user_a_chunks(make_user, make_document):
     store(make_document(bob), ["Bob's shopping list: bread, milk."], [axis(1)])
     query = "haemoglobin ferritin blood test"
     for mode in ("hybrid", "vector", "keyword"):
-        options = dict(k=10, mode=mode, min_similarity=-1, query_vector=axis(0))
+        options = {"k": 10, "mode": mode, "min_similarity": -1, "query_vector": axis(0)}
         assert all("Alice" not in hit.text for hit in find(bob, query, **options))
         assert find(admin, query, **options) == []  # admins see only what is granted to them
         assert any("Alice" in hit.text for hit in find(alice, query, **options))
@@ -162,7 +162,7 @@ def test_collection_grants_give_access_and_revoking_takes_it_away(make_user, mak
         sess.add(collection)
     store(make_document(admin, collection=collection), ["Guideline: vitamin D dosage for adults."], [axis(0)])
     query = "vitamin D dosage"
-    options = dict(k=5, min_similarity=-1, query_vector=axis(0))
+    options = {"k": 5, "min_similarity": -1, "query_vector": axis(0)}
     assert find(reader, query, **options) == []
     assert find(admin, query, **options) == []  # uploading into a collection is not a grant
 
@@ -276,7 +276,7 @@ def test_blank_and_invalid_queries(make_user):
     user = make_user()
     assert find(user, "   ") == []
     assert find(user, "the of and", min_similarity=-1) == []  # only stop words, no chunks at all
-    for bad in (dict(k=0), dict(k=101), dict(mode="fuzzy"), dict(vector_path="ivf")):
+    for bad in ({"k": 0}, {"k": 101}, {"mode": "fuzzy"}, {"vector_path": "ivf"}):
         with pytest.raises(InvalidInput):
             find(user, "x", **bad)
     with pytest.raises(InvalidInput):
