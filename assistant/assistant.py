@@ -1,5 +1,7 @@
 """The Reflex app: pages and the REST API mount. Nothing else lives here."""
 
+from collections.abc import Callable
+
 import reflex as rx
 
 from assistant.api.app import create_api
@@ -23,7 +25,17 @@ from assistant.ui.styles import global_style
 
 
 def index() -> rx.Component:
-    return rx.center(rx.spinner(size="3"), height="100vh")
+    page: rx.Component = rx.center(rx.spinner(size="3"), height="100vh")
+    return page
+
+
+def _section(title_key: str, empty_key: str, icon: str) -> Callable[[], rx.Component]:
+    """The page function of one placeholder section (see :data:`SECTIONS`)."""
+
+    def page() -> rx.Component:
+        return section_page(title_key, empty_key, icon)
+
+    return page
 
 
 #: The browser tab title: the product name, the same in every language.
@@ -41,7 +53,7 @@ app.add_page(document_view_page, route="/documents/[document_id]", title=PAGE_TI
              on_load=[AuthState.check_login, DocumentViewState.load])
 for route, title_key, empty_key, icon in SECTIONS:
     app.add_page(
-        lambda title_key=title_key, empty_key=empty_key, icon=icon: section_page(title_key, empty_key, icon),
+        _section(title_key, empty_key, icon),
         route=route,
         title=PAGE_TITLE,
         on_load=AuthState.check_login,
@@ -56,5 +68,7 @@ app.add_page(
     admin_page,
     route="/admin",
     title=PAGE_TITLE,
-    on_load=[AuthState.check_login, AdminState.load, TiersState.load, PrimaryContextState.load, GeneralSkillsState.load],
+    on_load=[
+        AuthState.check_login, AdminState.load, TiersState.load, PrimaryContextState.load, GeneralSkillsState.load,
+    ],
 )

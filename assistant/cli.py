@@ -59,7 +59,7 @@ def _child_env(url: str) -> dict[str, str]:
     return env
 
 
-def _wait_until_up(url: str, processes: list[subprocess.Popen], timeout: float) -> bool:
+def _wait_until_up(url: str, processes: list[subprocess.Popen[bytes]], timeout: float) -> bool:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if any(proc.poll() is not None for proc in processes):
@@ -72,7 +72,7 @@ def _wait_until_up(url: str, processes: list[subprocess.Popen], timeout: float) 
     return False
 
 
-def _terminate(processes: list[subprocess.Popen]) -> None:
+def _terminate(processes: list[subprocess.Popen[bytes]]) -> None:
     for proc in processes:
         if proc.poll() is None:
             try:
@@ -208,10 +208,11 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     configure_logging(get_settings().log_level)
     try:
-        return args.func(args)
+        status: int = args.func(args)
     except ConfigurationError as exc:
         print(f"configuration error: {exc}", file=sys.stderr)
         return 2
+    return status
 
 
 if __name__ == "__main__":

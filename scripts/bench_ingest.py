@@ -1,10 +1,10 @@
 """Benchmark: ingestion speed end to end, in pages per second, from "queued" to "searchable".
 
 Starts a fresh embedded PostgreSQL (migrated) and the real worker (``python -m assistant.worker``),
-waits until the worker leads and has loaded the embedding model, then does what the upload service does
+waits until the worker has loaded the embedding model and listens for jobs, then does what the upload service does
 at the end of an upload: the file into the documents folder, a pending ``documents`` row and
 ``NOTIFY document_jobs`` in one transaction. The clock starts at that commit and stops at the
-``document_progress`` notification of status ``completed``, which the worker sends in the transaction
+``document`` event (on the event bus, :mod:`assistant.core.events`) of status ``completed``, which the worker sends in the transaction
 that stores the chunks (so they are searchable at that moment). Stage times come from the progress
 notifications (first ``embedding`` and ``indexing`` events). The worker's CPU seconds and the load
 average are printed too: on a shared machine the wall-clock figure moves with the neighbours' load.
@@ -101,6 +101,7 @@ def _wait_for_line(log: Path, line: str, process: subprocess.Popen, timeout: flo
 def _measure(url: str, data_dir: Path, pdf: Path, timeout: float) -> dict:
     import psycopg
 
+    from assistant.core import events
     from assistant.core.db import libpq_url
 
     storage_name = uuid.uuid4().hex
@@ -109,7 +110,7 @@ def _measure(url: str, data_dir: Path, pdf: Path, timeout: float) -> dict:
     shutil.copyfile(pdf, target)
     data = pdf.read_bytes()
     with psycopg.connect(libpq_url(url), autocommit=True) as listener, psycopg.connect(libpq_url(url)) as conn:
-        listener.execute("LISTEN document_progress")
+        listener.execute(f"LISTEN {events.CHANNEL}")
         owner = conn.execute(
             "INSERT INTO users (id, email, display_name, password_hash, role, is_active, language, timezone, "
             "created_at, updated_at) VALUES (gen_random_uuid(), 'bench@example.org', 'bench', 'x', 'user', true, "
@@ -128,9 +129,10 @@ def _measure(url: str, data_dir: Path, pdf: Path, timeout: float) -> dict:
         stages: dict[str, float] = {}
         final: dict = {}
         for note in listener.notifies(timeout=timeout):
-            event = json.loads(note.payload)
-            if event["id"] != str(document_id):
+            decoded = events.decode(note.payload)
+            if not isinstance(decoded, events.Event) or decoded.payload.get("id") != str(document_id):
                 continue
+            event = decoded.payload
             stages.setdefault(event["stage"], time.monotonic() - queued)
             if event["status"] in ("completed", "failed", "cancelled"):
                 final = event

@@ -88,8 +88,11 @@ def create_access_token(
     return jwt.encode(claims, settings.jwt_key(), algorithm=JWT_ALGORITHM)
 
 
-def decode_access_token(token: str, *, settings: Settings | None = None) -> AccessClaims:
+def decode_access_token(token: str, *, settings: Settings | None = None, verify_expiry: bool = True) -> AccessClaims:
     """Verify signature (HS256 only), expiry, audience and issuer of ``token``.
+
+    ``verify_expiry=False`` accepts an expired token (still signed by us): only for telling whose tab it
+    is (routing live events), never for granting access.
 
     Raises:
         Unauthorized: ``auth.token_expired`` when expired, ``auth.token_invalid`` for anything else
@@ -103,7 +106,7 @@ def decode_access_token(token: str, *, settings: Settings | None = None) -> Acce
             algorithms=[JWT_ALGORITHM],
             audience=settings.jwt_audience,
             issuer=settings.jwt_issuer,
-            options={"require": ["exp", "iat", "sub", "sid", "jti", "aud", "iss"]},
+            options={"require": ["exp", "iat", "sub", "sid", "jti", "aud", "iss"], "verify_exp": verify_expiry},
         )
         return AccessClaims(
             user_id=uuid.UUID(payload["sub"]),

@@ -24,6 +24,7 @@ from assistant.models.document import (
     DocumentPage,
     DocumentStatus,
 )
+from assistant.models.platform import EventPayload, WorkerHeartbeat
 from assistant.models.settings import AppSetting
 from assistant.models.user import (
     AuthSession,
@@ -54,6 +55,7 @@ __all__ = [
     "Document",
     "DocumentPage",
     "DocumentStatus",
+    "EventPayload",
     "LoginAttempt",
     "Message",
     "MessageRole",
@@ -64,4 +66,5 @@ __all__ = [
     "UserCreate",
     "UserPublic",
     "UserUpdate",
+    "WorkerHeartbeat",
 ]

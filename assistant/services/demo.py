@@ -9,6 +9,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from sqlmodel import select
 
@@ -52,7 +53,7 @@ def _upload(settings: Settings, user_id: uuid.UUID, path: Path) -> Document:
         writer.abort()
         raise
     with session_scope() as session:
-        return documents.store_upload(session=session, user=session.get(User, user_id), writer=writer,
+        return documents.store_upload(session=session, user=session.get_one(User, user_id), writer=writer,
                                       filename=path.name)
 
 
@@ -62,7 +63,7 @@ def _ingest(document_id: uuid.UUID) -> Document:
     deadline = time.monotonic() + WAIT_SECONDS
     while True:
         with session_scope() as session:
-            document = session.get(Document, document_id)
+            document = session.get_one(Document, document_id)
             if document.status not in (DocumentStatus.PENDING.value, DocumentStatus.PROCESSING.value):
                 return document
         if time.monotonic() > deadline:
@@ -76,7 +77,7 @@ async def _ask(user_id: uuid.UUID, chat_id: uuid.UUID, question: str) -> None:
 
 
 def create_demo(*, files: list[Path], email: str, password: str, settings: Settings, question: str = DEMO_QUESTION,
-                translate: Callable[[str, dict], str], report: Callable[[str], None] = print) -> DemoResult:
+                translate: Callable[[str, dict[str, Any]], str], report: Callable[[str], None] = print) -> DemoResult:
     """Create the demo account ``email`` with ``files`` ingested and one chat that asked ``question``.
 
     Args:
@@ -119,7 +120,7 @@ def create_demo(*, files: list[Path], email: str, password: str, settings: Setti
         report(f"{path.name}: {outcome}")
     if result.ready:
         with session_scope() as session:
-            chat = chats.create_chat(session=session, user=session.get(User, result.user_id))
+            chat = chats.create_chat(session=session, user=session.get_one(User, result.user_id))
         asyncio.run(_ask(result.user_id, chat.id, question))
         result.chat_id = chat.id
         report(f"asked in a new chat: {question}")

@@ -1,4 +1,4 @@
-"""Entry point: ``python -m assistant.worker``."""
+"""Entry point: ``python -m assistant.worker``: the supervisor with the product's services."""
 
 from __future__ import annotations
 
@@ -8,12 +8,18 @@ import sys
 import threading
 
 from assistant.core.config import get_settings
-from assistant.core.db import database_url
 from assistant.core.logging import configure_logging
+from assistant.worker.housekeeping import run_housekeeping
 from assistant.worker.ingestion import run_ingestion
-from assistant.worker.leader import run_as_leader
+from assistant.worker.supervisor import Service, Supervisor
 
 log = logging.getLogger("assistant.worker")
+
+#: What every worker runs: ingestion in each process, the rest on the elected leader only.
+SERVICES = (
+    Service("ingestion", run_ingestion),
+    Service("housekeeping", run_housekeeping, leader_only=True),
+)
 
 
 def main() -> int:
@@ -27,8 +33,7 @@ def main() -> int:
 
     signal.signal(signal.SIGTERM, _stop)
     signal.signal(signal.SIGINT, _stop)
-    log.info("worker started, waiting for leadership")
-    run_as_leader(database_url(), run_ingestion, stop)
+    Supervisor(SERVICES).run(stop)
     return 0
 
 

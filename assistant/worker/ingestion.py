@@ -1,8 +1,8 @@
-"""The leader's ingestion loop: run queued document jobs one at a time.
+"""The ingestion service of every worker: run queued document jobs one at a time.
 
-The loop is synchronous and runs in the leader's work thread: embedding is CPU-bound and the machines
-have few cores, so a second job at the same time would only halve the speed of both (and the model
-serialises its calls anyway). It
+The loop is synchronous and runs in its service thread: embedding is CPU-bound, so one worker runs one
+job at a time (a second at once would only halve the speed of both); more workers, on more cores or
+machines, ingest more documents at once, each claiming its jobs with ``SKIP LOCKED``. It
 
 * listens on ``document_jobs`` (:data:`~assistant.services.rag.paths.JOBS_CHANNEL`) on a dedicated
   autocommit psycopg connection, and wakes at once when an upload or a reindex notifies;
@@ -37,13 +37,13 @@ STOP_CHECK_SECONDS = 1.0
 
 
 def run_ingestion(stop: threading.Event) -> None:
-    """Run ingestion jobs until ``stop`` is set (the leader's work; see the module docstring).
+    """Run ingestion jobs until ``stop`` is set (see the module docstring).
 
     A job still running when ``stop`` is set goes back to ``pending`` at its next step (within one
     embedding batch, a few seconds).
 
     Raises:
-        psycopg.OperationalError: the listening connection broke (the leader then competes again).
+        psycopg.OperationalError: the listening connection broke (the supervisor restarts the service).
     """
     embeddings.model()
     with psycopg.connect(libpq_url(database_url()), autocommit=True, application_name="assistant-ingestion") as conn:
@@ -57,8 +57,8 @@ def run_ingestion(stop: threading.Event) -> None:
 
 
 def _next_scan_in() -> float:
-    """Seconds until the next scan: :data:`POLL_SECONDS`, or sooner when a running job's lease (that
-    of a dead worker, since this is the only worker running jobs) is about to run out."""
+    """Seconds until the next scan: :data:`POLL_SECONDS`, or sooner when a running job's lease (perhaps
+    that of a dead worker) is about to run out."""
     expiry = ingest.seconds_until_lease_expiry()
     return POLL_SECONDS if expiry is None else min(POLL_SECONDS, expiry + 0.5)
 

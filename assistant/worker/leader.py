@@ -49,7 +49,6 @@ def run_as_leader(
                 if not try_acquire(conn):
                     stop.wait(poll_seconds)
                     continue
-                log.info("worker is the leader")
                 lost = threading.Event()
                 thread = threading.Thread(target=work, args=(lost,), name="leader-work", daemon=True)
                 thread.start()

@@ -1,5 +1,6 @@
-"""Real worker processes run ingestion: woken by NOTIFY, one job never run twice, and a job whose worker
-is killed with SIGKILL mid-way is resumed by the next worker and completed without duplicate chunks."""
+"""Real worker processes run ingestion, every one of them: woken by NOTIFY, one job never run twice, two
+workers ingest two documents at the same time, and a job whose worker is killed with SIGKILL mid-way is
+resumed by the next worker and completed without duplicate chunks."""
 
 from __future__ import annotations
 
@@ -43,36 +44,48 @@ def chunk_ords(document_id) -> list[int]:
         return list(session.exec(select(Chunk.ord).where(Chunk.document_id == document_id).order_by(Chunk.ord)))
 
 
-def leader_of(workers: list[Worker]) -> Worker:
-    wait_for(lambda: any(LISTENING in w.output() for w in workers), 60, "a worker to listen for jobs", workers)
-    [leader] = [w for w in workers if LISTENING in w.output()]
-    return leader
+def listening(workers: list[Worker]) -> None:
+    wait_for(lambda: all(LISTENING in w.output() for w in workers), 90, "every worker to listen for jobs", workers)
 
 
-def test_uploads_wake_the_worker_and_no_job_runs_twice(start_worker, make_user):
+def started_in(workers: list[Worker], document_id) -> int:
+    return sum(w.output().count(f"ingestion of document {document_id} started") for w in workers)
+
+
+def test_uploads_wake_the_workers_and_no_job_runs_twice(start_worker, make_user):
     workers = [start_worker("worker-a"), start_worker("worker-b")]
-    leader = leader_of(workers)
+    listening(workers)
     owner = make_user()
     queued_at = time.monotonic()
     first = queue_document(owner, b"The blood pressure was 120 over 80. The pulse was regular.", "text/plain")
     wait_for(lambda: load(first).status == "completed", 30, "the first upload to complete", workers)
     assert time.monotonic() - queued_at < 10, "woken by NOTIFY, not by the 30 s poll"
 
-    ids = [queue_document(owner, f"Note {i}. Cholesterol was normal.".encode(), "text/plain") for i in range(3)]
+    ids = [queue_document(owner, f"Note {i}. Cholesterol was normal.".encode(), "text/plain") for i in range(5)]
     ids.append(queue_document(owner, b"not a pdf at all", "application/pdf"))
     wait_for(lambda: all(load(i).status in ("completed", "failed") for i in ids), 60, "all jobs to end", workers)
-    assert [load(i).status for i in ids] == ["completed"] * 3 + ["failed"]
+    assert [load(i).status for i in ids] == ["completed"] * 5 + ["failed"]
     for document_id in [first, *ids]:
         assert load(document_id).attempts == 1
-        assert leader.output().count(f"ingestion of document {document_id} started") == 1
-    [follower] = [w for w in workers if w is not leader]
-    assert "ingestion of document" not in follower.output()
+        assert started_in(workers, document_id) == 1, "each job ran in exactly one worker, once"
     assert chunk_ords(first) == [0]
+
+
+def test_two_workers_ingest_two_documents_at_the_same_time(start_worker, make_user):
+    workers = [start_worker("worker-a"), start_worker("worker-b")]
+    listening(workers)
+    owner = make_user()
+    text_of = " ".join(f"Sentence {i} is about blood pressure readings taken in the morning." for i in range(4000))
+    ids = [queue_document(owner, text_of.encode(), "text/plain", f"diary-{n}.txt") for n in range(2)]
+    wait_for(lambda: all(load(i).status == "processing" and load(i).stage == "embedding" for i in ids), 120,
+             "both documents being embedded at once", workers)
+    assert [sum(started_in([w], i) for i in ids) for w in workers] == [1, 1], "one document in each worker"
+    wait_for(lambda: all(load(i).status == "completed" for i in ids), 300, "both documents to complete", workers)
 
 
 def test_a_job_killed_mid_way_is_resumed_without_duplicates(start_worker, make_user):
     first = start_worker("worker-first")
-    leader_of([first])
+    listening([first])
     document_id = queue_document(make_user(), LARGE_PDF.read_bytes(), "application/pdf")
     wait_for(lambda: load(document_id).stage == "embedding" and load(document_id).progress >= 30, 300,
              "the job to be well into embedding", [first])

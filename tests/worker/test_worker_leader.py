@@ -1,114 +1,74 @@
-"""Two real worker processes: exactly one leads; when it is killed, the other takes over."""
+"""Real worker processes under the supervisor: exactly one leads (its leader-only services run there and
+its heartbeat says so); when it is killed, a standby takes the services over within seconds; SIGTERM stops
+a worker cleanly and removes its heartbeat."""
 
 from __future__ import annotations
 
-import os
 import signal
-import subprocess
-import sys
 import time
-from pathlib import Path
 
 import pytest
+from sqlmodel import select
+from support.worker import Worker, wait_for, worker_environment
 
-from assistant.core.config import REPO_ROOT
-
-LEADER_LINE = "worker is the leader"
-STARTED_LINE = "worker started, waiting for leadership"
-
-
-class Worker:
-    """``python -m assistant.worker`` with its stderr (the log) going to a file we can poll."""
-
-    def __init__(self, name: str, log_dir: Path, env: dict[str, str]) -> None:
-        self.name = name
-        self.log_path = log_dir / f"{name}.log"
-        self._log = self.log_path.open("wb")
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "assistant.worker"],
-            cwd=REPO_ROOT,
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=self._log,
-            start_new_session=True,
-        )
-
-    def output(self) -> str:
-        return self.log_path.read_text(errors="replace")
-
-    def is_leader(self) -> bool:
-        return LEADER_LINE in self.output()
-
-    def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.kill()
-        try:
-            self.process.wait(timeout=10)
-        finally:
-            self._log.close()
-
-
-def wait_for(condition, timeout: float, what: str, workers: list[Worker]) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return
-        for worker in workers:
-            if worker.process.poll() is not None and worker.process.returncode not in (0, -signal.SIGKILL):
-                pytest.fail(f"{worker.name} exited with {worker.process.returncode}:\n{worker.output()}")
-        time.sleep(0.1)
-    logs = "\n".join(f"--- {w.name}\n{w.output()}" for w in workers)
-    pytest.fail(f"timed out after {timeout}s waiting for {what}\n{logs}")
+from assistant.core.db import session_scope
+from assistant.models import WorkerHeartbeat
 
 
 @pytest.fixture
 def start_worker(database, tmp_path):
-    env = dict(os.environ)
-    env.update(
-        DATABASE_URL=database.url,
-        ASSISTANT_DATA_DIR=str(database.data_dir),
-        ASSISTANT_LOG_LEVEL="INFO",
-        PYTHONUNBUFFERED="1",
-    )
+    env = worker_environment(database.url, database.data_dir)
     started: list[Worker] = []
 
     def _start(name: str) -> Worker:
-        worker = Worker(name, tmp_path, env)
-        started.append(worker)
-        return worker
+        started.append(Worker(name, tmp_path, env))
+        return started[-1]
 
-    try:
-        yield _start
-    finally:
-        for worker in started:
-            worker.stop()
+    yield _start
+    for worker in started:
+        worker.stop()
+    with session_scope() as session:
+        for row in session.exec(select(WorkerHeartbeat)):
+            session.delete(row)
 
 
-def test_one_leader_and_failover_after_sigkill(start_worker):
+def heartbeats(workers: list[Worker]) -> dict[int, WorkerHeartbeat]:
+    """The heartbeat rows of ``workers`` by process id."""
+    pids = {w.process.pid for w in workers}
+    with session_scope() as session:
+        return {row.pid: row for row in session.exec(select(WorkerHeartbeat)) if row.pid in pids}
+
+
+def leading(workers: list[Worker]) -> list[Worker]:
+    """The workers whose heartbeat says they lead with housekeeping running."""
+    rows = heartbeats(workers)
+    return [w for w in workers if (row := rows.get(w.process.pid)) is not None and row.is_leader
+            and row.services["housekeeping"]["state"] == "running"]
+
+
+def test_one_leader_and_its_services_move_to_the_standby_after_sigkill(start_worker):
     workers = [start_worker("worker-a"), start_worker("worker-b")]
-
-    wait_for(lambda: all(STARTED_LINE in w.output() for w in workers), 30, "both workers to start", workers)
-    wait_for(lambda: any(w.is_leader() for w in workers), 15, "a leader", workers)
-    # Give the other one a few of its 2-second retries to (wrongly) claim leadership too.
-    time.sleep(5)
-    leaders = [w for w in workers if w.is_leader()]
-    assert len(leaders) == 1, "\n".join(w.output() for w in workers)
-    [leader] = leaders
-    [follower] = [w for w in workers if w is not leader]
-    assert follower.process.poll() is None
+    wait_for(lambda: len(heartbeats(workers)) == 2 and leading(workers), 60, "two heartbeats and a leader", workers)
+    time.sleep(5)  # a few of the standby's 2-second lock retries: it must not lead as well
+    rows = heartbeats(workers)
+    [leader] = leading(workers)
+    [standby] = [w for w in workers if w is not leader]
+    assert not rows[standby.process.pid].is_leader
+    assert rows[standby.process.pid].services["housekeeping"]["state"] == "standby"
+    assert all(row.services["ingestion"]["state"] == "running" for row in rows.values()), "ingestion runs in both"
 
     leader.process.send_signal(signal.SIGKILL)
     leader.process.wait(timeout=10)
     killed_at = time.monotonic()
-
-    wait_for(follower.is_leader, 10, "the follower to take over", workers)
+    wait_for(lambda: leading([standby]) == [standby], 10, "the standby to take the leader's services", workers)
     assert time.monotonic() - killed_at < 10
-    assert follower.output().count(LEADER_LINE) == 1
+    assert "worker is the leader: housekeeping" in standby.output()
 
 
-def test_worker_stops_cleanly_on_sigterm(start_worker):
+def test_worker_stops_cleanly_on_sigterm_and_removes_its_heartbeat(start_worker):
     worker = start_worker("worker-solo")
-    wait_for(worker.is_leader, 30, "the worker to lead", [worker])
+    wait_for(lambda: leading([worker]) == [worker], 60, "the worker to lead", [worker])
     worker.process.send_signal(signal.SIGTERM)
-    assert worker.process.wait(timeout=15) == 0
-    assert "worker stopping" in worker.output()
+    assert worker.process.wait(timeout=40) == 0
+    assert "worker stopping" in worker.output() and "worker stopped" in worker.output()
+    assert heartbeats([worker]) == {}

@@ -24,7 +24,9 @@ def download_original(
     document_id: uuid.UUID,
     session: SessionDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
-    ticket: Annotated[str | None, Query(description="A download ticket from the web app, instead of a bearer token")] = None,
+    ticket: Annotated[
+        str | None, Query(description="A download ticket from the web app, instead of a bearer token")
+    ] = None,
 ) -> FileResponse:
     """The uploaded file as it was stored, always as an attachment (never rendered by the browser), to a
     bearer token's user or a download ticket's, if they may read the document."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from assistant.core.errors import Forbidden, InvalidInput, NotFound
 from assistant.models import AuthSession, User
@@ -16,7 +16,7 @@ from assistant.services.auth.permissions import require_role
 def list_users(*, session: Session, actor: User) -> list[User]:
     """All accounts, oldest first. Admins only (raises ``Forbidden``)."""
     require_role(actor, Role.ADMIN)
-    return list(session.exec(select(User).order_by(User.created_at)).all())
+    return list(session.exec(select(User).order_by(col(User.created_at))).all())
 
 
 def _target(session: Session, actor: User, user_id: uuid.UUID) -> User:
@@ -66,7 +66,7 @@ def set_active(*, session: Session, actor: User, user_id: uuid.UUID, active: boo
     if not active:
         now = datetime.now(UTC)
         for auth_session in session.exec(
-            select(AuthSession).where(AuthSession.user_id == target.id, AuthSession.revoked_at.is_(None))
+            select(AuthSession).where(AuthSession.user_id == target.id, col(AuthSession.revoked_at).is_(None))
         ).all():
             auth_session.revoked_at = now
             session.add(auth_session)

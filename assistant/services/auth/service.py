@@ -10,11 +10,12 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import ValidationError
 from sqlalchemy import func, text
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from assistant.core.config import Settings, get_settings
 from assistant.core.errors import Conflict, Forbidden, InvalidInput, TooManyRequests, Unauthorized
@@ -52,7 +53,7 @@ def normalize_email(email: str) -> str:
     return email.strip().lower()
 
 
-def _parse_user_create(data: UserCreate | dict) -> UserCreate:
+def _parse_user_create(data: UserCreate | dict[str, Any]) -> UserCreate:
     try:
         return data if isinstance(data, UserCreate) else UserCreate.model_validate(data)
     except ValidationError as exc:
@@ -83,7 +84,7 @@ def _check_display_name(name: str) -> str:
     return name
 
 
-def register(*, session: Session, data: UserCreate | dict, by_admin: User | None = None) -> User:
+def register(*, session: Session, data: UserCreate | dict[str, Any], by_admin: User | None = None) -> User:
     """Create an account. The first account ever created becomes superadmin; others are users.
 
     A ``role`` in ``data`` is ignored. Registration can be disabled by the ``registration_enabled``
@@ -157,10 +158,11 @@ def ensure_superadmin(*, session: Session, email: str, password: str, reset_exis
 
 def _recent_failures(session: Session, settings: Settings, *, email: str | None, address: str | None) -> int:
     since = datetime.now(UTC) - timedelta(minutes=settings.login_window_minutes)
-    query = select(func.count()).select_from(LoginAttempt).where(LoginAttempt.success.is_(False))
+    query = select(func.count()).select_from(LoginAttempt).where(col(LoginAttempt.success).is_(False))
     if email is not None:
         last_success = session.exec(
-            select(func.max(LoginAttempt.created_at)).where(LoginAttempt.email == email, LoginAttempt.success.is_(True))
+            select(func.max(LoginAttempt.created_at)).where(LoginAttempt.email == email,
+                                                            col(LoginAttempt.success).is_(True))
         ).one()
         if last_success is not None and last_success > since:
             since = last_success
@@ -345,7 +347,7 @@ def _live_account(session: Session, user_id: uuid.UUID, session_id: uuid.UUID, m
     return user
 
 
-def update_profile(*, session: Session, user: User, data: UserUpdate | dict) -> User:
+def update_profile(*, session: Session, user: User, data: UserUpdate | dict[str, Any]) -> User:
     """Change the acting user's own display name, language or time zone (a ``role`` is ignored).
 
     Raises:
@@ -382,7 +384,7 @@ def change_password(
     session.add(user)
     now = datetime.now(UTC)
     others = session.exec(
-        select(AuthSession).where(AuthSession.user_id == user.id, AuthSession.revoked_at.is_(None))
+        select(AuthSession).where(AuthSession.user_id == user.id, col(AuthSession.revoked_at).is_(None))
     ).all()
     for other in others:
         if other.id != keep_session_id:

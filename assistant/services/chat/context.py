@@ -16,9 +16,11 @@ import json
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from datetime import datetime
+from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
-from sqlmodel import Session, col, select
+from sqlalchemy import select
+from sqlmodel import Session, col
 
 from assistant.core.i18n import LANGUAGE_NAMES
 from assistant.models import Chat, ContextScope, Message, Skill, User
@@ -36,8 +38,25 @@ HISTORY_TOKEN_CEILING = 8_000
 HISTORY_BATCH = 100
 #: The columns history needs (rows carry them as attributes, like a ``Message``); the stored context
 #: and citations of old answers are never read back.
-HISTORY_COLUMNS = (Message.seq, Message.role, Message.content, Message.tool_calls, Message.tool_call_id,
-                   Message.is_error)
+HISTORY_COLUMNS = (col(Message.seq), col(Message.role), col(Message.content), col(Message.tool_calls),
+                   col(Message.tool_call_id), col(Message.is_error))
+
+
+class HistoryRow(Protocol):
+    """A stored message as history reads it: the attributes :data:`HISTORY_COLUMNS` select."""
+
+    @property
+    def seq(self) -> int | None: ...
+    @property
+    def role(self) -> str: ...
+    @property
+    def content(self) -> str: ...
+    @property
+    def tool_calls(self) -> list[dict[str, Any]]: ...
+    @property
+    def tool_call_id(self) -> str | None: ...
+    @property
+    def is_error(self) -> bool: ...
 
 
 @dataclass(frozen=True)
@@ -88,8 +107,8 @@ class AssembledContext:
 
     ``system``: the system prompt; ``messages``: history oldest first, ending with the new message;
     ``sections``: the record shown as "what the assistant saw"; ``excerpts``: the passages offered
-    (None: the user has no documents to search; ``[]``: none matched); ``omitted_until_seq``: the newest message left out for the budget (0: none), the end of the span
-    a summary should cover.
+    (None: the user has no documents to search; ``[]``: none matched); ``omitted_until_seq``: the newest
+    message left out for the budget (0: none), the end of the span a summary should cover.
     """
 
     system: str
@@ -103,7 +122,7 @@ class AssembledContext:
         """Estimated prompt tokens (system and messages)."""
         return sum(section.tokens for section in self.sections)
 
-    def record(self) -> list[dict]:
+    def record(self) -> list[dict[str, Any]]:
         """The sections as JSON-ready dicts (stored with the answer)."""
         return [asdict(section) for section in self.sections]
 
@@ -143,7 +162,7 @@ def format_excerpts(excerpts: list[Excerpt]) -> str:
     return "\n\n".join(lines)
 
 
-def _to_messages(rows: list[Message]) -> list[ChatMessage]:
+def _to_messages(rows: list[HistoryRow]) -> list[ChatMessage]:
     """Provider-neutral messages from stored ones (oldest first), dropping what a provider would
     refuse: empty answers, system rows, tool calls without results and results without calls."""
     answered = {row.tool_call_id for row in rows if row.role == "tool"}
@@ -164,26 +183,28 @@ def _to_messages(rows: list[Message]) -> list[ChatMessage]:
     return out
 
 
-def _tokens(row: Message) -> int:
+def _tokens(row: HistoryRow) -> int:
     """Estimated tokens of a stored message as sent: its text and its tool calls."""
-    return estimate_message_tokens(row.content) + (estimate_tokens(json.dumps(row.tool_calls)) if row.tool_calls else 0)
+    calls = estimate_tokens(json.dumps(row.tool_calls)) if row.tool_calls else 0
+    return estimate_message_tokens(row.content) + calls
 
 
-def _history(session: Session, chat: Chat, budget: int) -> tuple[list[Message], int]:
+def _history(session: Session, chat: Chat, budget: int) -> tuple[list[HistoryRow], int]:
     """The newest messages of ``chat`` after its summary that fit ``budget`` tokens, oldest first,
     starting at a user message, and the seq of the newest message left out (0: none).
 
     The newest message (the one being answered) is always included.
     """
-    kept: list[Message] = []
+    kept: list[HistoryRow] = []
     used = 0
     before: int | None = None
     omitted = 0
     while True:
-        query = select(*HISTORY_COLUMNS).where(Message.chat_id == chat.id, col(Message.seq) > chat.summary_until_seq)
+        query = select(*HISTORY_COLUMNS).where(col(Message.chat_id) == chat.id,
+                                               col(Message.seq) > chat.summary_until_seq)
         if before is not None:
             query = query.where(col(Message.seq) < before)
-        batch = list(session.exec(query.order_by(col(Message.seq).desc()).limit(HISTORY_BATCH)))
+        batch: list[HistoryRow] = list(session.execute(query.order_by(col(Message.seq).desc()).limit(HISTORY_BATCH)))
         for row in batch:
             cost = _tokens(row)
             if kept and used + cost > budget:

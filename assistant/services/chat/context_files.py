@@ -30,7 +30,7 @@ class ContextVersion:
     created_at: datetime
 
 
-def _owner_id(user: User, scope: ContextScope):
+def _owner_id(user: User, scope: ContextScope) -> uuid.UUID | None:
     return None if scope == ContextScope.PRIMARY else user.id
 
 

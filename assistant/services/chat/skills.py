@@ -4,7 +4,7 @@ every user; personal skills belong to one user and are invisible to everyone els
 from __future__ import annotations
 
 import uuid
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 from sqlalchemy import or_
@@ -49,7 +49,7 @@ class SkillInput(BaseModel):
         return value
 
 
-def _validated(data: dict) -> SkillInput:
+def _validated(data: dict[str, Any]) -> SkillInput:
     try:
         return SkillInput.model_validate(data)
     except ValidationError as exc:
@@ -71,7 +71,7 @@ def list_skills(*, session: Session, user: User, scope: SkillScope | None = None
     elif scope == "personal":
         query = query.where(Skill.owner_id == user.id)
     else:
-        query = query.where(or_(col(Skill.owner_id).is_(None), Skill.owner_id == user.id))
+        query = query.where(or_(col(Skill.owner_id).is_(None), col(Skill.owner_id) == user.id))
     if active_only:
         query = query.where(col(Skill.is_active).is_(True))
     query = query.order_by(col(Skill.owner_id).is_not(None), col(Skill.position), col(Skill.name))
@@ -104,7 +104,7 @@ def get_usable_skill(*, session: Session, user: User, skill_id: uuid.UUID) -> Sk
     return skill
 
 
-def create_skill(*, session: Session, user: User, scope: SkillScope, data: dict) -> Skill:
+def create_skill(*, session: Session, user: User, scope: SkillScope, data: dict[str, Any]) -> Skill:
     """Create a personal skill for ``user`` or, for an admin, a general one.
 
     Raises:
@@ -120,7 +120,7 @@ def create_skill(*, session: Session, user: User, scope: SkillScope, data: dict)
     return skill
 
 
-def update_skill(*, session: Session, user: User, skill_id: uuid.UUID, data: dict) -> Skill:
+def update_skill(*, session: Session, user: User, skill_id: uuid.UUID, data: dict[str, Any]) -> Skill:
     """Replace a skill's fields.
 
     Raises:

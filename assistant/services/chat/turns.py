@@ -20,8 +20,9 @@ import contextlib
 import logging
 import time
 import uuid
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncGenerator, Callable
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any, Literal, TypeAlias, TypeVar
 
 from sqlmodel import Session, col, delete, select
@@ -201,7 +202,7 @@ def _prepare(session: Session, *, user_id: uuid.UUID, chat_id: uuid.UUID, mode: 
 
 
 def _store_answer(session: Session, answer: _Answer, *, status: str, error_code: str = "",
-                  usage: Usage | None = None, started: float, citations: list[dict] | None = None,
+                  usage: Usage | None = None, started: float, citations: list[dict[str, Any]] | None = None,
                   offline: bool = False) -> None:
     row = session.get(Message, answer.id)
     if row is None:  # the chat was deleted meanwhile
@@ -253,7 +254,7 @@ def offline_answer(language: str, excerpts: list[Excerpt] | None) -> str:
 
 async def run_turn(*, user_id: uuid.UUID, chat_id: uuid.UUID, mode: TurnMode = "send", text: str | None = None,
                    sources: ContextSources | None = None, registry: ToolRegistry | None = None,
-                   settings: Settings | None = None) -> AsyncIterator[TurnEvent]:
+                   settings: Settings | None = None) -> AsyncGenerator[TurnEvent, None]:
     """Answer the chat's newest user message and yield what happens, as it happens.
 
     Args:
@@ -279,8 +280,8 @@ async def run_turn(*, user_id: uuid.UUID, chat_id: uuid.UUID, mode: TurnMode = "
     registry = registry or builtin_registry()
     settings = settings or get_settings()
     started = time.monotonic()
-    prepared = await in_session(lambda session: _prepare(session, user_id=user_id, chat_id=chat_id, mode=mode, text=text,
-                                                   sources=sources, registry=registry, settings=settings))
+    prepared = await in_session(partial(_prepare, user_id=user_id, chat_id=chat_id, mode=mode, text=text,
+                                        sources=sources, registry=registry, settings=settings))
     provider = provider_for(prepared.tier, settings)
     answer = _Answer(prepared.answer_id)
     ledger = SourceLedger(prepared.context.excerpts or ())
@@ -310,7 +311,8 @@ async def run_turn(*, user_id: uuid.UUID, chat_id: uuid.UUID, mode: TurnMode = "
             if title:
                 yield TitleChanged(title)
         until = prepared.context.omitted_until_seq
-        if answered and provider is not None and await newly_omitted(chat_id, prepared.summary_from, until) >= SUMMARY_EVERY:
+        if (answered and provider is not None
+                and await newly_omitted(chat_id, prepared.summary_from, until) >= SUMMARY_EVERY):
             await summarise(provider, prepared.tier, chat_id=chat_id, summary_from=prepared.summary_from, until=until)
     finally:
         if not finished:  # stopped by the user, or the consumer went away: keep what arrived
@@ -323,7 +325,7 @@ async def run_turn(*, user_id: uuid.UUID, chat_id: uuid.UUID, mode: TurnMode = "
 
 async def _answer_with_model(provider: LLMProvider, prepared: _Prepared, answer: _Answer, registry: ToolRegistry,
                              ledger: SourceLedger, chat_id: uuid.UUID, user_id: uuid.UUID,
-                             started: float) -> AsyncIterator[TurnEvent]:
+                             started: float) -> AsyncGenerator[TurnEvent, None]:
     tier = prepared.tier
     messages = list(prepared.context.messages)
     tool_context = ToolContext(user_id=user_id, timezone=prepared.timezone, sources=ledger)
@@ -353,24 +355,24 @@ async def _answer_with_model(provider: LLMProvider, prepared: _Prepared, answer:
         if failure is not None:
             status = MessageStatus.INCOMPLETE.value if answer.text else MessageStatus.ERROR.value
             answer.calls = []
-            await in_session(lambda s: _store_answer(s, answer, status=status, error_code=failure.code, usage=usage,
-                                              started=started, citations=ledger.cited_by(answer.text)))
+            await in_session(partial(_store_answer, answer=answer, status=status, error_code=failure.code, usage=usage,
+                                     started=started, citations=ledger.cited_by(answer.text)))
             yield TurnFinished(status, failure.code, failure.retryable, total_in, total_out)
             return
         if not answer.calls:
             status = MessageStatus.INCOMPLETE.value if stop_reason == "max_tokens" else MessageStatus.COMPLETE.value
             code = "chat.answer_cut" if stop_reason == "max_tokens" else ""
-            await in_session(lambda s: _store_answer(s, answer, status=status, error_code=code, usage=usage,
-                                              started=started, citations=ledger.cited_by(answer.text)))
+            await in_session(partial(_store_answer, answer=answer, status=status, error_code=code, usage=usage,
+                                     started=started, citations=ledger.cited_by(answer.text)))
             yield TurnFinished(status, code, False, total_in, total_out)
             return
         if round_number == MAX_TOOL_ROUNDS:
             answer.calls = []
-            await in_session(lambda s: _store_answer(s, answer, status=MessageStatus.INCOMPLETE.value,
-                                              error_code="chat.too_many_tool_rounds", usage=usage, started=started))
+            await in_session(partial(_store_answer, answer=answer, status=MessageStatus.INCOMPLETE.value,
+                                     error_code="chat.too_many_tool_rounds", usage=usage, started=started))
             yield TurnFinished(MessageStatus.INCOMPLETE.value, "chat.too_many_tool_rounds", False, total_in, total_out)
             return
-        results = []
+        results: list[ChatMessage] = []
         for call in answer.calls:
             result = await registry.run(call, context=tool_context)
             results.append(result.as_message())
@@ -378,6 +380,6 @@ async def _answer_with_model(provider: LLMProvider, prepared: _Prepared, answer:
                                result.is_error)
         messages.append(ChatMessage(role="assistant", content=answer.text, tool_calls=tuple(answer.calls)))
         messages.extend(results)
-        next_id = await in_session(lambda s: _store_round(s, answer, results, usage=usage, started=started,
-                                                   chat_id=chat_id, tier_name=prepared.tier_name, tier=tier))
+        next_id = await in_session(partial(_store_round, answer=answer, results=results, usage=usage, started=started,
+                                           chat_id=chat_id, tier_name=prepared.tier_name, tier=tier))
         answer.id, answer.text, answer.calls = next_id, "", []

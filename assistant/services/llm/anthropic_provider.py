@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -60,7 +60,7 @@ class AnthropicProvider:
         max_tokens: int,
         temperature: float,
         system: str | None,
-    ) -> AsyncIterator[Event]:
+    ) -> AsyncGenerator[Event, None]:
         """Stream one assistant turn; see :meth:`assistant.services.llm.base.LLMProvider.stream`.
 
         ``temperature`` is not sent: the API version this SDK speaks has no sampling parameters and

@@ -6,7 +6,7 @@ stream into :mod:`assistant.services.llm.events`; nothing above this package see
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncGenerator, Mapping
 from dataclasses import dataclass, field
 from typing import Literal, Protocol, TypeAlias
 
@@ -86,7 +86,7 @@ class LLMProvider(Protocol):
         max_tokens: int,
         temperature: float,
         system: str | None,
-    ) -> AsyncIterator[Event]:
+    ) -> AsyncGenerator[Event, None]:
         """Ask ``model`` for the next assistant turn and yield its events as they arrive.
 
         Args:

@@ -1,7 +1,8 @@
 """Build the provider a model tier names from the configured credentials.
 
 Keys come from settings (``ASSISTANT_OPENAI_API_KEY``, ``ASSISTANT_OPENAI_BASE_URL``,
-``ASSISTANT_ANTHROPIC_API_KEY``, ``ASSISTANT_ANTHROPIC_BASE_URL``), passed in explicitly; nothing here reads the environment.
+``ASSISTANT_ANTHROPIC_API_KEY``, ``ASSISTANT_ANTHROPIC_BASE_URL``), passed in explicitly; nothing here reads
+the environment.
 """
 
 from __future__ import annotations

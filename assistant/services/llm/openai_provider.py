@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -71,7 +71,7 @@ class OpenAIProvider:
         max_tokens: int,
         temperature: float,
         system: str | None,
-    ) -> AsyncIterator[Event]:
+    ) -> AsyncGenerator[Event, None]:
         """Stream one assistant turn; see :meth:`assistant.services.llm.base.LLMProvider.stream`.
 
         ``ToolCall`` events are yielded, in index order, once the choice finishes (their arguments are
@@ -105,10 +105,8 @@ class OpenAIProvider:
             fault = error("llm.bad_response", describe(exc))
         finally:
             await response.close()
-        if fault is None and turn.stop_reason is None:
-            fault = error("llm.interrupted", "the stream ended before a finish_reason")
-        if fault is not None:
-            yield _logged(model, fault)
+        if fault is not None or turn.stop_reason is None:
+            yield _logged(model, fault or error("llm.interrupted", "the stream ended before a finish_reason"))
             return
         if turn.usage is not None:
             yield turn.usage

@@ -48,7 +48,7 @@ def resolve_tiers(stored: dict[str, Any]) -> dict[TierName, ModelTier]:
 def get_tier(*, session: Session, name: str) -> ModelTier:
     """The model tier ``name`` (``small``/``medium``/``large``; anything else falls back to ``medium``)."""
     tiers = resolve_tiers(get_setting(session=session, key=MODEL_TIERS))
-    return tiers.get(name, tiers["medium"])  # type: ignore[call-overload]
+    return next((tier for key, tier in tiers.items() if key == name), tiers["medium"])
 
 
 def list_tiers(*, session: Session) -> dict[TierName, ModelTier]:

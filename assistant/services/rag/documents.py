@@ -1,6 +1,7 @@
 """Uploading, listing and managing documents: limits, type by content, server-chosen file names, and
-the job actions (reindex, cancel, delete); the type itself is :mod:`assistant.services.rag.filetypes`. Every function takes the acting user; a document the user
-may not see gives ``NotFound``, exactly like a missing one.
+the job actions (reindex, cancel, delete); the type itself is :mod:`assistant.services.rag.filetypes`.
+Every function takes the acting user; a document the user may not see gives ``NotFound``, exactly like a
+missing one.
 
 Who sees what: a user sees their own private documents and the documents of collections granted to
 them; only the uploader (or an admin, for collection documents) may change or delete one.
@@ -17,7 +18,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, or_, text
+from sqlalchemy import ColumnElement, func, or_, text
 from sqlmodel import Session, col, select
 
 from assistant.core.config import Settings
@@ -200,9 +201,9 @@ def store_upload(*, session: Session, user: User, writer: UploadWriter, filename
     return document
 
 
-def _visible_filter(user: User):
+def _visible_filter(user: User) -> ColumnElement[bool]:
     granted = select(CollectionGrant.collection_id).where(CollectionGrant.user_id == user.id)
-    return or_(Document.owner_id == user.id, col(Document.collection_id).in_(granted))
+    return or_(col(Document.owner_id) == user.id, col(Document.collection_id).in_(granted))
 
 
 def get_document(*, session: Session, user: User, document_id: uuid.UUID) -> Document:

@@ -26,7 +26,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from pathlib import Path
 from typing import IO, Any
 
@@ -73,7 +73,7 @@ def iter_pages(
     memory_bytes: int | None = None,
     max_pages: int | None = None,
     max_chars: int | None = None,
-) -> Iterator[tuple[Page, int]]:
+) -> Generator[tuple[Page, int], None, None]:
     """Extract ``path`` in a limited subprocess, yielding ``(page, page_count)`` as each page arrives.
 
     Limits default to the module constants (read at call time). Closing the generator early kills the

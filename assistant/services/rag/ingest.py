@@ -24,8 +24,8 @@ completed run, which the indexing transaction replaces), so it is idempotent.
 Endings: ``completed``; ``cancelled`` (chunks removed); ``failed`` with ``error_code`` (an i18n key,
 ``documents.error.*``) and ``error_detail`` (English), chunks removed; or, when the worker is told to
 stop, the job goes back to ``pending`` for the next worker. Every change of status, stage or progress
-is sent as ``NOTIFY document_progress`` (payload in :mod:`assistant.services.rag.paths`) in the same
-statement, at most :data:`PROGRESS_PER_SECOND` times a second per job.
+is published on the event bus (:mod:`assistant.services.rag.progress`) in the same
+transaction, at most :data:`PROGRESS_PER_SECOND` times a second per job.
 """
 
 from __future__ import annotations
@@ -48,7 +48,8 @@ from assistant.services.rag import embeddings
 from assistant.services.rag.chunking import chunk_pages
 from assistant.services.rag.extract import ExtractionError, iter_pages
 from assistant.services.rag.index import NewChunk, delete_chunks, store_chunks, store_pages
-from assistant.services.rag.paths import JOBS_CHANNEL, PROGRESS_CHANNEL, document_path
+from assistant.services.rag.paths import JOBS_CHANNEL, document_path
+from assistant.services.rag.progress import publish_progress
 
 log = logging.getLogger(__name__)
 
@@ -70,14 +71,6 @@ EXTRACTED_AT, EMBEDDED_AT = 10, 95
 
 INTERNAL_ERROR = "documents.error.internal"
 
-#: ``pg_notify`` of the progress payload for every row a CTE named ``changed`` returned.
-_NOTIFY_CHANGED = f"""
-    SELECT pg_notify('{PROGRESS_CHANNEL}', json_build_object(
-               'id', id, 'owner_id', owner_id, 'collection_id', collection_id, 'status', status,
-               'progress', progress, 'stage', stage, 'error_code', error_code)::text),
-           cancel_requested
-    FROM changed
-"""
 _OURS = "id = :id AND status = 'processing' AND attempts = :attempt"
 _DUE = (
     "(status = 'pending' OR (status = 'processing' AND lease_until < now() AND attempts < :max_attempts))"
@@ -131,13 +124,14 @@ class Job:
             with session_scope() as session:
                 rows = session.execute(
                     text(
-                        f"WITH changed AS (UPDATE documents SET stage = :stage, progress = :progress, "
+                        f"UPDATE documents SET stage = :stage, progress = :progress, "
                         f"lease_until = now() + make_interval(secs => :lease), updated_at = now() "
-                        f"WHERE {_OURS} RETURNING *) {_NOTIFY_CHANGED}"
+                        f"WHERE {_OURS} RETURNING *"
                     ),
                     {"stage": stage, "progress": percent, "lease": LEASE_SECONDS, "id": self.id,
                      "attempt": self.attempt},
                 ).all()
+                publish_progress(session, rows)
             if not rows:
                 self.lost.set()
             elif rows[0].cancel_requested:
@@ -158,16 +152,16 @@ def claim(document_id: uuid.UUID | None = None) -> Job | None:
     with session_scope() as session:
         row = session.execute(
             text(
-                f"WITH changed AS (UPDATE documents AS d SET status = 'processing', attempts = d.attempts + 1, "
+                f"UPDATE documents AS d SET status = 'processing', attempts = d.attempts + 1, "
                 f"lease_until = now() + make_interval(secs => :lease), stage = 'extracting', progress = 0, "
                 f"error_code = '', error_detail = '', updated_at = now() "
                 f"FROM (SELECT id FROM documents WHERE {target}{_DUE} ORDER BY created_at LIMIT 1 "
-                f"FOR UPDATE SKIP LOCKED) AS due WHERE d.id = due.id RETURNING d.*), "
-                f"notified AS ({_NOTIFY_CHANGED}) "
-                f"SELECT changed.id, attempts, media_type, storage_name FROM changed, notified"
+                f"FOR UPDATE SKIP LOCKED) AS due WHERE d.id = due.id RETURNING d.*"
             ),
             {"id": document_id, "lease": LEASE_SECONDS, "max_attempts": MAX_ATTEMPTS},
         ).first()
+        if row is not None:
+            publish_progress(session, [row])
     if row is None:
         return None
     return Job(id=row.id, attempt=row.attempts, media_type=row.media_type, storage_name=row.storage_name)
@@ -200,14 +194,15 @@ def fail_exhausted() -> int:
     with session_scope() as session:
         rows = session.execute(
             text(
-                f"WITH changed AS (UPDATE documents SET status = 'failed', stage = 'failed', lease_until = NULL, "
+                f"UPDATE documents SET status = 'failed', stage = 'failed', lease_until = NULL, "
                 f"error_code = :code, error_detail = :detail, updated_at = now() "
                 f"WHERE status = 'processing' AND lease_until < now() AND attempts >= :max_attempts "
-                f"RETURNING *) {_NOTIFY_CHANGED}"
+                f"RETURNING *"
             ),
             {"code": INTERNAL_ERROR, "max_attempts": MAX_ATTEMPTS,
              "detail": f"the worker stopped during each of {MAX_ATTEMPTS} attempts"},
         ).all()
+        publish_progress(session, rows)
     return len(rows)
 
 
@@ -287,14 +282,15 @@ def _ingest(job: Job) -> tuple[int | None, int]:
                 for i, c in enumerate(drafts[start : start + STORE_BATCH], start)
             ])
         store_pages(session=session, document_id=job.id, pages=page_texts)
-        session.execute(
+        rows = session.execute(
             text(
-                f"WITH changed AS (UPDATE documents SET status = 'completed', stage = 'done', progress = 100, "
+                f"UPDATE documents SET status = 'completed', stage = 'done', progress = 100, "
                 f"page_count = :pages, chunk_count = :chunks, completed_at = now(), lease_until = NULL, "
-                f"updated_at = now() WHERE {_OURS} RETURNING *) {_NOTIFY_CHANGED}"
+                f"updated_at = now() WHERE {_OURS} RETURNING *"
             ),
             {"pages": page_count if paged else None, "chunks": len(drafts), "id": job.id, "attempt": job.attempt},
         ).all()
+        publish_progress(session, rows)
     return (page_count if paged else None), len(drafts)
 
 
@@ -328,12 +324,13 @@ def _stopped(job: Job, reason: str, started: float) -> str | None:
     with session_scope() as session:
         rows = session.execute(
             text(
-                f"WITH changed AS (UPDATE documents SET status = :status, stage = :stage, progress = 0, "
+                f"UPDATE documents SET status = :status, stage = :stage, progress = 0, "
                 f"chunk_count = {chunk_count}, cancel_requested = false, lease_until = NULL, updated_at = now() "
-                f"WHERE {_OURS} RETURNING *) {_NOTIFY_CHANGED}"
+                f"WHERE {_OURS} RETURNING *"
             ),
             {"status": status, "stage": stage, "id": job.id, "attempt": job.attempt},
         ).all()
+        publish_progress(session, rows)
         if rows and status == DocumentStatus.CANCELLED.value:
             delete_chunks(session=session, document_id=job.id)
         if rows and status == DocumentStatus.PENDING.value:
@@ -348,12 +345,13 @@ def _fail(job: Job, code: str, detail: str) -> str | None:
     with session_scope() as session:
         rows = session.execute(
             text(
-                f"WITH changed AS (UPDATE documents SET status = 'failed', stage = 'failed', error_code = :code, "
+                f"UPDATE documents SET status = 'failed', stage = 'failed', error_code = :code, "
                 f"error_detail = :detail, chunk_count = 0, lease_until = NULL, updated_at = now() "
-                f"WHERE {_OURS} RETURNING *) {_NOTIFY_CHANGED}"
+                f"WHERE {_OURS} RETURNING *"
             ),
             {"code": code, "detail": detail[:1000], "id": job.id, "attempt": job.attempt},
         ).all()
+        publish_progress(session, rows)
         if rows:
             delete_chunks(session=session, document_id=job.id)
     return DocumentStatus.FAILED.value if rows else None

@@ -1,4 +1,5 @@
-"""Where uploaded files live and the PostgreSQL notification channels of the document pipeline."""
+"""Where uploaded files live and the PostgreSQL notification channel that wakes the ingestion workers
+(progress travels on the event bus: :mod:`assistant.services.rag.progress`)."""
 
 from __future__ import annotations
 
@@ -8,9 +9,6 @@ from assistant.core.config import Settings
 
 #: ``NOTIFY document_jobs, '<document id>'``: a document was queued (upload, reindex); wakes the worker.
 JOBS_CHANNEL = "document_jobs"
-#: ``NOTIFY document_progress, '{"id", "owner_id", "collection_id", "status", "progress", "stage",
-#: "error_code"}'``: a job moved on; the web process forwards it to the open tabs.
-PROGRESS_CHANNEL = "document_progress"
 
 
 def documents_dir(settings: Settings) -> Path:

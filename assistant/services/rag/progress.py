@@ -1,94 +1,63 @@
-"""Ingestion progress for the web process: one ``LISTEN document_progress`` connection per process,
-fanned out to the open pages that watch documents, so nobody polls the database.
+"""Ingestion progress on the event bus (:mod:`assistant.core.events`, topic ``document``).
 
-The worker sends ``NOTIFY document_progress`` after each step (payload in
-:mod:`assistant.services.rag.paths`); :func:`watch` yields those a given user may see.
+Every change of a document's status, stage or progress is published, in the transaction that makes it,
+to each user who may read the document (its owner, and everyone granted its collection); their open tabs
+show it live (the Documents page updates the row; every page tells when a document is ready or failed).
+
+Payload: ``{"id", "owner_id", "filename", "status", "progress", "stage", "error_code"}`` (a file name is at most
+255 characters, so the message stays far below NOTIFY's limit).
 """
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-import json
-import logging
-from collections.abc import AsyncIterator
-from dataclasses import dataclass
-from typing import Any
+import uuid
+from collections.abc import Iterable
+from typing import Any, Protocol
 
-import psycopg
+from sqlmodel import Session, select
 
-from assistant.core.db import database_url, libpq_url
-from assistant.services.rag.paths import PROGRESS_CHANNEL
+from assistant.core import events
+from assistant.models import CollectionGrant
 
-log = logging.getLogger(__name__)
-
-#: Seconds before a lost LISTEN connection is opened again.
-RECONNECT_SECONDS = 2.0
+TOPIC = "document"
 
 
-@dataclass(eq=False)
-class _Subscriber:
-    owner_id: str
-    collection_ids: frozenset[str]
-    queue: asyncio.Queue[dict[str, Any]]
+class DocumentState(Protocol):
+    """What a progress event is made of: a ``Document`` or a row ``RETURNING`` its columns."""
 
-    def wants(self, event: dict[str, Any]) -> bool:
-        return event.get("owner_id") == self.owner_id or event.get("collection_id") in self.collection_ids
-
-
-class ProgressFeed:
-    """The process's listener; started by the first watcher, it lives as long as the event loop."""
-
-    def __init__(self) -> None:
-        self._subscribers: set[_Subscriber] = set()
-        self._task: asyncio.Task[None] | None = None
-        self._ready = asyncio.Event()
-
-    async def _listen(self) -> None:
-        while True:
-            try:
-                conn = await psycopg.AsyncConnection.connect(libpq_url(database_url()), autocommit=True)
-                async with conn:
-                    await conn.execute(f"LISTEN {PROGRESS_CHANNEL}")
-                    self._ready.set()
-                    async for note in conn.notifies():
-                        self._dispatch(note.payload)
-            except (OSError, psycopg.Error):
-                log.warning("document progress listener lost its connection; reconnecting", exc_info=True)
-            self._ready.clear()
-            await asyncio.sleep(RECONNECT_SECONDS)
-
-    def _dispatch(self, payload: str) -> None:
-        try:
-            event = json.loads(payload)
-        except ValueError:
-            return
-        for subscriber in list(self._subscribers):
-            if subscriber.wants(event):
-                subscriber.queue.put_nowait(event)
-
-    @contextlib.asynccontextmanager
-    async def subscribe(self, owner_id: str, collection_ids: frozenset[str]) -> AsyncIterator[
-            asyncio.Queue[dict[str, Any]]]:
-        """A queue of the progress events of ``owner_id``'s documents and of ``collection_ids``, while
-        the context lasts; the listener is connected before it yields, so no event sent after is missed."""
-        if self._task is None or self._task.done():
-            self._task = asyncio.get_running_loop().create_task(self._listen())
-        subscriber = _Subscriber(owner_id, collection_ids, asyncio.Queue())
-        self._subscribers.add(subscriber)
-        try:
-            await asyncio.wait_for(self._ready.wait(), timeout=10)
-            yield subscriber.queue
-        finally:
-            self._subscribers.discard(subscriber)
+    id: uuid.UUID
+    owner_id: uuid.UUID
+    collection_id: uuid.UUID | None
+    filename: str
+    status: str
+    progress: int
+    stage: str
+    error_code: str | None
 
 
-_feed: ProgressFeed | None = None
+def progress_payload(document: DocumentState) -> dict[str, Any]:
+    """The payload of a ``document`` event (module docstring)."""
+    return {"id": str(document.id), "owner_id": str(document.owner_id), "filename": document.filename,
+            "status": document.status,
+            "progress": document.progress, "stage": document.stage, "error_code": document.error_code or ""}
 
 
-def feed() -> ProgressFeed:
-    """The process's :class:`ProgressFeed` (created on first use, in the running event loop)."""
-    global _feed
-    if _feed is None:
-        _feed = ProgressFeed()
-    return _feed
+def _readers(session: Session, document: DocumentState) -> set[uuid.UUID]:
+    readers = {document.owner_id}
+    if document.collection_id is not None:
+        readers |= set(session.exec(
+            select(CollectionGrant.user_id).where(CollectionGrant.collection_id == document.collection_id)))
+    return readers
+
+
+def publish_progress(session: Session, documents: Iterable[DocumentState]) -> None:
+    """Publish the state of each of ``documents`` to its readers when ``session``'s transaction commits."""
+    for document in documents:
+        events.publish(_readers(session, document), TOPIC, progress_payload(document), session=session)
+
+
+def publish_deleted(session: Session, document: DocumentState) -> None:
+    """Tell the readers of ``document`` that it is gone (status ``deleted``); call before deleting the
+    row, since the readers are found through it."""
+    payload = {**progress_payload(document), "status": "deleted", "progress": 0, "stage": ""}
+    events.publish(_readers(session, document), TOPIC, payload, session=session)

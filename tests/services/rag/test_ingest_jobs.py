@@ -5,7 +5,6 @@ exclusive; progress is notified and throttled."""
 from __future__ import annotations
 
 import hashlib
-import json
 import threading
 import time
 import uuid
@@ -23,7 +22,8 @@ from assistant.services.rag import extract, ingest
 from assistant.services.rag.chunking import MAX_TOKENS
 from assistant.services.rag.embeddings import tokenizer
 from assistant.services.rag.index import NewChunk, store_chunks
-from assistant.services.rag.paths import PROGRESS_CHANNEL, document_path
+from assistant.core import events as bus
+from assistant.services.rag.paths import document_path
 
 DATA = SHARED_DATA
 WHO_PDF = DATA / "pdfs/health/WHO_EMRO_Healthy-diet_2019.pdf"
@@ -307,17 +307,19 @@ def test_progress_is_notified_in_order_and_throttled(make_user, database, monkey
         return embed(texts, **kwargs)
 
     monkeypatch.setattr(ingest.embeddings, "embed_passages", slow_embed)
-    document = queue(make_user(), sentences_text(200), "text/plain")
+    owner = make_user()
+    document = queue(owner, sentences_text(200), "text/plain")
     with psycopg.connect(database.url, autocommit=True) as listener:
-        listener.execute(f"LISTEN {PROGRESS_CHANNEL}")
+        listener.execute(f"LISTEN {bus.CHANNEL}")
         started = time.monotonic()
         assert ingest.run_job(document.id) == "completed"
         seconds = time.monotonic() - started
-        events = [json.loads(n.payload) for n in listener.notifies(timeout=1)]
-    mine = [e for e in events if e["id"] == str(document.id)]
+        events = [bus.decode(n.payload) for n in listener.notifies(timeout=1)]
+    assert all(e.topic == "document" and e.user_ids == {owner.id} for e in events), "to the owner only"
+    mine = [e.payload for e in events if e.payload["id"] == str(document.id)]
     assert mine[0]["status"] == "processing" and mine[-1]["status"] == "completed"
     assert mine[-1]["progress"] == 100 and mine[-1]["stage"] == "done"
-    assert set(mine[0]) == {"id", "owner_id", "collection_id", "status", "progress", "stage", "error_code"}
+    assert set(mine[0]) == {"id", "owner_id", "filename", "status", "progress", "stage", "error_code"}
     progress = [e["progress"] for e in mine[:-1]]
     assert progress == sorted(progress)
     assert [e["stage"] for e in mine[1:-1]] == sorted(

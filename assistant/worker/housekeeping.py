@@ -1,0 +1,48 @@
+"""The leader's housekeeping: deletes what has outlived its use, every :data:`INTERVAL_SECONDS`.
+
+* event payloads stored because they were too large for a NOTIFY (:func:`assistant.core.events.purge_stored_payloads`);
+* heartbeat rows of workers that died without removing theirs, once older than :data:`DEAD_WORKER_KEPT`
+  (until then an admin can see that a worker died and when).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from datetime import timedelta
+
+from sqlmodel import col, delete
+
+from assistant.core import events
+from assistant.core.db import session_scope
+from assistant.models.base import utcnow
+from assistant.models.platform import WorkerHeartbeat
+
+log = logging.getLogger(__name__)
+
+#: Seconds between two rounds.
+INTERVAL_SECONDS = 600.0
+#: How long the heartbeat row of a dead worker is kept.
+DEAD_WORKER_KEPT = timedelta(days=1)
+
+
+def run_housekeeping(stop: threading.Event) -> None:
+    """Run :func:`tidy` now and every :data:`INTERVAL_SECONDS` until ``stop`` is set.
+
+    Raises:
+        sqlalchemy.exc.OperationalError: the database is unreachable (the supervisor restarts the service).
+    """
+    while not stop.is_set():
+        tidy()
+        stop.wait(INTERVAL_SECONDS)
+
+
+def tidy() -> dict[str, int]:
+    """One round; returns how many rows of each kind were deleted: ``{"event_payloads", "heartbeats"}``."""
+    with session_scope() as session:
+        payloads = events.purge_stored_payloads(session)
+        result = session.execute(delete(WorkerHeartbeat).where(col(WorkerHeartbeat.last_beat) < utcnow() - DEAD_WORKER_KEPT))
+        heartbeats = int(result.rowcount or 0)  # type: ignore[attr-defined]
+    if payloads or heartbeats:
+        log.info("housekeeping deleted %d stored event payloads and %d dead workers' heartbeats", payloads, heartbeats)
+    return {"event_payloads": payloads, "heartbeats": heartbeats}
