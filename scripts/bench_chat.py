@@ -114,7 +114,7 @@ FIRST_TEXT_JS = """
 def run(history: int, turns: int) -> dict:
     from playwright.sync_api import sync_playwright
 
-    from assistant.core.db import start_embedded_postgres
+    from assistant.core.db import start_embedded_postgres, stop_embedded_postgres
 
     with tempfile.TemporaryDirectory(prefix="bench-chat-") as tmp, LoopbackLLMServer() as llm:
         url = start_embedded_postgres(Path(tmp) / "pg", "bench")
@@ -140,6 +140,7 @@ def run(history: int, turns: int) -> dict:
                 proc.wait(timeout=60)
             except subprocess.TimeoutExpired:
                 os.killpg(proc.pid, signal.SIGKILL)
+            stop_embedded_postgres(Path(tmp) / "pg")
 
 
 def _model(request: Request) -> Reply:

@@ -51,7 +51,7 @@ def main() -> int:
 
 
 def run(pdf: Path, threads: int | None, timeout: float) -> dict:
-    from assistant.core.db import start_embedded_postgres
+    from assistant.core.db import start_embedded_postgres, stop_embedded_postgres
     from assistant.core.migrations import upgrade
 
     with tempfile.TemporaryDirectory(prefix="bench-ingest-") as tmp:
@@ -79,6 +79,7 @@ def run(pdf: Path, threads: int | None, timeout: float) -> dict:
                 worker.wait(timeout=60)
             except subprocess.TimeoutExpired:
                 os.killpg(worker.pid, signal.SIGKILL)
+            stop_embedded_postgres(Path(tmp) / "pg")
 
 
 def _cpu_seconds(pid: int) -> float:

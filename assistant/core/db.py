@@ -68,6 +68,15 @@ def start_embedded_postgres(data_dir: Path, database: str = EMBEDDED_DB_NAME) ->
     return server.get_uri(database=database)
 
 
+def stop_embedded_postgres(data_dir: Path) -> None:
+    """Give up this process's handle on the embedded server of ``data_dir`` now instead of at exit,
+    stopping the server if no other process holds one (call before deleting a temporary folder: a
+    server whose folder is gone can no longer be stopped and keeps running)."""
+    server = _embedded_servers.pop((data_dir / "postgres").resolve(), None)
+    if server is not None:
+        server.cleanup()
+
+
 def create_database_if_missing(admin_url: str, database: str) -> None:
     """Create ``database`` on the server reached by ``admin_url`` unless it exists."""
     with psycopg.connect(libpq_url(admin_url), autocommit=True) as conn:

@@ -4,6 +4,7 @@ uploaded and ingested, and one chat whose first question is answered from them (
 from __future__ import annotations
 
 import asyncio
+import threading
 import time
 import uuid
 from collections.abc import Callable
@@ -57,18 +58,22 @@ def _upload(settings: Settings, user_id: uuid.UUID, path: Path) -> Document:
                                       filename=path.name)
 
 
-def _ingest(document_id: uuid.UUID) -> Document:
-    """Run the document's job here, or wait for the worker that took it first."""
-    ingest.run_job(document_id)
+def _ingest(document_id: uuid.UUID, progress: Callable[[int], None]) -> Document:
+    """Run the document's job here (or wait for the worker that took it first), calling
+    ``progress(percent)`` about twice a second until it ends."""
+    job = threading.Thread(target=ingest.run_job, args=(document_id,), name="demo-ingestion", daemon=True)
+    job.start()
     deadline = time.monotonic() + WAIT_SECONDS
     while True:
         with session_scope() as session:
             document = session.get_one(Document, document_id)
-            if document.status not in (DocumentStatus.PENDING.value, DocumentStatus.PROCESSING.value):
-                return document
+        progress(document.progress)
+        if document.status not in (DocumentStatus.PENDING.value, DocumentStatus.PROCESSING.value):
+            job.join()
+            return document
         if time.monotonic() > deadline:
             return document
-        time.sleep(1)
+        time.sleep(0.5)
 
 
 async def _ask(user_id: uuid.UUID, chat_id: uuid.UUID, question: str) -> None:
@@ -77,13 +82,15 @@ async def _ask(user_id: uuid.UUID, chat_id: uuid.UUID, question: str) -> None:
 
 
 def create_demo(*, files: list[Path], email: str, password: str, settings: Settings, question: str = DEMO_QUESTION,
-                translate: Callable[[str, dict[str, Any]], str], report: Callable[[str], None] = print) -> DemoResult:
+                translate: Callable[[str, dict[str, Any]], str], report: Callable[[str], None] = print,
+                progress: Callable[[str, int], None] = lambda name, percent: None) -> DemoResult:
     """Create the demo account ``email`` with ``files`` ingested and one chat that asked ``question``.
 
     Args:
         files: documents to upload (PDF, EPUB, text...); each is checked like a browser upload.
         translate: ``translate(code, params)``, the message of a refused file.
         report: receives one line per step (progress for the operator).
+        progress: ``progress(file name, percent)`` while a file is ingested (for a progress bar).
 
     Returns:
         The account, every file's outcome and the chat (None when no document was ingested).
@@ -104,13 +111,14 @@ def create_demo(*, files: list[Path], email: str, password: str, settings: Setti
         except AppError as exc:
             result.outcomes.append((path.name, translate(exc.code, exc.params)))
             report(f"{path.name}: {result.outcomes[-1][1]}")
+            progress(path.name, 100)
             continue
         except OSError as exc:
             result.outcomes.append((path.name, exc.strerror or str(exc)))
             report(f"{path.name}: {result.outcomes[-1][1]}")
+            progress(path.name, 100)
             continue
-        report(f"{path.name}: reading, splitting and embedding...")
-        done = _ingest(document.id)
+        done = _ingest(document.id, lambda percent, name=path.name: progress(name, percent))
         if done.status == DocumentStatus.COMPLETED.value:
             result.ready += 1
             outcome = f"ready, {done.page_count or 1} pages"
