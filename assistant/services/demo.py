@@ -9,6 +9,7 @@ import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -118,7 +119,7 @@ def create_demo(*, files: list[Path], email: str, password: str, settings: Setti
             report(f"{path.name}: {result.outcomes[-1][1]}")
             progress(path.name, 100)
             continue
-        done = _ingest(document.id, lambda percent, name=path.name: progress(name, percent))
+        done = _ingest(document.id, partial(progress, path.name))
         if done.status == DocumentStatus.COMPLETED.value:
             result.ready += 1
             outcome = f"ready, {done.page_count or 1} pages"

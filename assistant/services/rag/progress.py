@@ -23,16 +23,24 @@ TOPIC = "document"
 
 
 class DocumentState(Protocol):
-    """What a progress event is made of: a ``Document`` or a row ``RETURNING`` its columns."""
+    """What a progress event is made of: a ``Document`` or a row ``RETURNING`` its columns (read only)."""
 
-    id: uuid.UUID
-    owner_id: uuid.UUID
-    collection_id: uuid.UUID | None
-    filename: str
-    status: str
-    progress: int
-    stage: str
-    error_code: str | None
+    @property
+    def id(self) -> uuid.UUID: ...
+    @property
+    def owner_id(self) -> uuid.UUID: ...
+    @property
+    def collection_id(self) -> uuid.UUID | None: ...
+    @property
+    def filename(self) -> str: ...
+    @property
+    def status(self) -> str: ...
+    @property
+    def progress(self) -> int: ...
+    @property
+    def stage(self) -> str: ...
+    @property
+    def error_code(self) -> str | None: ...
 
 
 def progress_payload(document: DocumentState) -> dict[str, Any]:
