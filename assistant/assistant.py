@@ -5,6 +5,7 @@ from collections.abc import Callable
 import reflex as rx
 
 from assistant.api.app import create_api
+from assistant.ui import routes
 from assistant.ui.pages.admin import admin_page
 from assistant.ui.pages.auth import login_page, register_page
 from assistant.ui.pages.chat import chat_page
@@ -42,14 +43,14 @@ def _section(title_key: str, empty_key: str, icon: str) -> Callable[[], rx.Compo
 PAGE_TITLE = "Assistant"
 
 app = rx.App(style=global_style, api_transformer=create_api())
-app.add_page(index, route="/", title=PAGE_TITLE, on_load=AuthState.go_home)
-app.add_page(login_page, route="/login", title=PAGE_TITLE, on_load=AuthState.redirect_if_signed_in)
-app.add_page(register_page, route="/register", title=PAGE_TITLE, on_load=AuthState.redirect_if_signed_in)
-app.add_page(chat_page, route="/chats/[chat_id]", title=PAGE_TITLE, on_load=[AuthState.check_login, ChatState.load])
-app.add_page(chat_page, route="/chats", title=PAGE_TITLE, on_load=[AuthState.check_login, ChatState.load])
-app.add_page(documents_page, route="/documents", title=PAGE_TITLE,
+app.add_page(index, route=routes.INDEX, title=PAGE_TITLE, on_load=AuthState.go_home)
+app.add_page(login_page, route=routes.LOGIN, title=PAGE_TITLE, on_load=AuthState.redirect_if_signed_in)
+app.add_page(register_page, route=routes.REGISTER, title=PAGE_TITLE, on_load=AuthState.redirect_if_signed_in)
+app.add_page(chat_page, route=routes.CHAT, title=PAGE_TITLE, on_load=[AuthState.check_login, ChatState.load])
+app.add_page(chat_page, route=routes.CHATS, title=PAGE_TITLE, on_load=[AuthState.check_login, ChatState.load])
+app.add_page(documents_page, route=routes.DOCUMENTS, title=PAGE_TITLE,
              on_load=[AuthState.check_login, DocumentsState.load])
-app.add_page(document_view_page, route="/documents/[document_id]", title=PAGE_TITLE,
+app.add_page(document_view_page, route=routes.DOCUMENT, title=PAGE_TITLE,
              on_load=[AuthState.check_login, DocumentViewState.load])
 for route, title_key, empty_key, icon in SECTIONS:
     app.add_page(
@@ -60,13 +61,13 @@ for route, title_key, empty_key, icon in SECTIONS:
     )
 app.add_page(
     settings_page,
-    route="/settings",
+    route=routes.SETTINGS,
     title=PAGE_TITLE,
     on_load=[AuthState.check_login, ProfileState.load, PersonalContextState.load, PersonalSkillsState.load],
 )
 app.add_page(
     admin_page,
-    route="/admin",
+    route=routes.ADMIN,
     title=PAGE_TITLE,
     on_load=[
         AuthState.check_login, AdminState.load, TiersState.load, PrimaryContextState.load, GeneralSkillsState.load,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import uuid
 
 import pytest
 from playwright.sync_api import Page, expect
@@ -158,3 +159,25 @@ def test_demoted_admin_loses_access_on_next_event(app_url: str, browser, shot) -
     shot(deputy, "deputy-deactivated")
     owner.context.close()
     deputy.context.close()
+
+
+def test_a_deep_link_comes_back_after_sign_in(app_url: str, browser, shot) -> None:
+    """A citation's link (``/documents/<id>?page=3&chunk=<id>``) opened while signed out goes through the
+    login page and back to exactly that address; a plain sign-in afterwards goes home."""
+    ensure_account(app_url, "deep-link@example.org", "Dee Link")
+    page = browser.new_context(viewport={"width": 1280, "height": 800}).new_page()
+    target = f"/documents/{uuid.uuid4()}?page=3&chunk={uuid.uuid4()}"
+    page.goto(f"{app_url}{target}")
+    expect(page).to_have_url(re.compile(r"/login$"), timeout=20_000)
+    page.fill("#email", "deep-link@example.org")
+    page.fill("#password", PASSWORD)
+    page.click("#login-submit")
+    expect(page).to_have_url(f"{app_url}{target}", timeout=20_000)
+    expect(page.locator("#current-user")).to_have_text("Dee Link")
+    shot(page, "deep-link-after-sign-in")
+
+    page.click("#logout")
+    expect(page).to_have_url(re.compile(r"/login$"), timeout=20_000)
+    submit_login(page, app_url, "deep-link@example.org")
+    expect(page).to_have_url(re.compile(r"/chats/?$"), timeout=20_000)
+    page.context.close()

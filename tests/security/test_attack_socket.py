@@ -5,8 +5,9 @@ from sending any name and payload themselves (``support.event_socket`` does). So
 
 * no event sets the account the page shows or trusts: not Reflex's ``setvar``, not a ``set_user_role``
   setter (Reflex 0.10 makes none unless ``state_auto_setters`` is on), not the client-storage update the
-  frontend uses for LocalStorage, not the server-side helpers of ``AuthState`` (which Reflex would expose
-  as events, were they not marked ``server_only``), and admin events re-check the role in the database;
+  frontend uses for LocalStorage, not the server-side helpers of ``AuthState`` (named with a leading
+  underscore, which Reflex never exposes as events; every state's events are checked against an explicit
+  allow-list), and admin events re-check the role in the database;
 * a WebSocket opened by a page of another origin is refused at the handshake, while the app's own page
   (``localhost`` and its ``127.0.0.1`` twin in dev) connects. A client that sends no ``Origin`` at all is
   not a browser and could claim any origin anyway; browsers always send it on WebSocket handshakes;
@@ -32,7 +33,35 @@ from support.event_socket import FIELD, SocketRefused, event_socket, run
 from support.live_app import OWNER, LiveApp, bearer
 
 ACCOUNT_VARS = ("access_token", "refresh_token", "lang", "user_email", "user_name", "user_role", "notice")
-SERVER_ONLY = ("t", "client_address", "acting_user", "handle_error", "run_as_user", "sign_in", "_show_user", "_forget")
+#: Every event a socket may call, by state class: anything public that is not listed here fails the test below.
+ALLOWED_EVENTS = {
+    "AuthState": {"check_login", "go_home", "logout", "redirect_if_signed_in", "set_language"},
+    "LoginState": {"submit"},
+    "RegisterState": {"submit"},
+    "ProfileState": {"change_password", "load", "save_profile"},
+    "ChatState": {"cancel_edit", "delete_chat", "load", "load_older", "new_chat", "regenerate", "rename", "send",
+                  "set_draft", "set_rename_value", "set_search_query", "set_skill", "set_tier", "show_context",
+                  "start_edit", "start_rename", "stop", "toggle_archived", "toggle_chat_archived"},
+    "DocumentsState": {"cancel", "delete", "load", "reindex", "set_query", "set_upload_target", "upload",
+                       "upload_progress"},
+    "DocumentViewState": {"download", "load", "show_page"},
+    "PersonalContextState": {"load", "restore", "save"},
+    "PrimaryContextState": {"load", "restore", "save"},
+    "PersonalSkillsState": {"ask_delete", "confirm_delete", "load", "open_edit", "open_new", "save", "set_active",
+                            "set_delete_open", "set_dialog_open"},
+    "GeneralSkillsState": {"ask_delete", "confirm_delete", "load", "open_edit", "open_new", "save", "set_active",
+                           "set_delete_open", "set_dialog_open"},
+    "AdminState": {"change_role", "load", "save_default_max_chats", "save_upload_limits", "set_registration",
+                   "toggle_active"},
+    "CollectionsState": {"create", "delete", "grant", "load", "revoke"},
+    "TiersState": {"choose_provider", "load", "save"},
+    "LiveState": {"receive"},
+}
+#: Reflex's own event on every state: it sets only vars that have a setter (none of the account's, see below).
+REFLEX_EVENTS = {"setvar"}
+#: Server-side helpers of ``AuthState``, under their old public names and their names now.
+SERVER_ONLY = ("t", "client_address", "acting_user", "handle_error", "run_as_user", "sign_in", "_t",
+               "_client_address", "_run_as_user", "_handle_error", "_sign_in", "_show_user", "_forget")
 
 
 def _app_states() -> list[type]:
@@ -49,6 +78,13 @@ def _app_states() -> list[type]:
         if state.__module__.startswith("assistant."):
             found.append(state)
     return found
+
+
+def test_every_states_events_are_exactly_the_allowed_ones() -> None:
+    """Reflex makes every public method of a state an event any socket can call: each state class's
+    ``event_handlers`` must be exactly its allow-list (a new state or event is added there on purpose)."""
+    exposed = {state.__name__: set(state.event_handlers) - REFLEX_EVENTS for state in _app_states()}
+    assert exposed == ALLOWED_EVENTS
 
 
 def test_no_state_exposes_a_setter_of_the_account_or_a_server_only_helper() -> None:
@@ -84,6 +120,10 @@ def _attacks(names: dict[str, str]) -> dict[str, tuple[str, dict]]:
         "acting-user-helper": ("auth.acting_user", {"session": {}, "minimum_role": "superadmin"}),
         "run-as-user-helper": ("auth.run_as_user", {"action": "print", "minimum_role": "user"}),
         "error-helper": ("auth.handle_error", {"exc": {"code": "auth.token_invalid", "params": {}}}),
+        "private-sign-in-helper": ("auth._sign_in", {"pair": {"access_token": "x", "refresh_token": "y",
+                                                              "user": superadmin, "session_id": "z"}}),
+        "private-run-as-user-helper": ("auth._run_as_user", {"work": "print", "minimum_role": "user"}),
+        "private-error-helper": ("auth._handle_error", {"exc": {"code": "auth.token_invalid", "params": {}}}),
     }
 
 

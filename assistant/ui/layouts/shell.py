@@ -6,19 +6,20 @@ from collections.abc import Callable
 
 import reflex as rx
 
+from assistant.ui import routes
 from assistant.ui.i18n import t
 from assistant.ui.state.auth import AuthState
 from assistant.ui.styles import DESKTOP_ONLY, MOBILE_ONLY, SIDEBAR_WIDTH
 
 #: (route, i18n key, lucide icon, admins only)
 NAV_ITEMS: list[tuple[str, str, str, bool]] = [
-    ("/chats", "nav.chats", "messages-square", False),
-    ("/documents", "nav.documents", "file-text", False),
-    ("/memory", "nav.memory", "brain", False),
-    ("/reminders", "nav.reminders", "bell", False),
-    ("/tasks", "nav.tasks", "list-checks", False),
-    ("/settings", "nav.settings", "settings", False),
-    ("/admin", "nav.admin", "shield", True),
+    (routes.CHATS, "nav.chats", "messages-square", False),
+    (routes.DOCUMENTS, "nav.documents", "file-text", False),
+    (routes.MEMORY, "nav.memory", "brain", False),
+    (routes.REMINDERS, "nav.reminders", "bell", False),
+    (routes.TASKS, "nav.tasks", "list-checks", False),
+    (routes.SETTINGS, "nav.settings", "settings", False),
+    (routes.ADMIN, "nav.admin", "shield", True),
 ]
 
 

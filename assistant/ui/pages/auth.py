@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
+from assistant.ui import routes
 from assistant.ui.i18n import t
 from assistant.ui.layouts.shell import public_shell
 from assistant.ui.state.account import LoginState, RegisterState
@@ -49,7 +50,7 @@ def login_page() -> rx.Component:
         ),
         rx.hstack(
             rx.text(t("login.no_account"), size="2"),
-            rx.link(t("login.register_link"), href="/register", size="2", id="to-register"),
+            rx.link(t("login.register_link"), href=routes.REGISTER, size="2", id="to-register"),
             spacing="2",
         ),
     )
@@ -76,7 +77,7 @@ def register_page() -> rx.Component:
         ),
         rx.hstack(
             rx.text(t("register.have_account"), size="2"),
-            rx.link(t("register.login_link"), href="/login", size="2", id="to-login"),
+            rx.link(t("register.login_link"), href=routes.LOGIN, size="2", id="to-login"),
             spacing="2",
         ),
     )

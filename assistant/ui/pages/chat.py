@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import reflex as rx
 
-from assistant.models import TIERS
+from assistant.models import TIERS, MessageRole
+from assistant.ui import routes
 from assistant.ui.components.markdown import safe_markdown
 from assistant.ui.i18n import t
 from assistant.ui.layouts.shell import app_shell
@@ -18,7 +19,7 @@ def chat_list() -> rx.Component:
     def entry(chat: rx.Var) -> rx.Component:
         return rx.link(
             rx.text(chat["title"].to(str) | t("chat.untitled"), size="2", trim="both", truncate=True),
-            href="/chats/" + chat["id"].to(str),
+            href=routes.CHATS + "/" + chat["id"].to(str),
             underline="none",
             padding="0.4em 0.6em",
             border_radius="var(--radius-2)",
@@ -254,7 +255,7 @@ def message_view(message: rx.Var) -> rx.Component:
         spacing="1",
         class_name="message message-assistant",
     )
-    return rx.match(message["role"].to(str), ("user", user), ("tool", tool), assistant)
+    return rx.match(message["role"].to(str), (MessageRole.USER.value, user), (MessageRole.TOOL.value, tool), assistant)
 
 
 def _streamed_text() -> rx.Var:

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import reflex as rx
 
+from assistant.ui import routes
 from assistant.ui.i18n import t
 from assistant.ui.layouts.shell import app_shell
-from assistant.ui.state.document_view import DOCUMENTS_ROUTE, PASSAGE_ID, DocumentViewState
+from assistant.ui.state.document_view import PASSAGE_ID, DocumentViewState
 
 
 def segment(item: rx.Var) -> rx.Component:
@@ -24,7 +25,7 @@ def toolbar() -> rx.Component:
     state = DocumentViewState
     return rx.hstack(
         rx.link(rx.hstack(rx.icon("arrow-left", size=14), rx.text(t("viewer.back")), align="center", spacing="1"),
-                href=DOCUMENTS_ROUTE, size="2"),
+                href=routes.DOCUMENTS, size="2"),
         rx.spacer(),
         rx.cond(state.pages > 1,
                 rx.hstack(

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import reflex as rx
 
+from assistant.models import DocumentStatus
+from assistant.ui import routes
 from assistant.ui.i18n import t
 from assistant.ui.layouts.shell import app_shell
 from assistant.ui.state.documents import PRIVATE_TARGET, UPLOAD_ID, DocumentsState
@@ -18,8 +20,8 @@ ACCEPT = {
     "text/html": [".html", ".htm"],
     "application/vnd.openxmlformats-officedocument.wordprocessingml.document": [".docx"],
 }
-STATUS_COLORS = {"pending": "gray", "processing": "blue", "completed": "green", "failed": "red",
-                 "cancelled": "orange"}
+STATUS_COLORS = {DocumentStatus.PENDING: "gray", DocumentStatus.PROCESSING: "blue", DocumentStatus.COMPLETED: "green",
+                 DocumentStatus.FAILED: "red", DocumentStatus.CANCELLED: "orange"}
 
 
 def upload_target() -> rx.Component:
@@ -84,7 +86,7 @@ def document_row(row: rx.Var) -> rx.Component:
     return rx.table.row(
         rx.table.cell(
             rx.vstack(
-                rx.link(row["filename"].to(str), href="/documents/" + row["id"].to(str), weight="medium",
+                rx.link(row["filename"].to(str), href=routes.DOCUMENTS + "/" + row["id"].to(str), weight="medium",
                         class_name="document-name"),
                 rx.cond(row["error"].to(str) != "",
                         rx.text(row["error"].to(str), size="1", color_scheme="red", class_name="document-error")),
@@ -102,7 +104,7 @@ def document_row(row: rx.Var) -> rx.Component:
         rx.table.cell(
             rx.vstack(
                 rx.badge(row["status_text"].to(str), color_scheme=rx.match(
-                    row["status"].to(str), *[(status, color) for status, color in STATUS_COLORS.items()], "gray"),
+                    row["status"].to(str), *[(status.value, color) for status, color in STATUS_COLORS.items()], "gray"),
                     class_name="document-status"),
                 rx.cond(row["busy"].to(bool),
                         rx.hstack(rx.progress(value=row["progress"].to(int), max=100, width="6em"),

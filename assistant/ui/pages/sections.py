@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import reflex as rx
 
+from assistant.ui import routes
 from assistant.ui.i18n import t
 from assistant.ui.layouts.shell import app_shell
 
 #: (route, title key, empty-state key, icon)
 SECTIONS = [
-    ("/memory", "page.memory.title", "page.memory.empty", "brain"),
-    ("/reminders", "page.reminders.title", "page.reminders.empty", "bell"),
-    ("/tasks", "page.tasks.title", "page.tasks.empty", "list-checks"),
+    (routes.MEMORY, "page.memory.title", "page.memory.empty", "brain"),
+    (routes.REMINDERS, "page.reminders.title", "page.reminders.empty", "bell"),
+    (routes.TASKS, "page.tasks.title", "page.tasks.empty", "list-checks"),
 ]
 
 

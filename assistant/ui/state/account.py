@@ -7,12 +7,14 @@ from collections.abc import Callable
 from typing import Any
 
 import reflex as rx
+from sqlmodel import Session
 
 from assistant.core.db import session_scope
 from assistant.core.errors import AppError, InvalidInput
 from assistant.core.security import decode_access_token
+from assistant.models import User
 from assistant.services.auth import service as auth
-from assistant.ui.state.auth import HOME_ROUTE, AuthState
+from assistant.ui.state.auth import AuthState, guarded
 
 
 def _login(email: str, password: str, address: str, device: str) -> auth.TokenPair:
@@ -36,26 +38,26 @@ def _register_and_login(form: dict[str, Any], address: str, device: str) -> auth
 
 async def _sign_in_with(state: LoginState | RegisterState, work: Callable[[str, str, str], auth.TokenPair]) -> Any:
     """Shared body of the sign-in forms: run ``work(address, device, language)`` off the event loop,
-    then store the tokens and go home, or show the translated error in the form."""
+    then store the tokens and go on (to the page the tab was sent away from, else home), or show the
+    translated error in the form."""
     async with state:
         if state.busy:
             return None
         state.busy = True
         state.form_error = ""
-        address = state.client_address()
+        address = state._client_address()
         device = state.router.headers.user_agent
         language = state.lang
     try:
         pair = await asyncio.to_thread(work, address, device, language)
     except AppError as exc:
         async with state:
-            state.form_error = state.t(exc.code, **exc.params)
+            state.form_error = state._t(exc.code, **exc.params)
             state.busy = False
         return None
     async with state:
-        state.sign_in(pair)
         state.busy = False
-    return rx.redirect(HOME_ROUTE)
+        return state._sign_in(pair)
 
 
 class LoginState(AuthState):
@@ -97,73 +99,63 @@ class ProfileState(AuthState):
     busy: bool = False
 
     @rx.event
-    def load(self) -> Any:
-        try:
-            user = self.run_as_user(lambda _session, user: user)
-        except AppError as exc:
-            return self.handle_error(exc)
+    @guarded
+    async def load(self) -> None:
+        """``on_load`` of the settings page: the profile as stored."""
+        user = await self._run_as_user(lambda _session, user: user)
         self.display_name = user.display_name
         self.timezone = user.timezone
         self.profile_message = ""
         self.password_error = ""
         self.password_message = ""
-        return None
 
     @rx.event
-    def save_profile(self, form: dict[str, Any]) -> Any:
+    @guarded
+    async def save_profile(self, form: dict[str, Any]) -> None:
+        """Store the display name and time zone."""
         data = {"display_name": form.get("display_name", ""), "timezone": form.get("timezone", "")}
-        try:
-            user = self.run_as_user(lambda session, user: auth.update_profile(session=session, user=user, data=data))
-        except AppError as exc:
-            self.profile_message = ""
-            return self.handle_error(exc)
+        self.profile_message = ""
+        user = await self._run_as_user(lambda session, user: auth.update_profile(session=session, user=user, data=data))
         self.display_name = user.display_name
         self.timezone = user.timezone
         self.user_name = user.display_name
-        self.profile_message = self.t("common.saved")
-        return None
+        self.profile_message = self._t("common.saved")
 
     @rx.event(background=True)
-    async def change_password(self, form: dict[str, Any]) -> Any:
+    @guarded
+    async def change_password(self, form: dict[str, Any]) -> None:
+        """Change the password (the other login sessions end; this one stays)."""
         async with self:
             if self.busy:
-                return None
+                return
             self.password_error = ""
             self.password_message = ""
-            try:
-                # Re-check the session now (renewing an expired access token) before the slow part.
-                with session_scope() as session:
-                    self.acting_user(session)
-            except AppError as exc:
-                return self.handle_error(exc)
             self.busy = True
             current = str(form.get("current_password", ""))
             new = str(form.get("new_password", ""))
             confirm = str(form.get("password_confirm", ""))
-            access_token = self.access_token
 
-        def _change() -> None:
+        def _change(session: Session, user: User) -> None:
             if new != confirm:
                 raise InvalidInput("auth.passwords_differ")
-            with session_scope() as session:
-                user = auth.authenticate(session=session, access_token=access_token)
-                auth.change_password(
-                    session=session,
-                    user=user,
-                    current_password=current,
-                    new_password=new,
-                    keep_session_id=decode_access_token(access_token).session_id,
-                )
+            auth.change_password(session=session, user=user, current_password=current, new_password=new,
+                                 keep_session_id=session_id)
 
         try:
-            await asyncio.to_thread(_change)
+            await self._run_as_user(lambda session, user: None)  # renews an expired access token first
+        except AppError:
+            async with self:
+                self.busy = False
+            raise
+        async with self:
+            session_id = decode_access_token(self.access_token).session_id
+        try:
+            await self._run_as_user(_change)
         except AppError as exc:
             async with self:
                 self.busy = False
-                self.password_error = self.t(exc.code, **exc.params)
-            return None
+                self.password_error = self._t(exc.code, **exc.params)
+            return
         async with self:
             self.busy = False
-            self.password_message = self.t("settings.password_changed")
-        return None
-
+            self.password_message = self._t("settings.password_changed")

@@ -1,13 +1,22 @@
 """Base UI state: who is signed in, their tokens (browser LocalStorage), language and errors.
 
 The account is never trusted from state: every page load and privileged event re-reads it from the
-database through :func:`assistant.services.auth.service.authenticate` (see :meth:`AuthState.acting_user`).
+database (:meth:`AuthState._run_as_user`, through :func:`assistant.services.auth.acting.run_as`), off the
+event loop. Reflex exposes every public method of a state as an event any socket can call, so every helper
+here starts with ``_``.
+
+Event handlers that touch the database are ``async``: they await the work on a worker thread and assign
+what it returned. Background events read and assign state only inside short ``async with self`` blocks
+(for a foreground handler that block is a no-op, so the helpers below serve both kinds). The decorator
+:func:`guarded` turns a service error raised by a handler into the toast, the sign-out or the way home
+:meth:`AuthState._handle_error` chooses.
 """
 
 from __future__ import annotations
 
 import functools
-import types
+import inspect
+import uuid
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -15,36 +24,59 @@ import reflex as rx
 from sqlmodel import Session
 
 from assistant.core.config import get_settings
-from assistant.core.db import session_scope
-from assistant.core.errors import AppError, Forbidden, Unauthorized
+from assistant.core.db import in_session
+from assistant.core.errors import AppError, Forbidden, NotFound, Unauthorized
 from assistant.core.i18n import DEFAULT_LANGUAGE, LANGUAGES, catalogue, translate
 from assistant.core.net import client_address
 from assistant.models import User
 from assistant.models.user import Role
+from assistant.services.auth import acting
 from assistant.services.auth import service as auth
+from assistant.ui import routes
 
 T = TypeVar("T")
-
-LOGIN_ROUTE = "/login"
-HOME_ROUTE = "/chats"
+H = TypeVar("H", bound=Callable[..., Any])
 
 
-class server_only:  # noqa: N801 - used like ``staticmethod``
-    """Marks a state method that only server code may call.
+def parse_id(value: object, not_found: str = "errors.not_found") -> uuid.UUID:
+    """The UUID in ``value`` (an id sent by the page or read from the URL).
 
-    Reflex exposes every public function of a state class as an event handler that any open socket can
-    invoke by name with a JSON payload. The helpers below take sessions, token pairs or service errors
-    from server code and must not be reachable that way; wrapped in this descriptor they are no longer
-    functions to Reflex (no ``__code__``), yet ``self.helper(...)`` still binds as a normal method, also
-    through the proxy of a background event.
+    Raises:
+        NotFound: ``not_found`` for anything that is not a UUID (ids come from the browser).
     """
+    try:
+        return uuid.UUID(str(value))
+    except ValueError as exc:
+        raise NotFound(not_found) from exc
 
-    def __init__(self, fn: Callable[..., Any]) -> None:
-        self.__func__ = fn
-        functools.update_wrapper(self, fn)
 
-    def __get__(self, instance: object, owner: type | None = None) -> Any:
-        return self if instance is None else types.MethodType(self.__func__, instance)
+def guarded(handler: H) -> H:
+    """Wrap an async event handler (coroutine or async generator, foreground or background): a service
+    error it raises becomes the reaction of :meth:`AuthState._handle_error` (returned, or yielded last).
+    Put it under ``@rx.event``."""
+    if inspect.isasyncgenfunction(handler):
+
+        @functools.wraps(handler)
+        async def stream(self: AuthState, *args: Any, **kwargs: Any) -> Any:
+            try:
+                async for item in handler(self, *args, **kwargs):
+                    yield item
+            except AppError as exc:
+                async with self:
+                    reaction = self._handle_error(exc)
+                yield reaction
+
+        return stream  # type: ignore[return-value]
+
+    @functools.wraps(handler)
+    async def call(self: AuthState, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return await handler(self, *args, **kwargs)
+        except AppError as exc:
+            async with self:
+                return self._handle_error(exc)
+
+    return call  # type: ignore[return-value]
 
 
 class AuthState(rx.State):
@@ -58,6 +90,8 @@ class AuthState(rx.State):
     user_name: str = ""
     user_role: str = ""
     notice: str = ""
+    #: The page (path and query) a tab sent to the login page comes back to once signed in.
+    _return_to: str = ""
 
     @rx.var
     def tr(self) -> dict[str, str]:
@@ -72,41 +106,46 @@ class AuthState(rx.State):
     def is_admin(self) -> bool:
         return self.user_role in (Role.ADMIN.value, Role.SUPERADMIN.value)
 
-    @server_only
-    def t(self, code: str, **params: Any) -> str:
+    def _t(self, code: str, **params: Any) -> str:
         """Translate ``code`` into the tab's language (for messages built in event handlers)."""
         return translate(code, self.lang, **params)
 
-    @server_only
-    def client_address(self) -> str:
+    def _client_address(self) -> str:
         """The browser's address as seen through trusted proxies (for login throttling)."""
         headers = self.router.headers.raw_headers
         return client_address(
             self.router.session.client_ip, headers.get("x-forwarded-for"), get_settings().trusted_proxies
         )
 
-    @server_only
-    def acting_user(self, session: Session, minimum_role: Role = Role.USER) -> User:
-        """The account behind this tab's tokens, re-checked now (session live, active, role).
+    def _role_shown(self, minimum: Role) -> bool:
+        """Whether the role the last session check showed is at least ``minimum``.
 
-        An expired access token is renewed once with the refresh token (rotating it).
+        For skipping a page's extra loaders after :meth:`check_login` found no session or too low a role
+        (never for granting anything: every event re-checks the account).
+        """
+        return self.user_role in {role.value for role in Role} and Role(self.user_role).rank >= minimum.rank
+
+    async def _run_as_user(self, work: Callable[[Session, User], T], minimum_role: Role = Role.USER) -> T:
+        """Re-check the account behind this tab's tokens and run ``work(session, user)`` for it in one
+        transaction on a worker thread; keep rotated tokens and show the account as read now.
+
+        ``work`` must not touch state: it returns what the caller assigns afterwards.
 
         Raises:
-            Unauthorized: not signed in, or the session ended.
-            Forbidden: deactivated, or below ``minimum_role``.
+            AppError: the check's refusal or what ``work`` raised (its transaction rolled back).
         """
-        if not self.access_token:
-            raise Unauthorized("errors.unauthorized")
-        try:
-            user = auth.authenticate(session=session, access_token=self.access_token, minimum_role=minimum_role)
-        except Unauthorized as exc:
-            if exc.code != "auth.token_expired" or not self.refresh_token:
-                raise
-            pair = auth.refresh(session=session, refresh_token=self.refresh_token)
-            self.access_token, self.refresh_token = pair.access_token, pair.refresh_token
-            user = auth.authenticate(session=session, access_token=self.access_token, minimum_role=minimum_role)
-        self._show_user(user)
-        return user
+        async with self:
+            access_token, refresh_token = self.access_token, self.refresh_token
+        outcome = await acting.run_as(access_token=access_token, refresh_token=refresh_token, work=work,
+                                      minimum_role=minimum_role)
+        async with self:
+            if outcome.pair is not None:
+                self.access_token, self.refresh_token = outcome.pair.access_token, outcome.pair.refresh_token
+            if outcome.user is not None:
+                self._show_user(outcome.user)
+        if outcome.error is not None:
+            raise outcome.error
+        return outcome.result  # type: ignore[return-value]
 
     def _show_user(self, user: User) -> None:
         self.user_email = user.email
@@ -120,87 +159,74 @@ class AuthState(rx.State):
         self.user_name = ""
         self.user_role = ""
 
-    @server_only
-    def handle_error(self, exc: AppError) -> Any:
-        """React to a service error: sign out on a dead session, leave the page on a missing role,
-        otherwise show the translated message as a toast."""
-        message = self.t(exc.code, **exc.params)
+    def _handle_error(self, exc: AppError) -> Any:
+        """React to a service error: sign out on a dead session (coming back to this page after signing
+        in again), leave the page on a missing role, otherwise show the translated message as a toast.
+        Call it where state may be assigned."""
+        message = self._t(exc.code, **exc.params)
         if isinstance(exc, Unauthorized) or exc.code == "auth.account_disabled":
             self._forget()
             self.notice = message
-            return rx.redirect(LOGIN_ROUTE)
+            self._return_to = routes.return_target(self.router.url.path, self.router.url.query)
+            return rx.redirect(routes.LOGIN)
         if isinstance(exc, Forbidden):
-            return [rx.toast.error(message), rx.redirect(HOME_ROUTE)]
+            return [rx.toast.error(message), rx.redirect(routes.HOME)]
         return rx.toast.error(message)
 
-    @server_only
-    def run_as_user(self, action: Callable[[Session, User], T], minimum_role: Role = Role.USER) -> T:
-        """Run ``action(session, user)`` in one transaction after re-checking the account.
-
-        Raises:
-            AppError: whatever the check or the action raised (the transaction is rolled back).
-        """
-        with session_scope() as session:
-            user = self.acting_user(session, minimum_role)
-            return action(session, user)
-
-    @rx.event
-    def check_login(self) -> Any:
-        """``on_load`` of every signed-in page: re-validate the session or go to the login page."""
-        try:
-            with session_scope() as session:
-                self.acting_user(session)
-        except AppError as exc:
-            return self.handle_error(exc)
-        return None
-
-    @rx.event
-    def go_home(self) -> Any:
-        """``on_load`` of ``/``: the chats when signed in, else the login page."""
-        return rx.redirect(HOME_ROUTE if self.access_token else LOGIN_ROUTE)
-
-    @rx.event
-    def redirect_if_signed_in(self) -> Any:
-        """``on_load`` of the login and register pages."""
-        if not self.access_token:
-            return None
-        try:
-            with session_scope() as session:
-                self.acting_user(session)
-        except AppError:
-            self._forget()
-            return None
-        return rx.redirect(HOME_ROUTE)
-
-    @rx.event
-    def set_language(self, language: str) -> Any:
-        """Switch the UI language; a signed-in user's profile keeps the choice."""
-        if language not in LANGUAGES:
-            return None
-        self.lang = language
-        if not self.access_token:
-            return None
-        try:
-            self.run_as_user(lambda session, user: auth.update_profile(session=session, user=user, data={"language": language}))
-        except AppError as exc:
-            return self.handle_error(exc)
-        return None
-
-    @rx.event
-    def logout(self) -> Any:
-        """Revoke this tab's login session and forget its tokens."""
-        refresh_token, access_token = self.refresh_token, self.access_token
-        with session_scope() as session:
-            auth.logout(session=session, refresh_token=refresh_token, access_token=access_token)
-        self._forget()
-        self.notice = ""
-        return rx.redirect(LOGIN_ROUTE)
-
-    @server_only
-    def sign_in(self, pair: auth.TokenPair) -> None:
-        """Store a fresh token pair and show the account (call inside ``async with self``)."""
+    def _sign_in(self, pair: auth.TokenPair) -> Any:
+        """Store a fresh token pair, show the account and go where the tab was sent away from (else
+        home). Call where state may be assigned."""
         self.access_token, self.refresh_token = pair.access_token, pair.refresh_token
         self.lang = pair.user.language
         self.notice = ""
         self._show_user(pair.user)
+        target, self._return_to = self._return_to or routes.HOME, ""
+        return rx.redirect(target)
 
+    @rx.event
+    @guarded
+    async def check_login(self) -> None:
+        """``on_load`` of every signed-in page: re-validate the session or go to the login page (and
+        come back here after signing in)."""
+        await self._run_as_user(lambda session, user: None)
+
+    @rx.event
+    def go_home(self) -> Any:
+        """``on_load`` of ``/``: the chats when signed in, else the login page."""
+        return rx.redirect(routes.HOME if self.access_token else routes.LOGIN)
+
+    @rx.event
+    async def redirect_if_signed_in(self) -> Any:
+        """``on_load`` of the login and register pages: a live session goes on to the page it was sent
+        away from, or home."""
+        if not self.access_token:
+            return None
+        try:
+            await self._run_as_user(lambda session, user: None)
+        except AppError:
+            self._forget()
+            return None
+        target, self._return_to = self._return_to or routes.HOME, ""
+        return rx.redirect(target)
+
+    @rx.event
+    @guarded
+    async def set_language(self, language: str) -> None:
+        """Switch the UI language; a signed-in user's profile keeps the choice."""
+        if language not in LANGUAGES:
+            return
+        self.lang = language
+        if self.access_token:
+            await self._run_as_user(
+                lambda session, user: auth.update_profile(session=session, user=user, data={"language": language}))
+
+    @rx.event
+    async def logout(self) -> Any:
+        """Revoke this tab's login session and forget its tokens."""
+        refresh_token, access_token = self.refresh_token, self.access_token
+        await in_session(lambda session: auth.logout(session=session, refresh_token=refresh_token,
+                                                     access_token=access_token))
+        self._forget()
+        self.notice = ""
+        self._return_to = ""
+        return rx.redirect(routes.LOGIN)
