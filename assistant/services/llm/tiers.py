@@ -101,6 +101,12 @@ def provider_status(settings: Settings) -> dict[ProviderName, bool]:
     }
 
 
+def tier_offline(*, session: Session, name: str, settings: Settings) -> bool:
+    """Whether tier ``name`` (as :func:`get_tier` resolves it) answers offline: its provider has no
+    credentials (:func:`provider_status`)."""
+    return not provider_status(settings)[get_tier(session=session, name=name).provider]
+
+
 def provider_for(tier: ModelTier, settings: Settings) -> LLMProvider | None:
     """A new provider for ``tier`` with the configured keys, or None when that provider has no
     credentials (offline mode). Close it with ``aclose()``."""

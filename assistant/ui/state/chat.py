@@ -12,18 +12,19 @@ import json
 import logging
 import time
 import uuid
-from collections.abc import AsyncIterator
-from typing import Any
+from collections.abc import AsyncIterator, Callable
+from typing import Any, TypeVar
 
 import reflex as rx
 from sqlmodel import Session
 
 from assistant.core.config import get_settings
-from assistant.core.db import session_scope
 from assistant.core.errors import AppError, InvalidInput, NotFound
+from assistant.core.i18n import translate
 from assistant.models import User
+from assistant.models.chat import MessageRole, MessageStatus
+from assistant.models.user import Role
 from assistant.services.chat import chats as chat_service
-from assistant.ui.state.chat_view import chat_dict, message_dicts
 from assistant.services.chat.skills import list_skills
 from assistant.services.chat.turns import (
     AnswerDelta,
@@ -35,25 +36,20 @@ from assistant.services.chat.turns import (
     TurnStarted,
     run_turn,
 )
-from assistant.services.llm.tiers import get_tier, provider_status
-from assistant.models.user import Role
-from assistant.ui.state.auth import AuthState
-from assistant.ui.state.context import shown_role_suffices
+from assistant.services.llm.tiers import tier_offline
+from assistant.ui import routes
+from assistant.ui.state.auth import AuthState, guarded, parse_id
+from assistant.ui.state.chat_view import chat_dict, message_dicts
 from assistant.ui.state.streaming import StreamedText
 
+T = TypeVar("T")
 log = logging.getLogger(__name__)
 
-CHATS_ROUTE = "/chats"
 #: Seconds between two state updates while text streams in (deltas arriving faster are batched).
 FLUSH_SECONDS = 0.05
 #: Seconds between checks of the stop button while the model is silent.
 STOP_POLL_SECONDS = 0.2
 NO_SKILL = "none"
-
-
-def chat_route(chat_id: uuid.UUID | str) -> str:
-    """The address of one chat."""
-    return f"{CHATS_ROUTE}/{chat_id}"
 
 
 class ChatState(AuthState, StreamedText):
@@ -89,161 +85,173 @@ class ChatState(AuthState, StreamedText):
     @rx.var
     def last_user_id(self) -> str:
         """The id of the last user message shown (the one "edit" replaces)."""
-        return next((m["id"] for m in reversed(self.messages) if m["role"] == "user"), "")
+        return next((m["id"] for m in reversed(self.messages) if m["role"] == MessageRole.USER), "")
 
     @rx.var
     def last_answer_id(self) -> str:
         """The id of the last assistant message shown (the one "regenerate" replaces)."""
-        return next((m["id"] for m in reversed(self.messages) if m["role"] == "assistant"), "")
+        return next((m["id"] for m in reversed(self.messages) if m["role"] == MessageRole.ASSISTANT), "")
 
     # ----- loading -----------------------------------------------------------------------------
 
     def _route_chat_id(self) -> uuid.UUID | None:
-        parts = [part for part in str(self.router.url.path).split("/") if part]
-        if len(parts) == 2 and parts[0] == CHATS_ROUTE.strip("/"):
+        parts = routes.path_segments(str(self.router.url.path))
+        if len(parts) == 2 and parts[0] == routes.CHATS.strip("/"):
             try:
-                return uuid.UUID(parts[1])
-            except ValueError:
+                return parse_id(parts[1])
+            except NotFound:
                 return None
         return None
 
-    def _refresh_list(self, session: Session, user: User) -> None:
-        if self.search_query.strip():
-            found = chat_service.search_chats(session=session, user=user, query=self.search_query)
-        else:
-            found = chat_service.list_chats(session=session, user=user, archived=self.show_archived)
-        self.chats = [chat_dict(chat) for chat in found]
+    def _list_filter(self) -> tuple[str, bool]:
+        return self.search_query, self.show_archived
 
-    def _open(self, session: Session, user: User, chat_id: uuid.UUID) -> None:
+    @staticmethod
+    def _chat_rows(session: Session, user: User, list_filter: tuple[str, bool]) -> list[dict[str, Any]]:
+        """The chat list as shown for ``(search query, archived)`` (on a worker thread)."""
+        query, archived = list_filter
+        if query.strip():
+            return [chat_dict(chat) for chat in chat_service.search_chats(session=session, user=user, query=query)]
+        return [chat_dict(chat) for chat in chat_service.list_chats(session=session, user=user, archived=archived)]
+
+    @staticmethod
+    def _chat_view(session: Session, user: User, chat_id: uuid.UUID, lang: str) -> dict[str, Any]:
+        """One chat as shown, by state var name (on a worker thread).
+
+        Raises:
+            NotFound: not one of the user's chats.
+        """
         chat = chat_service.get_chat(session=session, user=user, chat_id=chat_id)
         page = chat_service.list_messages(session=session, user=user, chat_id=chat_id)
-        self.chat_id, self.chat_title, self.chat_tier = str(chat.id), chat.title, chat.tier
-        self.chat_skill = str(chat.skill_id) if chat.skill_id else NO_SKILL
-        self.chat_archived = chat.archived_at is not None
-        self.messages = message_dicts(page.messages, self.t)
-        self.has_older = page.has_older
-        self.offline = not provider_status(get_settings())[get_tier(session=session, name=chat.tier).provider]
+        return {
+            "chat_id": str(chat.id), "chat_title": chat.title, "chat_tier": chat.tier,
+            "chat_skill": str(chat.skill_id) if chat.skill_id else NO_SKILL,
+            "chat_archived": chat.archived_at is not None,
+            "messages": message_dicts(page.messages, lambda code, **params: translate(code, lang, **params)),
+            "has_older": page.has_older,
+            "offline": tier_offline(session=session, name=chat.tier, settings=get_settings()),
+        }
+
+    def _show_chat(self, view: dict[str, Any]) -> None:
+        for name, value in view.items():
+            setattr(self, name, value)
         self.error_notice, self.can_retry, self.editing = "", False, False
 
     def _close(self) -> None:
         self.chat_id, self.chat_title, self.messages, self.has_older = "", "", [], False
         self.error_notice, self.can_retry, self.editing, self.draft = "", False, False, ""
 
+    async def _update_list(self) -> None:
+        """Show the chat list again (after a change to a chat)."""
+        list_filter = self._list_filter()
+        self.chats = await self._run_as_user(lambda session, user: self._chat_rows(session, user, list_filter))
+
     @rx.event
-    def load(self) -> Any:
+    @guarded
+    async def load(self) -> Any:
         """``on_load`` of ``/chats`` and ``/chats/<id>``: the list, the skills and the chat in the URL.
         Skipped when ``AuthState.check_login`` just found no session (it has already reacted)."""
-        if not shown_role_suffices(self, Role.USER):
+        if not self._role_shown(Role.USER):
             return None
-        chat_id = self._route_chat_id()
+        chat_id, list_filter, lang = self._route_chat_id(), self._list_filter(), self.lang
 
-        def work(session: Session, user: User) -> None:
-            self._refresh_list(session, user)
-            self.skills = [{"id": str(skill.id), "name": skill.name, "icon": skill.icon}
-                           for skill in list_skills(session=session, user=user, active_only=True)]
-            if chat_id is None:
-                self._close()
-            else:
-                self._open(session, user, chat_id)
+        def work(session: Session, user: User) -> tuple[list[dict[str, Any]], list[dict[str, str]],
+                                                        dict[str, Any] | None]:
+            skills = [{"id": str(skill.id), "name": skill.name, "icon": skill.icon}
+                      for skill in list_skills(session=session, user=user, active_only=True)]
+            view = None if chat_id is None else ChatState._chat_view(session, user, chat_id, lang)
+            return ChatState._chat_rows(session, user, list_filter), skills, view
 
         try:
-            self.run_as_user(work)
+            self.chats, self.skills, view = await self._run_as_user(work)
         except NotFound as exc:
             self._close()
-            return [rx.toast.error(self.t(exc.code)), rx.redirect(CHATS_ROUTE)]
-        except AppError as exc:
-            return self.handle_error(exc)
+            return [rx.toast.error(self._t(exc.code)), rx.redirect(routes.CHATS)]
+        if view is None:
+            self._close()
+        else:
+            self._show_chat(view)
         return None
 
     @rx.event
-    def load_older(self) -> Any:
+    @guarded
+    async def load_older(self) -> None:
         """Prepend the page of messages before the oldest one shown."""
         if not self.chat_id or not self.messages:
-            return None
-        before = int(self.messages[0]["seq"])
-        try:
-            page = self.run_as_user(lambda session, user: chat_service.list_messages(
-                session=session, user=user, chat_id=uuid.UUID(self.chat_id), before_seq=before))
-        except AppError as exc:
-            return self.handle_error(exc)
-        self.messages = message_dicts(page.messages, self.t) + self.messages
+            return
+        before, chat_id = int(self.messages[0]["seq"]), parse_id(self.chat_id)
+        page = await self._run_as_user(lambda session, user: chat_service.list_messages(
+            session=session, user=user, chat_id=chat_id, before_seq=before))
+        self.messages = message_dicts(page.messages, self._t) + self.messages
         self.has_older = page.has_older
-        return None
 
     # ----- the chat list -----------------------------------------------------------------------
 
     @rx.event
-    def set_search_query(self, value: str) -> Any:
+    @guarded
+    async def set_search_query(self, value: str) -> None:
         """Filter the list by title and content as the user types."""
         self.search_query = value
-        try:
-            self.run_as_user(self._refresh_list)
-        except AppError as exc:
-            return self.handle_error(exc)
-        return None
+        await self._update_list()
 
     @rx.event
-    def toggle_archived(self) -> Any:
+    @guarded
+    async def toggle_archived(self) -> None:
         """Switch the list between active and archived chats."""
         self.show_archived = not self.show_archived
-        try:
-            self.run_as_user(self._refresh_list)
-        except AppError as exc:
-            return self.handle_error(exc)
-        return None
+        await self._update_list()
 
     @rx.event
-    def new_chat(self) -> Any:
-        """Start an empty chat (same tier and skill as the open one) and open it."""
+    @guarded
+    async def new_chat(self) -> Any:
+        """Start an empty chat (same tier and skill as the open one) and open it; a skill that is gone
+        leaves the new chat without one."""
         tier = self.chat_tier
-        skill_id = uuid.UUID(self.chat_skill) if self.chat_skill != NO_SKILL else None
-        try:
-            created = self.run_as_user(lambda session, user: chat_service.create_chat(
-                session=session, user=user, tier=tier, skill_id=skill_id))
-        except NotFound:
-            created = None
-        except AppError as exc:
-            return self.handle_error(exc)
-        if created is None:
+        skill_id = parse_id(self.chat_skill) if self.chat_skill != NO_SKILL else None
+
+        def create(session: Session, user: User) -> uuid.UUID:
             try:
-                created = self.run_as_user(lambda session, user: chat_service.create_chat(session=session, user=user))
-            except AppError as exc:
-                return self.handle_error(exc)
-        return rx.redirect(chat_route(created.id))
+                with session.begin_nested():
+                    return chat_service.create_chat(session=session, user=user, tier=tier, skill_id=skill_id).id
+            except NotFound:
+                return chat_service.create_chat(session=session, user=user).id
+
+        return rx.redirect(routes.chat(await self._run_as_user(create)))
 
     # ----- the open chat -----------------------------------------------------------------------
 
-    def _update_chat(self, action: Any) -> Any:
-        try:
-            self.run_as_user(action)
-            self.run_as_user(self._refresh_list)
-        except AppError as exc:
-            return self.handle_error(exc)
-        return None
+    async def _update_chat(self, action: Callable[[Session, User], T]) -> T:
+        """Run ``action(session, user)`` on the open chat, then show the chat list again."""
+        list_filter = self._list_filter()
+
+        def work(session: Session, user: User) -> tuple[T, list[dict[str, Any]]]:
+            return action(session, user), ChatState._chat_rows(session, user, list_filter)
+
+        result, self.chats = await self._run_as_user(work)
+        return result
 
     @rx.event
-    def set_tier(self, tier: str) -> Any:
+    @guarded
+    async def set_tier(self, tier: str) -> None:
         """Answer the next turns with another model tier."""
-        chat_id = uuid.UUID(self.chat_id)
+        chat_id = parse_id(self.chat_id)
 
-        def work(session: Session, user: User) -> None:
+        def work(session: Session, user: User) -> bool:
             chat_service.set_tier(session=session, user=user, chat_id=chat_id, tier=tier)
-            self.chat_tier = tier
-            self.offline = not provider_status(get_settings())[get_tier(session=session, name=tier).provider]
+            return tier_offline(session=session, name=tier, settings=get_settings())
 
-        return self._update_chat(work)
+        self.offline = await self._update_chat(work)
+        self.chat_tier = tier
 
     @rx.event
-    def set_skill(self, skill: str) -> Any:
+    @guarded
+    async def set_skill(self, skill: str) -> None:
         """Use another skill (or none) for the next turns."""
-        chat_id = uuid.UUID(self.chat_id)
-        skill_id = None if skill == NO_SKILL else uuid.UUID(skill)
-
-        def work(session: Session, user: User) -> None:
-            chat_service.set_skill(session=session, user=user, chat_id=chat_id, skill_id=skill_id)
-            self.chat_skill = skill
-
-        return self._update_chat(work)
+        chat_id = parse_id(self.chat_id)
+        skill_id = None if skill == NO_SKILL else parse_id(skill, "skills.not_found")
+        await self._update_chat(lambda session, user: chat_service.set_skill(
+            session=session, user=user, chat_id=chat_id, skill_id=skill_id))
+        self.chat_skill = skill
 
     @rx.event
     def start_rename(self) -> None:
@@ -254,53 +262,46 @@ class ChatState(AuthState, StreamedText):
         self.rename_value = value
 
     @rx.event
-    def rename(self) -> Any:
+    @guarded
+    async def rename(self) -> None:
         """Save the title typed in the rename dialog."""
-        chat_id, title = uuid.UUID(self.chat_id), self.rename_value
-
-        def work(session: Session, user: User) -> None:
-            self.chat_title = chat_service.rename_chat(session=session, user=user, chat_id=chat_id, title=title).title
-
-        return self._update_chat(work)
+        chat_id, title = parse_id(self.chat_id), self.rename_value
+        self.chat_title = await self._update_chat(lambda session, user: chat_service.rename_chat(
+            session=session, user=user, chat_id=chat_id, title=title).title)
 
     @rx.event
-    def toggle_chat_archived(self) -> Any:
+    @guarded
+    async def toggle_chat_archived(self) -> None:
         """Archive the open chat, or bring it back."""
-        chat_id, archived = uuid.UUID(self.chat_id), not self.chat_archived
-
-        def work(session: Session, user: User) -> None:
-            chat_service.set_archived(session=session, user=user, chat_id=chat_id, archived=archived)
-            self.chat_archived = archived
-
-        return self._update_chat(work)
+        chat_id, archived = parse_id(self.chat_id), not self.chat_archived
+        await self._update_chat(lambda session, user: chat_service.set_archived(
+            session=session, user=user, chat_id=chat_id, archived=archived))
+        self.chat_archived = archived
 
     @rx.event
-    def delete_chat(self) -> Any:
+    @guarded
+    async def delete_chat(self) -> Any:
         """Delete the open chat for good and go back to the list."""
-        chat_id = uuid.UUID(self.chat_id)
-        try:
-            self.run_as_user(lambda session, user: chat_service.delete_chat(session=session, user=user, chat_id=chat_id))
-        except AppError as exc:
-            return self.handle_error(exc)
+        chat_id = parse_id(self.chat_id)
+        await self._run_as_user(lambda session, user: chat_service.delete_chat(session=session, user=user,
+                                                                               chat_id=chat_id))
         self._close()
-        return [rx.toast.success(self.t("chat.deleted")), rx.redirect(CHATS_ROUTE)]
+        return [rx.toast.success(self._t("chat.deleted")), rx.redirect(routes.CHATS)]
 
     @rx.event
-    def show_context(self, message_id: str) -> Any:
+    @guarded
+    async def show_context(self, message_id: str) -> None:
         """Fill the "what the assistant saw" dialog for one answer."""
-        try:
-            sections = self.run_as_user(lambda session, user: chat_service.get_message_context(
-                session=session, user=user, message_id=uuid.UUID(message_id)))
-        except AppError as exc:
-            return self.handle_error(exc)
+        sections = await self._run_as_user(lambda session, user: chat_service.get_message_context(
+            session=session, user=user, message_id=parse_id(message_id)))
         self.context_sections = [
-            {"label": self.t(f"chat.context.{section['kind']}") + (f": {section['title']}" if section.get("title") else ""),
-             "tokens": self.t("chat.context.tokens", tokens=section["tokens"]),
-             "content": self.t("chat.context.history_count", count=int(section["content"]))
+            {"label": self._t(f"chat.context.{section['kind']}")
+             + (f": {section['title']}" if section.get("title") else ""),
+             "tokens": self._t("chat.context.tokens", tokens=section["tokens"]),
+             "content": self._t("chat.context.history_count", count=int(section["content"]))
              if section["kind"] == "history" else section["content"]}
             for section in sections
         ]
-        return None
 
     # ----- sending and streaming ---------------------------------------------------------------
 
@@ -311,7 +312,7 @@ class ChatState(AuthState, StreamedText):
     @rx.event
     def start_edit(self) -> None:
         """Put the last user message back into the input; sending replaces it and its answer."""
-        last = next((message for message in reversed(self.messages) if message["role"] == "user"), None)
+        last = next((message for message in reversed(self.messages) if message["role"] == MessageRole.USER), None)
         if last is not None and not self.streaming:
             self.draft, self.editing = last["content"], True
 
@@ -341,24 +342,23 @@ class ChatState(AuthState, StreamedText):
             yield event
 
     async def _turn(self, mode: TurnMode, text: str | None) -> AsyncIterator[Any]:
-        refused = None
         async with self:
             if self.streaming or not self.chat_id:
                 return
-            try:
-                with session_scope() as session:
-                    user_id = self.acting_user(session).id
-            except AppError as exc:
-                refused = self.handle_error(exc)
-            else:
-                chat_id = uuid.UUID(self.chat_id)
-                self.streaming, self.stop_requested = True, False
-                self._reset_stream_text()
-                self.stream_tools, self.error_notice, self.can_retry = [], "", False
-                self._show_question(mode, text)
-        if refused is not None:
+            self.streaming, self.stop_requested = True, False  # one turn at a time, claimed before the check
+            chat_id = parse_id(self.chat_id)
+        try:
+            user_id = await self._run_as_user(lambda session, user: user.id)
+        except AppError as exc:
+            async with self:
+                self.streaming = False
+                refused = self._handle_error(exc)
             yield refused
             return
+        async with self:
+            self._reset_stream_text()
+            self.stream_tools, self.error_notice, self.can_retry = [], "", False
+            self._show_question(mode, text)
 
         queue: asyncio.Queue[TurnEvent | BaseException | None] = asyncio.Queue()
 
@@ -375,7 +375,7 @@ class ChatState(AuthState, StreamedText):
                 await queue.put(None)
 
         producer = asyncio.create_task(produce())
-        pending, last_flush, finished, result = "", 0.0, False, None
+        pending, last_flush, finished = "", 0.0, False
         shown = False  # the first text is shown at once, later text in batches
         try:
             while True:
@@ -398,11 +398,11 @@ class ChatState(AuthState, StreamedText):
                     continue  # already on screen (see _show_question)
                 if isinstance(item, BaseException):
                     if not finished:
-                        async with self:
-                            if text and isinstance(item, InvalidInput):
+                        if text and isinstance(item, InvalidInput):
+                            async with self:
                                 self.draft = text  # a refused message goes back into the input
-                            result = self._finish_stream(chat_id, item)
                         finished = True
+                        yield await self._finish_stream(chat_id, item)
                     break
                 if isinstance(item, AnswerDelta):
                     pending += item.text
@@ -411,13 +411,10 @@ class ChatState(AuthState, StreamedText):
                     shown = True
                 async with self:
                     stop = self._apply(item, pending, chat_id)
-                    if isinstance(item, TurnFinished):
-                        result = self._finish_stream(chat_id, None)
-                        finished = True
                 pending, last_flush = "", time.monotonic()
-                if result is not None:
-                    yield result
-                    result = None
+                if isinstance(item, TurnFinished):
+                    finished = True
+                    yield await self._finish_stream(chat_id, None)
                 if stop and not finished:
                     break
         finally:
@@ -426,10 +423,7 @@ class ChatState(AuthState, StreamedText):
                 with contextlib.suppress(BaseException):
                     await producer
         if not finished:
-            async with self:
-                result = self._finish_stream(chat_id, None)
-        if result is not None:
-            yield result
+            yield await self._finish_stream(chat_id, None)
 
     def _show_question(self, mode: TurnMode, text: str | None) -> None:
         """Show the message being answered at once, before the server has stored it: a new one, or the
@@ -438,33 +432,40 @@ class ChatState(AuthState, StreamedText):
         if mode == "send":
             self.stream_question = (text or "").strip()
             return
-        last = next((message for message in reversed(self.messages) if message["role"] == "user"), None)
+        last = next((message for message in reversed(self.messages) if message["role"] == MessageRole.USER), None)
         self.stream_question = (text or "").strip() if mode == "edit" else (last["content"] if last else "")
         if last is not None:
             self.messages = [message for message in self.messages if message["seq"] < last["seq"]]
 
-    def _finish_stream(self, chat_id: uuid.UUID, failure: BaseException | None) -> Any:
-        """The answer is stored (or failed): show the chat as stored and end the streaming view."""
+    async def _finish_stream(self, chat_id: uuid.UUID, failure: BaseException | None) -> Any:
+        """The answer is stored (or failed): read the chat as stored, then end the streaming view and show
+        it in one step. Returns the reaction to ``failure`` (or None)."""
+        async with self:
+            reopen, list_filter, lang = self.chat_id == str(chat_id), self._list_filter(), self.lang
 
-        def reload(session: Session, user: User) -> None:
-            if self.chat_id == str(chat_id):
-                self._open(session, user, chat_id)
-            self._refresh_list(session, user)
+        def reload(session: Session, user: User) -> tuple[dict[str, Any] | None, list[dict[str, Any]]]:
+            view = ChatState._chat_view(session, user, chat_id, lang) if reopen else None
+            return view, ChatState._chat_rows(session, user, list_filter)
 
-        notice, retry = self.error_notice, self.can_retry
-        self.streaming = self.stop_requested = self.editing = False
-        self.stream_question = ""
-        self._reset_stream_text()
-        self.stream_tools = []
         try:
-            self.run_as_user(reload)
+            view, rows = await self._run_as_user(reload)
         except AppError as exc:
-            return self.handle_error(exc)
-        self.error_notice, self.can_retry = notice, retry
-        if isinstance(failure, AppError):
-            return self.handle_error(failure)
-        if failure is not None:
-            return rx.toast.error(self.t("errors.generic"))
+            view, rows, failure = None, None, exc
+        async with self:
+            notice, retry = self.error_notice, self.can_retry
+            self.streaming = self.stop_requested = self.editing = False
+            self.stream_question = ""
+            self._reset_stream_text()
+            self.stream_tools = []
+            if view is not None and self.chat_id == str(chat_id):
+                self._show_chat(view)
+            if rows is not None:
+                self.chats = rows
+            self.error_notice, self.can_retry = notice, retry
+            if isinstance(failure, AppError):
+                return self._handle_error(failure)
+            if failure is not None:
+                return rx.toast.error(self._t("errors.generic"))
         return None
 
     def _apply(self, event: TurnEvent, pending: str, chat_id: uuid.UUID) -> bool:
@@ -477,8 +478,8 @@ class ChatState(AuthState, StreamedText):
                 "result": event.result, "is_error": event.is_error,
             }]
         elif isinstance(event, TurnFinished):
-            if event.error_code and event.status != "complete":
-                self.error_notice = self.t(event.error_code)
+            if event.error_code and event.status != MessageStatus.COMPLETE:
+                self.error_notice = self._t(event.error_code)
                 self.can_retry = event.retryable
         elif isinstance(event, TitleChanged):
             if self.chat_id == str(chat_id):

@@ -5,8 +5,9 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from assistant.models.chat import MessageRole
 from assistant.services.chat.chats import ChatSummary, MessageView
-from assistant.ui.state.document_view import viewer_route
+from assistant.ui import routes
 
 
 def chat_dict(chat: ChatSummary) -> dict[str, Any]:
@@ -20,10 +21,10 @@ def message_dicts(messages: list[MessageView], t: Any) -> list[dict[str, Any]]:
     names = {call["id"]: call["name"] for message in messages for call in message.tool_calls}
     out = []
     for message in messages:
-        if message.role == "system":
+        if message.role == MessageRole.SYSTEM:
             continue
         tokens = ""
-        if message.role == "assistant" and (message.input_tokens or message.output_tokens):
+        if message.role == MessageRole.ASSISTANT and (message.input_tokens or message.output_tokens):
             tokens = t("chat.tokens", input=message.input_tokens, output=message.output_tokens)
         out.append({
             "id": str(message.id),
@@ -32,7 +33,7 @@ def message_dicts(messages: list[MessageView], t: Any) -> list[dict[str, Any]]:
             "content": message.content,
             "status": message.status,
             "notice": t(message.error_code) if message.error_code else "",
-            "model": message.model if message.role == "assistant" and message.provider else "",
+            "model": message.model if message.role == MessageRole.ASSISTANT and message.provider else "",
             "tokens": tokens,
             "seconds": t("chat.seconds", seconds=round(message.latency_ms / 1000, 1)) if message.latency_ms else "",
             "calls": [{"name": call["name"], "arguments": json.dumps(call.get("arguments") or {}, ensure_ascii=False)}
@@ -42,7 +43,8 @@ def message_dicts(messages: list[MessageView], t: Any) -> list[dict[str, Any]]:
             "citations": [
                 {"number": str(citation.get("number", number)), "title": citation.get("title", ""),
                  "page": str(citation["page"]) if citation.get("page") is not None else "",
-                 "href": viewer_route(citation.get("document_id", ""), citation.get("page"), citation.get("chunk_id"))}
+                 "href": routes.document(citation.get("document_id", ""), citation.get("page"),
+                                         citation.get("chunk_id"))}
                 for number, citation in enumerate(message.citations, start=1)
             ],
         })
