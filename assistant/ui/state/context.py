@@ -7,17 +7,20 @@ history's texts.
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from collections.abc import Callable
+from typing import Any, ClassVar, TypeVar
 
 import reflex as rx
 from sqlmodel import Session
 
-from assistant.core.errors import AppError, NotFound
+from assistant.core.errors import NotFound
 from assistant.core.i18n import format_datetime
 from assistant.models import ContextScope, User
 from assistant.models.user import Role
 from assistant.services.chat import context_files
-from assistant.ui.state.auth import AuthState
+from assistant.ui.state.auth import AuthState, guarded
+
+T = TypeVar("T")
 
 #: Characters of a version's text shown in the history list.
 PREVIEW_CHARS = 120
@@ -35,15 +38,6 @@ def _version_number(value: str) -> int:
         raise NotFound("context.version_not_found") from exc
 
 
-def shown_role_suffices(state: AuthState, minimum: Role) -> bool:
-    """Whether the role the last session check showed in ``state`` is at least ``minimum``.
-
-    For skipping a page's extra loaders after ``AuthState.check_login`` found no session or too low a role
-    (never for granting anything: every event re-checks the account).
-    """
-    return state.user_role in {role.value for role in Role} and Role(state.user_role).rank >= minimum.rank
-
-
 class ContextEditorState(AuthState, mixin=True):
     """One context file's editor. Subclasses set :attr:`scope` and :attr:`minimum_role`."""
 
@@ -54,11 +48,11 @@ class ContextEditorState(AuthState, mixin=True):
     version: int = 0
     versions: list[dict[str, str]] = []
 
-    def _show(self, session: Session, user: User) -> None:
-        history = context_files.list_versions(session=session, user=user, scope=self.scope)
-        self.content = history[0].content if history else ""
-        self.version = history[0].version if history else 0
-        self.versions = [
+    @staticmethod
+    def _history(session: Session, user: User, scope: ContextScope) -> tuple[str, int, list[dict[str, str]]]:
+        """The file's current text, its version number and a line per saved version (on a worker thread)."""
+        history = context_files.list_versions(session=session, user=user, scope=scope)
+        lines = [
             {
                 "version": str(entry.version),
                 "author": entry.author,
@@ -67,58 +61,48 @@ class ContextEditorState(AuthState, mixin=True):
             }
             for entry in history
         ]
+        return (history[0].content, history[0].version, lines) if history else ("", 0, lines)
 
-    def _run(self, action: Any) -> Any:
+    async def _run(self, action: Callable[[Session, User], T]) -> T:
         """Run ``action(session, user)`` for a re-checked user, then show the file again."""
+        scope = self.scope
 
-        def _work(session: Session, user: User) -> Any:
-            result = action(session, user)
-            self._show(session, user)
-            return result
+        def work(session: Session, user: User) -> tuple[T, tuple[str, int, list[dict[str, str]]]]:
+            return action(session, user), self._history(session, user, scope)
 
-        return self.run_as_user(_work, minimum_role=self.minimum_role)
+        result, (self.content, self.version, self.versions) = await self._run_as_user(work, self.minimum_role)
+        return result
 
     @rx.event
-    def load(self) -> Any:
+    @guarded
+    async def load(self) -> None:
         """``on_load`` after ``AuthState.check_login``: the current text and its history.
 
         Skipped when that check found no session or too low a role (the page's first loader has already
         reacted); every event re-checks the account anyway.
         """
-        if not shown_role_suffices(self, self.minimum_role):
-            return None
-        try:
-            self._run(lambda session, user: None)
-        except AppError as exc:
-            return self.handle_error(exc)
-        return None
+        if self._role_shown(self.minimum_role):
+            await self._run(lambda session, user: None)
 
     @rx.event
-    def save(self, form: dict[str, Any]) -> Any:
+    @guarded
+    async def save(self, form: dict[str, Any]) -> Any:
         """Save the submitted text as a new version (nothing is stored when it did not change)."""
-        content = str(form.get("content", ""))
-        before = self.version
-        try:
-            number = self._run(
-                lambda session, user: context_files.save_context(session=session, user=user, scope=self.scope, content=content)
-            )
-        except AppError as exc:
-            return self.handle_error(exc)
+        content, scope, before = str(form.get("content", "")), self.scope, self.version
+        number = await self._run(
+            lambda session, user: context_files.save_context(session=session, user=user, scope=scope, content=content))
         if number == before:
-            return rx.toast.info(self.t("context.unchanged"))
-        return rx.toast.success(self.t("context.saved", version=number))
+            return rx.toast.info(self._t("context.unchanged"))
+        return rx.toast.success(self._t("context.saved", version=number))
 
     @rx.event
-    def restore(self, version: str) -> Any:
+    @guarded
+    async def restore(self, version: str) -> Any:
         """Save the text of an older ``version`` again as the newest one."""
-        try:
-            old = _version_number(version)
-            number = self._run(
-                lambda session, user: context_files.restore_version(session=session, user=user, scope=self.scope, version=old)
-            )
-        except AppError as exc:
-            return self.handle_error(exc)
-        return rx.toast.success(self.t("context.restored", old=old, version=number))
+        old, scope = _version_number(version), self.scope
+        number = await self._run(
+            lambda session, user: context_files.restore_version(session=session, user=user, scope=scope, version=old))
+        return rx.toast.success(self._t("context.restored", old=old, version=number))
 
 
 class PersonalContextState(ContextEditorState, AuthState):

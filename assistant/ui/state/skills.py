@@ -6,22 +6,24 @@ state hold what a row shows (no system prompts); the editor dialog loads one ski
 
 from __future__ import annotations
 
-import uuid
-from typing import Any, ClassVar
+from collections.abc import Callable
+from typing import Any, ClassVar, TypeVar
 
 import reflex as rx
 from sqlmodel import Session
 
-from assistant.core.errors import AppError, InvalidInput, NotFound
+from assistant.core.errors import InvalidInput, NotFound
 from assistant.models import Skill, User
 from assistant.models.user import Role
 from assistant.services.chat import skills as skill_service
-from assistant.ui.state.auth import AuthState
-from assistant.ui.state.context import shown_role_suffices
+from assistant.ui.state.auth import AuthState, guarded, parse_id
+
+T = TypeVar("T")
 
 #: The fields of the editor form, as :class:`~assistant.services.chat.skills.SkillInput` names them.
 FIELDS = ("name", "description", "system_prompt", "icon", "is_active", "position")
-_EMPTY_DRAFT = {"name": "", "description": "", "system_prompt": "", "icon": "sparkles", "is_active": True, "position": "0"}
+_EMPTY_DRAFT = {"name": "", "description": "", "system_prompt": "", "icon": "sparkles", "is_active": True,
+                "position": "0"}
 
 
 def _row(skill: Skill) -> dict[str, Any]:
@@ -32,13 +34,6 @@ def _row(skill: Skill) -> dict[str, Any]:
         "icon": skill.icon,
         "is_active": skill.is_active,
     }
-
-
-def _parse_id(value: str) -> uuid.UUID:
-    try:
-        return uuid.UUID(value)
-    except ValueError as exc:
-        raise NotFound("skills.not_found") from exc
 
 
 class SkillEditorState(AuthState, mixin=True):
@@ -57,36 +52,43 @@ class SkillEditorState(AuthState, mixin=True):
     delete_id: str = ""
     delete_name: str = ""
 
-    def _show(self, session: Session, user: User) -> None:
-        self.skills = [_row(skill) for skill in skill_service.list_skills(session=session, user=user, scope=self.scope)]
+    @classmethod
+    def _lists(cls, session: Session, user: User) -> dict[str, list[dict[str, Any]]]:
+        """What the lists show, by state var name (on a worker thread)."""
+        rows = skill_service.list_skills(session=session, user=user, scope=cls.scope)
+        return {"skills": [_row(skill) for skill in rows]}
 
-    def _find(self, session: Session, user: User, skill_id: str) -> Skill:
+    @classmethod
+    def _find(cls, session: Session, user: User, skill_id: str) -> Skill:
         """This scope's skill ``skill_id`` as ``user`` sees it (inactive ones included)."""
-        wanted = _parse_id(skill_id)
-        for skill in skill_service.list_skills(session=session, user=user, scope=self.scope):
+        wanted = parse_id(skill_id, "skills.not_found")
+        for skill in skill_service.list_skills(session=session, user=user, scope=cls.scope):
             if skill.id == wanted:
                 return skill
         raise NotFound("skills.not_found")
 
-    def _run(self, action: Any) -> Any:
-        """Run ``action(session, user)`` for a re-checked user, then list the skills again."""
+    async def _run(self, action: Callable[[Session, User], T]) -> T:
+        """Run ``action(session, user)`` for a re-checked user, then list the skills again. A rejected
+        field is named in the user's language."""
+        lists = type(self)._lists
 
-        def _work(session: Session, user: User) -> Any:
-            result = action(session, user)
-            self._show(session, user)
-            return result
+        def work(session: Session, user: User) -> tuple[T, dict[str, list[dict[str, Any]]]]:
+            return action(session, user), lists(session, user)
 
-        return self.run_as_user(_work, minimum_role=self.minimum_role)
-
-    def _error(self, exc: AppError) -> Any:
-        """Show a service error; a rejected field is named in the user's language."""
-        field = exc.params.get("field")
-        if isinstance(exc, InvalidInput) and exc.code == "skills.invalid" and field in FIELDS:
-            exc = InvalidInput(exc.code, field=self.t(f"skills.field.{field}"))
-        return self.handle_error(exc)
+        try:
+            result, shown = await self._run_as_user(work, self.minimum_role)
+        except InvalidInput as exc:
+            field = exc.params.get("field")
+            if exc.code == "skills.invalid" and field in FIELDS:
+                raise InvalidInput(exc.code, field=self._t(f"skills.field.{field}")) from exc
+            raise
+        for name, rows in shown.items():
+            setattr(self, name, rows)
+        return result
 
     @rx.event
-    def load(self) -> Any:
+    @guarded
+    async def load(self) -> None:
         """``on_load`` after ``AuthState.check_login``: the skills of this scope.
 
         Skipped when that check found no session or too low a role (the page's first loader has already
@@ -94,13 +96,8 @@ class SkillEditorState(AuthState, mixin=True):
         """
         self.dialog_open = False
         self.delete_id = ""
-        if not shown_role_suffices(self, self.minimum_role):
-            return None
-        try:
-            self._run(lambda session, user: None)
-        except AppError as exc:
-            return self.handle_error(exc)
-        return None
+        if self._role_shown(self.minimum_role):
+            await self._run(lambda session, user: None)
 
     @rx.event
     def open_new(self) -> None:
@@ -110,12 +107,11 @@ class SkillEditorState(AuthState, mixin=True):
         self.dialog_open = True
 
     @rx.event
-    def open_edit(self, skill_id: str) -> Any:
+    @guarded
+    async def open_edit(self, skill_id: str) -> None:
         """Open the editor on an existing skill, its prompt read now."""
-        try:
-            skill = self._run(lambda session, user: self._find(session, user, skill_id))
-        except AppError as exc:
-            return self.handle_error(exc)
+        find = type(self)._find
+        skill = await self._run(lambda session, user: find(session, user, skill_id))
         self.editing_id = skill_id
         self.draft = {
             "name": skill.name,
@@ -126,7 +122,6 @@ class SkillEditorState(AuthState, mixin=True):
             "position": str(skill.position),
         }
         self.dialog_open = True
-        return None
 
     @rx.event
     def set_dialog_open(self, is_open: bool) -> None:
@@ -134,40 +129,38 @@ class SkillEditorState(AuthState, mixin=True):
         self.dialog_open = is_open
 
     @rx.event
-    def save(self, form: dict[str, Any]) -> Any:
+    @guarded
+    async def save(self, form: dict[str, Any]) -> Any:
         """Create or update the skill from the editor form; on an error the dialog stays open as typed."""
         data = {field: form.get(field, "") for field in FIELDS}
         data["is_active"] = form.get("is_active") == "on"
         data["position"] = str(form.get("position", "")).strip() or "0"
-        editing_id = self.editing_id
+        editing_id, scope = self.editing_id, self.scope
 
         def _save(session: Session, user: User) -> None:
             if editing_id:
-                skill_service.update_skill(session=session, user=user, skill_id=_parse_id(editing_id), data=data)
+                skill_id = parse_id(editing_id, "skills.not_found")
+                skill_service.update_skill(session=session, user=user, skill_id=skill_id, data=data)
             else:
-                skill_service.create_skill(session=session, user=user, scope=self.scope, data=data)
+                skill_service.create_skill(session=session, user=user, scope=scope, data=data)
 
-        try:
-            self._run(_save)
-        except AppError as exc:
-            return self._error(exc)
+        await self._run(_save)
         self.dialog_open = False
-        return rx.toast.success(self.t("skills.saved"))
+        return rx.toast.success(self._t("skills.saved"))
 
     @rx.event
-    def set_active(self, skill_id: str, active: bool) -> Any:
+    @guarded
+    async def set_active(self, skill_id: str, active: bool) -> None:
         """Switch a skill on or off from its row."""
+        find = type(self)._find
 
         def _switch(session: Session, user: User) -> None:
-            skill = self._find(session, user, skill_id)
+            skill = find(session, user, skill_id)
             data = {field: getattr(skill, field) for field in FIELDS}
-            skill_service.update_skill(session=session, user=user, skill_id=skill.id, data={**data, "is_active": bool(active)})
+            skill_service.update_skill(session=session, user=user, skill_id=skill.id,
+                                       data={**data, "is_active": bool(active)})
 
-        try:
-            self._run(_switch)
-        except AppError as exc:
-            return self._error(exc)
-        return None
+        await self._run(_switch)
 
     @rx.event
     def ask_delete(self, skill_id: str, name: str) -> None:
@@ -183,16 +176,15 @@ class SkillEditorState(AuthState, mixin=True):
             self.delete_name = ""
 
     @rx.event
-    def confirm_delete(self) -> Any:
+    @guarded
+    async def confirm_delete(self) -> Any:
         """Delete the skill the confirmation was opened for."""
         skill_id = self.delete_id
         self.delete_id = ""
         self.delete_name = ""
-        try:
-            self._run(lambda session, user: skill_service.delete_skill(session=session, user=user, skill_id=_parse_id(skill_id)))
-        except AppError as exc:
-            return self.handle_error(exc)
-        return rx.toast.success(self.t("skills.deleted"))
+        await self._run(lambda session, user: skill_service.delete_skill(
+            session=session, user=user, skill_id=parse_id(skill_id, "skills.not_found")))
+        return rx.toast.success(self._t("skills.deleted"))
 
 
 class PersonalSkillsState(SkillEditorState, AuthState):
@@ -203,11 +195,10 @@ class PersonalSkillsState(SkillEditorState, AuthState):
 
     general_skills: list[dict[str, Any]] = []
 
-    def _show(self, session: Session, user: User) -> None:
-        super()._show(session, user)
-        self.general_skills = [
-            _row(skill) for skill in skill_service.list_skills(session=session, user=user, scope="general", active_only=True)
-        ]
+    @classmethod
+    def _lists(cls, session: Session, user: User) -> dict[str, list[dict[str, Any]]]:
+        general = skill_service.list_skills(session=session, user=user, scope="general", active_only=True)
+        return {**super()._lists(session, user), "general_skills": [_row(skill) for skill in general]}
 
 
 class GeneralSkillsState(SkillEditorState, AuthState):

@@ -9,13 +9,12 @@ import reflex as rx
 from sqlmodel import Session
 
 from assistant.core.config import get_settings
-from assistant.core.errors import AppError, InvalidInput
+from assistant.core.errors import InvalidInput
 from assistant.models import User
 from assistant.models.user import Role
 from assistant.services.llm import tiers as tier_service
 from assistant.services.llm.base import ProviderName
-from assistant.ui.state.auth import AuthState
-from assistant.ui.state.context import shown_role_suffices
+from assistant.ui.state.auth import AuthState, guarded
 
 #: The fields of a tier's form, as :class:`~assistant.services.llm.base.ModelTier` names them.
 FIELDS = ("provider", "model", "max_tokens", "temperature", "context_window")
@@ -32,37 +31,40 @@ class TiersState(AuthState):
     loaded: bool = False
     _saves: int = 0
 
-    def _show(self, session: Session, user: User, only: str | None = None) -> None:
-        """Show the stored tiers; with ``only``, refresh that tier's form and keep the others as typed."""
-        self.configured = dict(tier_service.provider_status(get_settings()))
-        self._saves += 1
-        rows = dict(self.tiers)
-        for name, tier in tier_service.list_tiers(session=session).items():
-            if only is not None and name != only and name in rows:
-                continue
-            rows[name] = {
+    @staticmethod
+    def _stored(session: Session) -> dict[str, dict[str, str]]:
+        """The stored tiers' form values (on a worker thread)."""
+        status = tier_service.provider_status(get_settings())
+        return {
+            name: {
                 "provider": tier.provider,
                 "model": tier.model,
                 "max_tokens": str(tier.max_tokens),
                 "temperature": str(tier.temperature),
                 "context_window": str(tier.context_window),
-                "configured": "yes" if self.configured[tier.provider] else "no",
-                "key": f"{name}-{self._saves}",
+                "configured": "yes" if status[tier.provider] else "no",
             }
+            for name, tier in tier_service.list_tiers(session=session).items()
+        }
+
+    def _show(self, stored: dict[str, dict[str, str]], only: str | None = None) -> None:
+        """Show the stored tiers; with ``only``, refresh that tier's form and keep the others as typed."""
+        self.configured = {str(name): ready for name, ready in tier_service.provider_status(get_settings()).items()}
+        self._saves += 1
+        rows = dict(self.tiers)
+        for name, row in stored.items():
+            if only is None or name == only or name not in rows:
+                rows[name] = {**row, "key": f"{name}-{self._saves}"}
         self.tiers = rows
         self.loaded = True
 
     @rx.event
-    def load(self) -> Any:
+    @guarded
+    async def load(self) -> None:
         """``on_load`` after ``AuthState.check_login``; skipped when that check found no admin (it has
         already reacted)."""
-        if not shown_role_suffices(self, Role.ADMIN):
-            return None
-        try:
-            self.run_as_user(self._show, minimum_role=Role.ADMIN)
-        except AppError as exc:
-            return self.handle_error(exc)
-        return None
+        if self._role_shown(Role.ADMIN):
+            self._show(await self._run_as_user(lambda session, user: TiersState._stored(session), Role.ADMIN))
 
     @rx.event
     def choose_provider(self, name: str, provider: str) -> None:
@@ -75,19 +77,21 @@ class TiersState(AuthState):
             self.tiers = {**self.tiers, name: row}
 
     @rx.event
-    def save(self, name: str, form: dict[str, Any]) -> Any:
+    @guarded
+    async def save(self, name: str, form: dict[str, Any]) -> Any:
         """Store tier ``name`` from its form; on an error the form keeps what was typed."""
         data = {field: form.get(field, "") for field in FIELDS}
 
-        def _save(session: Session, user: User) -> None:
+        def _save(session: Session, user: User) -> dict[str, dict[str, str]]:
             tier_service.set_tier(session=session, actor=user, name=name, data=data)
-            self._show(session, user, only=name)
+            return TiersState._stored(session)
 
         try:
-            self.run_as_user(_save, minimum_role=Role.ADMIN)
-        except AppError as exc:
+            stored = await self._run_as_user(_save, Role.ADMIN)
+        except InvalidInput as exc:
             field = exc.params.get("field")
-            if isinstance(exc, InvalidInput) and exc.code == "tiers.invalid" and field in FIELDS:
-                exc = InvalidInput(exc.code, field=self.t(f"tiers.field.{field}"))
-            return self.handle_error(exc)
-        return rx.toast.success(self.t("tiers.saved", tier=self.t(f"chat.tier.{name}")))
+            if exc.code == "tiers.invalid" and field in FIELDS:
+                raise InvalidInput(exc.code, field=self._t(f"tiers.field.{field}")) from exc
+            raise
+        self._show(stored, only=name)
+        return rx.toast.success(self._t("tiers.saved", tier=self._t(f"chat.tier.{name}")))
