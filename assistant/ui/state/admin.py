@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-import uuid
+from collections.abc import Callable
 from typing import Any
 
 import reflex as rx
+from sqlmodel import Session
 
-from assistant.core.errors import AppError, InvalidInput, NotFound
+from assistant.core.errors import InvalidInput
+from assistant.models import User
 from assistant.models.user import Role
 from assistant.services.admin import users as admin_users
 from assistant.services.admin.settings import (
@@ -20,7 +22,7 @@ from assistant.services.admin.settings import (
     get_setting,
     set_setting,
 )
-from assistant.ui.state.auth import AuthState
+from assistant.ui.state.auth import AuthState, guarded, parse_id
 from assistant.ui.state.collections import CollectionsState
 
 #: The upload limits' form: field name -> (setting, label key).
@@ -29,13 +31,6 @@ UPLOAD_FIELDS = {
     "user_quota_mb": (USER_STORAGE_QUOTA_MB, "admin.uploads.user_quota_mb"),
     "max_documents": (MAX_DOCUMENTS_PER_USER, "admin.uploads.max_documents"),
 }
-
-
-def _parse_id(value: str) -> uuid.UUID:
-    try:
-        return uuid.UUID(value)
-    except ValueError as exc:
-        raise NotFound("errors.not_found") from exc
 
 
 class AdminState(AuthState):
@@ -52,88 +47,102 @@ class AdminState(AuthState):
         """Key of the upload limits' form: new when stored values arrive or were just saved."""
         return "-".join([str(self.upload_limits_key), *(self.upload_limits.get(field, "") for field in UPLOAD_FIELDS)])
 
-    def _refresh(self, session: Any, actor: Any) -> None:
-        self.registration_enabled = bool(get_setting(session=session, key=REGISTRATION_ENABLED))
-        self.default_max_chats = str(get_setting(session=session, key=DEFAULT_MAX_CHATS))
-        self.upload_limits = {field: str(get_setting(session=session, key=key))
-                              for field, (key, _) in UPLOAD_FIELDS.items()}
-        self.users = [
-            {
-                "id": str(user.id),
-                "email": user.email,
-                "name": user.display_name,
-                "role": user.role,
-                "active": "yes" if user.is_active else "no",
-                "is_self": "yes" if user.id == actor.id else "no",
-            }
-            for user in admin_users.list_users(session=session, actor=actor)
-        ]
+    @staticmethod
+    def _stored(session: Session, actor: User) -> dict[str, Any]:
+        """What the page shows, by state var name (on a worker thread)."""
+        return {
+            "registration_enabled": bool(get_setting(session=session, key=REGISTRATION_ENABLED)),
+            "default_max_chats": str(get_setting(session=session, key=DEFAULT_MAX_CHATS)),
+            "upload_limits": {field: str(get_setting(session=session, key=key))
+                              for field, (key, _) in UPLOAD_FIELDS.items()},
+            "users": [
+                {
+                    "id": str(user.id),
+                    "email": user.email,
+                    "name": user.display_name,
+                    "role": user.role,
+                    "active": "yes" if user.is_active else "no",
+                    "is_self": "yes" if user.id == actor.id else "no",
+                }
+                for user in admin_users.list_users(session=session, actor=actor)
+            ],
+        }
 
-    def _admin_action(self, action: Any) -> Any:
-        def _run(session: Any, actor: Any) -> None:
+    async def _admin_action(self, action: Callable[[Session, User], object]) -> None:
+        """Run ``action(session, actor)`` as a re-checked admin, then show the settings and users again.
+
+        Raises:
+            AppError: what the check or ``action`` raised.
+        """
+        def run(session: Session, actor: User) -> dict[str, Any]:
             action(session, actor)
-            self._refresh(session, actor)
+            return AdminState._stored(session, actor)
 
-        try:
-            self.run_as_user(_run, minimum_role=Role.ADMIN)
-        except AppError as exc:
-            return self.handle_error(exc)
-        return None
+        for name, value in (await self._run_as_user(run, minimum_role=Role.ADMIN)).items():
+            setattr(self, name, value)
 
     @rx.event
-    def load(self) -> Any:
+    @guarded
+    async def load(self) -> Any:
         """``on_load``: settings and users, then the collections card (its own substate)."""
-        failed = self._admin_action(lambda session, actor: None)
-        return failed if failed is not None else CollectionsState.load
+        await self._admin_action(lambda session, actor: None)
+        return CollectionsState.load
 
     @rx.event
-    def set_registration(self, enabled: bool) -> Any:
-        return self._admin_action(
-            lambda session, actor: set_setting(session=session, actor=actor, key=REGISTRATION_ENABLED, value=bool(enabled))
+    @guarded
+    async def set_registration(self, enabled: bool) -> None:
+        await self._admin_action(
+            lambda session, actor: set_setting(session=session, actor=actor, key=REGISTRATION_ENABLED,
+                                               value=bool(enabled))
         )
 
     @rx.event
-    def save_default_max_chats(self, form: dict[str, Any]) -> Any:
+    @guarded
+    async def save_default_max_chats(self, form: dict[str, Any]) -> Any:
         """Store how many chats a user may keep unless their account has its own limit."""
-        def save(session: Any, actor: Any) -> None:
+        def save(session: Session, actor: User) -> None:
             try:
                 value = int(str(form.get("default_max_chats", "")).strip())
             except ValueError as exc:
                 raise InvalidInput("admin.bad_setting_value", key=DEFAULT_MAX_CHATS) from exc
             set_setting(session=session, actor=actor, key=DEFAULT_MAX_CHATS, value=value)
 
-        failed = self._admin_action(save)
-        return failed if failed is not None else rx.toast.success(self.t("common.saved"))
+        await self._admin_action(save)
+        return rx.toast.success(self._t("common.saved"))
 
     @rx.event
-    def save_upload_limits(self, form: dict[str, Any]) -> Any:
+    @guarded
+    async def save_upload_limits(self, form: dict[str, Any]) -> Any:
         """Store the largest upload, the space per user and the documents per user, all or none: a
         value that is no whole number or is out of range names its field and nothing is changed."""
-        def save(session: Any, actor: Any) -> None:
-            for field, (key, label) in UPLOAD_FIELDS.items():
+        labels = {field: self._t(label) for field, (_, label) in UPLOAD_FIELDS.items()}
+
+        def save(session: Session, actor: User) -> None:
+            for field, (key, _) in UPLOAD_FIELDS.items():
                 try:
                     value = int(str(form.get(field, "")).strip())
                     set_setting(session=session, actor=actor, key=key, value=value)
                 except (ValueError, InvalidInput) as exc:
                     low, high = RANGES[key]
-                    raise InvalidInput("admin.uploads.out_of_range", field=self.t(label), low=low, high=high) from exc
+                    raise InvalidInput("admin.uploads.out_of_range", field=labels[field], low=low, high=high) from exc
 
-        failed = self._admin_action(save)
-        if failed is not None:
-            return failed  # the inputs keep what was typed
+        await self._admin_action(save)  # on an error the inputs keep what was typed
         self.upload_limits_key += 1  # show the values as stored
-        return rx.toast.success(self.t("admin.uploads.saved"))
+        return rx.toast.success(self._t("admin.uploads.saved"))
 
     @rx.event
-    def change_role(self, user_id: str, role: str) -> Any:
-        return self._admin_action(
-            lambda session, actor: admin_users.set_role(session=session, actor=actor, user_id=_parse_id(user_id), role=role)
+    @guarded
+    async def change_role(self, user_id: str, role: str) -> None:
+        await self._admin_action(
+            lambda session, actor: admin_users.set_role(session=session, actor=actor, user_id=parse_id(user_id),
+                                                        role=role)
         )
 
     @rx.event
-    def toggle_active(self, user_id: str, active: str) -> Any:
-        return self._admin_action(
+    @guarded
+    async def toggle_active(self, user_id: str, active: str) -> None:
+        await self._admin_action(
             lambda session, actor: admin_users.set_active(
-                session=session, actor=actor, user_id=_parse_id(user_id), active=active != "yes"
+                session=session, actor=actor, user_id=parse_id(user_id), active=active != "yes"
             )
         )

@@ -1,28 +1,22 @@
 """The collections card of the admin page: create, list with counts, grant by e-mail, revoke, delete.
-Every event re-checks the admin role (:meth:`AuthState.run_as_user` with ``Role.ADMIN``)."""
+Every event re-checks the admin role (:meth:`AuthState._run_as_user` with ``Role.ADMIN``)."""
 
 from __future__ import annotations
 
-import uuid
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 import reflex as rx
 from sqlmodel import Session
 
 from assistant.core.config import get_settings
-from assistant.core.errors import AppError, NotFound
 from assistant.models import User
 from assistant.models.user import Role
 from assistant.services.rag import collections as service
-from assistant.ui.state.auth import AuthState
-from assistant.ui.state.context import shown_role_suffices
+from assistant.ui.state.auth import AuthState, guarded, parse_id
 
-
-def _parse_id(value: str) -> uuid.UUID:
-    try:
-        return uuid.UUID(str(value))
-    except ValueError as exc:
-        raise NotFound("collections.not_found") from exc
+T = TypeVar("T")
+NOT_FOUND = "collections.not_found"
 
 
 class CollectionsState(AuthState):
@@ -34,9 +28,11 @@ class CollectionsState(AuthState):
     #: Changes after a collection is created, so the creation form shows empty inputs again.
     form_key: int = 0
 
-    def _show(self, session: Session, user: User) -> None:
+    @staticmethod
+    def _rows(session: Session, user: User) -> list[dict[str, Any]]:
+        """The collections as shown (on a worker thread)."""
         grantees = service.grantees_by_collection(session=session, user=user)
-        self.collections = [
+        return [
             {
                 "id": str(view.id),
                 "name": view.name,
@@ -48,83 +44,71 @@ class CollectionsState(AuthState):
             }
             for view in service.list_collections(session=session, user=user)
         ]
-        self.loaded = True
 
-    def _admin(self, action: Any) -> Any:
+    async def _admin(self, action: Callable[[Session, User], T]) -> T:
         """Run ``action(session, user)`` as a re-checked admin, then show the collections again.
         Returns what ``action`` returned, or raises its :class:`AppError`."""
-        def run(session: Session, user: User) -> Any:
-            result = action(session, user)
-            self._show(session, user)
-            return result
+        def run(session: Session, user: User) -> tuple[T, list[dict[str, Any]]]:
+            return action(session, user), CollectionsState._rows(session, user)
 
-        return self.run_as_user(run, minimum_role=Role.ADMIN)
+        result, self.collections = await self._run_as_user(run, minimum_role=Role.ADMIN)
+        self.loaded = True
+        return result
 
     @rx.event
-    def load(self) -> Any:
+    @guarded
+    async def load(self) -> None:
         """Show the collections (chained from ``AdminState.load``); skipped when the page's session check
         found no admin (it has already reacted)."""
-        if not shown_role_suffices(self, Role.ADMIN):
-            return None
-        try:
-            self._admin(lambda session, user: None)
-        except AppError as exc:
-            return self.handle_error(exc)
-        return None
+        if self._role_shown(Role.ADMIN):
+            await self._admin(lambda session, user: None)
 
     @rx.event
-    def create(self, form: dict[str, Any]) -> Any:
+    @guarded
+    async def create(self, form: dict[str, Any]) -> Any:
         """Create a collection from the form's ``name`` and ``description``; on an error the form keeps
         what was typed."""
         def create(session: Session, user: User) -> str:
             return service.create_collection(session=session, user=user, name=str(form.get("name", "")),
                                              description=str(form.get("description", ""))).name
 
-        try:
-            name = self._admin(create)
-        except AppError as exc:
-            return self.handle_error(exc)
+        name = await self._admin(create)
         self.form_key += 1
-        return rx.toast.success(self.t("collections.created", name=name))
+        return rx.toast.success(self._t("collections.created", name=name))
 
     @rx.event
-    def grant(self, form: dict[str, Any]) -> Any:
+    @guarded
+    async def grant(self, form: dict[str, Any]) -> Any:
         """Grant the collection ``form["collection_id"]`` to the account with ``form["email"]``."""
         email = str(form.get("email", ""))
 
         def grant(session: Session, user: User) -> tuple[str, str]:
-            collection_id = _parse_id(form.get("collection_id", ""))
+            collection_id = parse_id(form.get("collection_id", ""), NOT_FOUND)
             grantee = service.grant(session=session, user=user, collection_id=collection_id, email=email)
             return grantee.email, service.get_collection(session=session, user=user, collection_id=collection_id).name
 
-        try:
-            granted, name = self._admin(grant)
-        except AppError as exc:
-            return self.handle_error(exc)
-        return rx.toast.success(self.t("collections.granted", email=granted, name=name))
+        granted, name = await self._admin(grant)
+        return rx.toast.success(self._t("collections.granted", email=granted, name=name))
 
     @rx.event
-    def revoke(self, collection_id: str, user_id: str, email: str) -> Any:
+    @guarded
+    async def revoke(self, collection_id: str, user_id: str, email: str) -> Any:
         """Take the collection away from ``user_id`` (``email`` only names them in the message)."""
-        try:
-            self._admin(lambda session, user: service.revoke(
-                session=session, user=user, collection_id=_parse_id(collection_id), user_id=_parse_id(user_id)))
-        except AppError as exc:
-            return self.handle_error(exc)
-        return rx.toast.success(self.t("collections.revoked", email=email))
+        await self._admin(lambda session, user: service.revoke(
+            session=session, user=user, collection_id=parse_id(collection_id, NOT_FOUND),
+            user_id=parse_id(user_id, NOT_FOUND)))
+        return rx.toast.success(self._t("collections.revoked", email=email))
 
     @rx.event
-    def delete(self, collection_id: str) -> Any:
+    @guarded
+    async def delete(self, collection_id: str) -> Any:
         """Delete the collection and its documents (after the confirmation dialog)."""
         settings = get_settings()
 
         def delete(session: Session, user: User) -> tuple[str, int]:
-            cid = _parse_id(collection_id)
+            cid = parse_id(collection_id, NOT_FOUND)
             name = service.get_collection(session=session, user=user, collection_id=cid).name
             return name, service.delete_collection(session=session, user=user, collection_id=cid, settings=settings)
 
-        try:
-            name, count = self._admin(delete)
-        except AppError as exc:
-            return self.handle_error(exc)
-        return rx.toast.success(self.t("collections.deleted", name=name, count=count))
+        name, count = await self._admin(delete)
+        return rx.toast.success(self._t("collections.deleted", name=name, count=count))
