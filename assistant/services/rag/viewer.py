@@ -14,6 +14,7 @@ from sqlmodel import Session, col, select
 
 from assistant.core.config import Settings
 from assistant.core.errors import NotFound
+from assistant.core.security import create_download_ticket
 from assistant.models import Chunk, DocumentPage, User
 from assistant.services.rag.documents import get_document
 from assistant.services.rag.paths import document_path
@@ -116,6 +117,18 @@ def read_page(*, session: Session, user: User, document_id: uuid.UUID, number: i
         next_number=numbers[index + 1] if index + 1 < len(stored) else None,
         segments=segments, passage_found=found,
     )
+
+
+def download_ticket(*, session: Session, user: User, document_id: uuid.UUID, login_session_id: uuid.UUID) -> str:
+    """A one-minute ticket for the browser to fetch the document's original
+    (``GET /api/v1/documents/{id}/file?ticket=…``), bound to ``user`` and their login session
+    ``login_session_id`` (see :func:`assistant.core.security.create_download_ticket`).
+
+    Raises:
+        NotFound: ``documents.not_found`` (missing, or not readable by the user).
+    """
+    get_document(session=session, user=user, document_id=document_id)
+    return create_download_ticket(user_id=user.id, session_id=login_session_id, resource_id=document_id)
 
 
 def original_file(*, session: Session, user: User, document_id: uuid.UUID, settings: Settings) -> tuple[Path, str, str]:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 import reflex as rx
@@ -24,12 +24,12 @@ from assistant.services.rag.documents import DocumentView, UploadWriter
 from assistant.services.rag.filetypes import MEDIA_TYPES
 from assistant.services.rag.progress import feed
 from assistant.models.user import Role
-from assistant.ui.state.auth import AuthState
-from assistant.ui.state.context import shown_role_suffices
+from assistant.ui.state.auth import AuthState, guarded, parse_id
 
 UPLOAD_ID = "documents-upload"
 #: The value of the upload target "my documents" (otherwise a collection's id).
 PRIVATE_TARGET = "private"
+NOT_FOUND = "documents.not_found"
 #: Seconds a page keeps listening without any progress event before it stops.
 WATCH_IDLE_SECONDS = 600
 _UNFINISHED = (DocumentStatus.PENDING.value, DocumentStatus.PROCESSING.value)
@@ -45,10 +45,7 @@ def _target_collection(target: str) -> uuid.UUID | None:
     """The collection id of an upload target (None: private)."""
     if target == PRIVATE_TARGET:
         return None
-    try:
-        return uuid.UUID(target)
-    except ValueError as exc:
-        raise NotFound("documents.collection_not_found") from exc
+    return parse_id(target, "documents.collection_not_found")
 
 
 class DocumentsState(AuthState):
@@ -69,39 +66,42 @@ class DocumentsState(AuthState):
             "id": str(view.id), "filename": view.filename, "type": _kind(view.media_type),
             "size": format_size(view.size_bytes, self.lang),
             "pages": format_number(view.page_count, self.lang) if view.page_count else "",
-            "status": view.status, "status_text": self.t(f"documents.status.{view.status}"),
-            "progress": view.progress, "stage": self.t(f"documents.stage.{view.stage}"),
-            "error": self.t(view.error_code) if view.error_code else "", "collection": view.collection,
+            "status": view.status, "status_text": self._t(f"documents.status.{view.status}"),
+            "progress": view.progress, "stage": self._t(f"documents.stage.{view.stage}"),
+            "error": self._t(view.error_code) if view.error_code else "", "collection": view.collection,
             "can_change": view.is_owner, "busy": view.status in _UNFINISHED,
         }
 
-    def _refresh(self, session: Session, user: User) -> None:
-        self.documents = [self._row(view) for view in docs.list_documents(session=session, user=user, query=self.query)]
+    async def _refresh(self) -> None:
+        """Show the list again, filtered by the query on screen."""
+        async with self:
+            query = self.query
+        views = await self._run_as_user(lambda session, user: docs.list_documents(session=session, user=user,
+                                                                                   query=query))
+        async with self:
+            self.documents = [self._row(view) for view in views]
 
-    def _load_targets(self, session: Session, user: User) -> None:
-        """The collections an admin may upload into; a target that is gone falls back to private."""
-        if has_role(user, Role.ADMIN):
-            views = collection_service.list_collections(session=session, user=user)
-            self.upload_targets = [{"id": str(view.id), "name": view.name} for view in views]
-        else:
-            self.upload_targets = []
-        if self.upload_target not in {target["id"] for target in self.upload_targets}:
-            self.upload_target = PRIVATE_TARGET
-
-    def _has_unfinished(self) -> bool:
-        return any(row["busy"] for row in self.documents)
+    @staticmethod
+    def _targets(session: Session, user: User) -> list[dict[str, str]]:
+        """The collections an admin may upload into (none for everyone else; on a worker thread)."""
+        if not has_role(user, Role.ADMIN):
+            return []
+        return [{"id": str(view.id), "name": view.name}
+                for view in collection_service.list_collections(session=session, user=user)]
 
     @rx.event
-    def load(self) -> Any:
-        """``on_load``: the list, and live progress when something is being ingested.
+    @guarded
+    async def load(self) -> None:
+        """``on_load``: the list and the upload targets; a target that is gone falls back to private.
         Skipped when ``AuthState.check_login`` just found no session (it has already reacted)."""
-        if not shown_role_suffices(self, Role.USER):
-            return None
-        try:
-            self.run_as_user(lambda session, user: (self._refresh(session, user), self._load_targets(session, user)))
-        except AppError as exc:
-            return self.handle_error(exc)
-        return DocumentsState.watch if self._has_unfinished() else None
+        if not self._role_shown(Role.USER):
+            return
+        query = self.query
+        views, self.upload_targets = await self._run_as_user(lambda session, user: (
+            docs.list_documents(session=session, user=user, query=query), DocumentsState._targets(session, user)))
+        self.documents = [self._row(view) for view in views]
+        if self.upload_target not in {target["id"] for target in self.upload_targets}:
+            self.upload_target = PRIVATE_TARGET
 
     @rx.event
     def set_upload_target(self, value: str) -> None:
@@ -110,35 +110,36 @@ class DocumentsState(AuthState):
             self.upload_target = value
 
     @rx.event
-    def set_query(self, value: str) -> Any:
+    @guarded
+    async def set_query(self, value: str) -> None:
         """Filter the list by file name."""
         self.query = value
-        try:
-            self.run_as_user(self._refresh)
-        except AppError as exc:
-            return self.handle_error(exc)
-        return None
+        await self._refresh()
 
-    def _act(self, action: Any, document_id: str) -> Any:
-        try:
-            self.run_as_user(lambda session, user: action(session=session, user=user, document_id=uuid.UUID(document_id)))
-            self.run_as_user(self._refresh)
-        except (AppError, ValueError) as exc:
-            return self.handle_error(exc) if isinstance(exc, AppError) else None
-        return DocumentsState.watch if self._has_unfinished() else None
+    async def _act(self, action: Callable[..., object], document_id: str) -> None:
+        """Run ``action(session=, user=, document_id=)`` on one document, then show the list again."""
+        await self._run_as_user(lambda session, user: action(session=session, user=user,
+                                                             document_id=parse_id(document_id, NOT_FOUND)))
+        await self._refresh()
 
     @rx.event
-    def reindex(self, document_id: str) -> Any:
-        return self._act(docs.reindex_document, document_id)
+    @guarded
+    async def reindex(self, document_id: str) -> None:
+        """Queue the document's ingestion again."""
+        await self._act(docs.reindex_document, document_id)
 
     @rx.event
-    def cancel(self, document_id: str) -> Any:
-        return self._act(docs.cancel_document, document_id)
+    @guarded
+    async def cancel(self, document_id: str) -> None:
+        """Stop the document's ingestion."""
+        await self._act(docs.cancel_document, document_id)
 
     @rx.event
-    def delete(self, document_id: str) -> Any:
+    @guarded
+    async def delete(self, document_id: str) -> None:
+        """Delete the document and its file."""
         settings = get_settings()
-        return self._act(lambda **kw: docs.delete_document(settings=settings, **kw), document_id)
+        await self._act(lambda **kw: docs.delete_document(settings=settings, **kw), document_id)
 
     @rx.event
     def upload_progress(self, progress: dict[str, Any]) -> None:
@@ -154,19 +155,18 @@ class DocumentsState(AuthState):
         the chosen collection or private. The size limit is the admin setting as it is now; a file over
         it stops the upload at once (nothing of it is kept)."""
         async with self:
-            try:
-                with session_scope() as session:
-                    user_id = self.acting_user(session).id
-                    max_bytes = docs.upload_limits(session=session)["max_bytes"]
-                collection_id = _target_collection(self.upload_target)
-            except AppError as exc:
-                refused = self.handle_error(exc)
-            else:
-                refused = None
-                self.uploading, self.upload_percent = True, 0
-        if refused is not None:
+            target = self.upload_target
+        try:
+            collection_id = _target_collection(target)
+            user_id, max_bytes = await self._run_as_user(
+                lambda session, user: (user.id, docs.upload_limits(session=session)["max_bytes"]))
+        except AppError as exc:
+            async with self:
+                refused = self._handle_error(exc)
             yield refused
             return
+        async with self:
+            self.uploading, self.upload_percent = True, 0
         settings = get_settings()
         writer: UploadWriter | None = None
         current: str | None = None
@@ -174,7 +174,7 @@ class DocumentsState(AuthState):
 
         def store(filename: str, done: UploadWriter) -> None:
             with session_scope() as session:
-                user = session.get(User, user_id)
+                user = session.get_one(User, user_id)
                 docs.store_upload(session=session, user=user, writer=done, filename=filename,
                                   collection_id=collection_id)
 
@@ -184,7 +184,7 @@ class DocumentsState(AuthState):
             try:
                 await asyncio.to_thread(store, filename, done)
             except AppError as exc:
-                messages.append(rx.toast.error(f"{filename}: {self.t(exc.code, **exc.params)}"))
+                messages.append(rx.toast.error(f"{filename}: {self._t(exc.code, **exc.params)}"))
 
         try:
             async for chunk in chunks:
@@ -198,13 +198,14 @@ class DocumentsState(AuthState):
         except AppError as exc:
             if writer is not None:
                 writer.abort()
-            messages.append(rx.toast.error(f"{current}: {self.t(exc.code, **exc.params)}"))
+            messages.append(rx.toast.error(f"{current}: {self._t(exc.code, **exc.params)}"))
         async with self:
             self.uploading, self.upload_percent = False, 0
-            try:
-                self.run_as_user(self._refresh)
-            except AppError as exc:
-                messages.append(self.handle_error(exc))
+        try:
+            await self._refresh()
+        except AppError as exc:
+            async with self:
+                messages.append(self._handle_error(exc))
         for message in messages:
             yield message
         yield DocumentsState.watch
