@@ -55,7 +55,7 @@ from assistant.core.migrations import upgrade  # noqa: E402
 from assistant.models import Document, User  # noqa: E402
 from assistant.services.rag import embeddings  # noqa: E402
 from assistant.services.rag.index import NewChunk, store_chunks  # noqa: E402
-from assistant.services.rag.search import search  # noqa: E402
+from assistant.services.rag.search import search, tuned_search  # noqa: E402
 
 #: Questions no scientific-claims corpus answers, to check the relevance floor.
 OFF_TOPIC = [
@@ -225,8 +225,8 @@ def hnsw_recall(engine, user: User, queries: list[str], qvecs: np.ndarray) -> fl
         for query, vector in zip(queries, qvecs, strict=True):
             common = {"session": session, "user": user, "query": query, "k": 10, "mode": "vector",
                       "min_similarity": -1, "query_vector": vector.tolist()}
-            exact = {hit.chunk_id for hit in search(**common, vector_path="exact")}
-            approx = {hit.chunk_id for hit in search(**common, vector_path="hnsw")}
+            exact = {hit.chunk_id for hit in tuned_search(**common, vector_path="exact")}
+            approx = {hit.chunk_id for hit in tuned_search(**common, vector_path="hnsw")}
             session.rollback()
             shares.append(len(exact & approx) / max(1, len(exact)))
     return float(np.mean(shares))
@@ -246,7 +246,7 @@ def latency(engine, user: User, queries: list[str], warmup: list[str]) -> dict[s
             start = time.perf_counter()
             vector = embeddings.embed_query(query)
             middle = time.perf_counter()
-            search(session=session, user=user, query=query, k=8, query_vector=vector)
+            tuned_search(session=session, user=user, query=query, k=8, query_vector=vector)
             end = time.perf_counter()
             session.rollback()
             parts["embedding"].append((middle - start) * 1000)
@@ -306,7 +306,7 @@ def main() -> None:
             scores = []
             for qid, query, vector in zip(qids, qtexts, query_vectors, strict=True):
                 extra = {} if floor is None else {"min_similarity": floor}
-                hits = search(session=session, user=user, query=query, k=10, mode=mode,
+                hits = tuned_search(session=session, user=user, query=query, k=10, mode=mode,
                               query_vector=vector.tolist(), **extra)
                 session.rollback()
                 scores.append(ndcg_at_10([hit.title for hit in hits], qrels[qid]))
@@ -319,7 +319,7 @@ def main() -> None:
         off_vectors = np.asarray(embeddings.embed_passages(OFF_TOPIC), dtype=np.float32)
         answered = 0
         for query, vector in zip(OFF_TOPIC, off_vectors, strict=True):
-            hits = search(session=session, user=user, query=query, k=10, query_vector=vector.tolist())
+            hits = tuned_search(session=session, user=user, query=query, k=10, query_vector=vector.tolist())
             session.rollback()
             if hits:
                 answered += 1

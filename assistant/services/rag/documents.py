@@ -3,8 +3,9 @@ the job actions (reindex, cancel, delete); the type itself is :mod:`assistant.se
 Every function takes the acting user; a document the user may not see gives ``NotFound``, exactly like a
 missing one.
 
-Who sees what: a user sees their own private documents and the documents of collections granted to
-them; only the uploader (or an admin, for collection documents) may change or delete one.
+Who sees what: :mod:`assistant.services.rag.access` (a user sees their own private documents and the
+documents of collections granted to them); only the uploader (or an admin, for collection documents) may
+change or delete one they see.
 """
 
 from __future__ import annotations
@@ -18,12 +19,12 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, func, or_, text
+from sqlalchemy import func, text
 from sqlmodel import Session, col, select
 
 from assistant.core.config import Settings
 from assistant.core.errors import Forbidden, InvalidInput, NotFound
-from assistant.models import Collection, CollectionGrant, Document, DocumentStatus, Role, User
+from assistant.models import Collection, Document, DocumentStatus, Role, User
 from assistant.models.base import utcnow
 from assistant.services.admin.settings import (
     MAX_DOCUMENTS_PER_USER,
@@ -33,6 +34,7 @@ from assistant.services.admin.settings import (
 )
 from assistant.services.auth.permissions import has_role
 from assistant.services.rag import filetypes
+from assistant.services.rag.access import readable_by, readable_sql
 from assistant.services.rag.index import delete_chunks
 from assistant.services.rag.paths import JOBS_CHANNEL, PROGRESS_CHANNEL, document_path, documents_dir
 
@@ -201,18 +203,13 @@ def store_upload(*, session: Session, user: User, writer: UploadWriter, filename
     return document
 
 
-def _visible_filter(user: User) -> ColumnElement[bool]:
-    granted = select(CollectionGrant.collection_id).where(CollectionGrant.user_id == user.id)
-    return or_(col(Document.owner_id) == user.id, col(Document.collection_id).in_(granted))
-
-
 def get_document(*, session: Session, user: User, document_id: uuid.UUID) -> Document:
     """The document ``document_id`` if ``user`` may see it.
 
     Raises:
         NotFound: ``documents.not_found`` for a missing document or one the user may not see.
     """
-    document = session.exec(select(Document).where(Document.id == document_id, _visible_filter(user))).first()
+    document = session.exec(select(Document).where(Document.id == document_id, readable_by(user.id))).first()
     if document is None:
         raise NotFound("documents.not_found")
     return document
@@ -233,7 +230,7 @@ def list_documents(*, session: Session, user: User, query: str = "") -> list[Doc
     statement = (
         select(Document, Collection.name)
         .join(Collection, col(Collection.id) == Document.collection_id, isouter=True)
-        .where(_visible_filter(user))
+        .where(readable_by(user.id))
     )
     query = query.strip()
     if query:
@@ -322,12 +319,10 @@ def remove_document(*, session: Session, document: Document, settings: Settings)
 
 
 _SEARCHABLE = text(
-    """
+    f"""
     SELECT EXISTS (
         SELECT 1 FROM documents AS d
-        WHERE d.status = 'completed' AND d.chunk_count > 0
-          AND ((d.owner_id = :user_id AND d.collection_id IS NULL)
-               OR d.collection_id IN (SELECT collection_id FROM collection_grants WHERE user_id = :user_id))
+        WHERE d.status = 'completed' AND d.chunk_count > 0 AND {readable_sql("d")}
     )
     """
 )
@@ -335,6 +330,5 @@ _SEARCHABLE = text(
 
 def has_searchable_documents(*, session: Session, user: User) -> bool:
     """Whether :func:`assistant.services.rag.search.search` has any chunk to look at for ``user``: a
-    completed document with chunks among their own private documents or the collections granted to
-    them (search's access rule)."""
+    completed document with chunks among those they may read (:mod:`assistant.services.rag.access`)."""
     return bool(session.execute(_SEARCHABLE, {"user_id": user.id}).scalar())

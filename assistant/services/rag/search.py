@@ -2,8 +2,8 @@
 
 One SQL statement (one round-trip) does everything:
 
-* **Access**: the user's own private documents (``owner_id = user AND collection_id IS NULL``) and the
-  documents of every collection granted to them in ``collection_grants``; admins get no more than that.
+* **Access**: the rule of :mod:`assistant.services.rag.access` (the user's own private documents and
+  the documents of every collection granted to them; admins get no more than that).
   Only documents whose ingestion completed are searched. Each leg checks the chunk's own
   ``owner_id``/``collection_id`` and its document's status (by primary key).
 * **Vector leg**: cosine distance of the MiniLM query vector to the chunk embeddings, best ``depth``.
@@ -66,6 +66,7 @@ from sqlmodel import Session
 from assistant.core.errors import InvalidInput
 from assistant.models.user import User
 from assistant.services.rag import embeddings
+from assistant.services.rag.access import readable_sql
 
 #: RRF constant k (Cormack et al. 2009).
 RRF_K = 60
@@ -150,9 +151,9 @@ _SCORE = r"""
     GROUP BY c.id
 """
 
-# The chunk ``c`` belongs to the user's private documents or to a collection granted to them.
-_READABLE = ("((c.owner_id = :user_id AND c.collection_id IS NULL) "
-             "OR c.collection_id IN (SELECT collection_id FROM granted))")
+# The chunk ``c`` may be read by the user (:mod:`assistant.services.rag.access`, on the chunk's own copies of
+# its document's owner and collection).
+_READABLE = readable_sql("c")
 
 # OR of quoted lexemes: 'it''s' | 'c\\d' (quotes doubled, backslashes escaped, as tsquery input wants).
 _TSQUERY = r"""array_to_string(array_agg('''' || replace(replace(term, '\', '\\'), '''', '''''') || ''''),
@@ -161,15 +162,10 @@ _TSQUERY = r"""array_to_string(array_agg('''' || replace(replace(term, '\', '\\'
 _SEARCH = text(
     r"""
 WITH
-granted AS (
-    SELECT collection_id FROM collection_grants WHERE user_id = :user_id
-),
 searchable AS MATERIALIZED (
     SELECT d.id, d.chunk_count
     FROM documents AS d
-    WHERE d.status = 'completed'
-      AND ((d.owner_id = :user_id AND d.collection_id IS NULL)
-           OR d.collection_id IN (SELECT collection_id FROM granted))
+    WHERE d.status = 'completed' AND {readable_document}
 ),
 readable AS (
     SELECT coalesce(sum(chunk_count), 0) AS n FROM searchable
@@ -290,6 +286,7 @@ ORDER BY score DESC, vector_rank NULLS LAST, keyword_rank NULLS LAST
 """.format(
         tsquery=_TSQUERY,
         readable=_READABLE,
+        readable_document=readable_sql("d"),
         seed_scores=_SCORE.format(source="seed_queries", readable=_READABLE, exclude=""),
         extra_scores=_SCORE.format(
             source="extra_queries",
@@ -300,7 +297,28 @@ ORDER BY score DESC, vector_rank NULLS LAST, keyword_rank NULLS LAST
 )
 
 
-def search(
+def search(*, session: Session, user: User, query: str, k: int = 8) -> list[Hit]:
+    """The ``k`` best chunks for ``query`` among those ``user`` may read, best first (hybrid retrieval
+    with the relevance floor of the module docstring).
+
+    Args:
+        session: a database session; the statement runs in its transaction (``ef_search`` is set with
+            ``set_config(..., is_local => true)``, so it ends with the transaction).
+        user: the acting user; their id alone decides access (:mod:`assistant.services.rag.access`).
+        query: the question in natural language (english, russian or other).
+        k: number of hits wanted, 1-100.
+
+    Returns:
+        Up to ``k`` hits ordered by RRF score; ``[]`` when the query is blank or nothing passes the
+        relevance floor.
+
+    Raises:
+        InvalidInput: ``k`` outside 1-100, or a query longer than 2,000 characters.
+    """
+    return tuned_search(session=session, user=user, query=query, k=k)
+
+
+def tuned_search(
     *,
     session: Session,
     user: User,
@@ -313,15 +331,12 @@ def search(
     vector_path: VectorPath = "auto",
     query_vector: list[float] | None = None,
 ) -> list[Hit]:
-    """The ``k`` best chunks for ``query`` among those ``user`` may read, best first.
+    """:func:`search` with the knobs benchmarks and tests turn (``scripts/bench_retrieval.py``); the
+    product calls :func:`search`.
 
     Args:
-        session: a database session; the statement runs in its transaction (``ef_search`` is set with
-            ``set_config(..., is_local => true)``, so it ends with the transaction).
-        user: the acting user; their id alone decides access (own documents and granted collections).
-        query: the question in natural language (english, russian or other).
-        k: number of hits wanted, 1-100.
-        mode: ``"hybrid"`` (RRF of both legs), ``"vector"`` or ``"keyword"`` alone (benchmarks).
+        session, user, query, k: as :func:`search`.
+        mode: ``"hybrid"`` (RRF of both legs), ``"vector"`` or ``"keyword"`` alone.
         depth: chunks each leg contributes to the fusion (at least ``k``).
         min_similarity, min_coverage: the relevance floor (module docstring); ``min_similarity=-1``
             turns it off.
@@ -330,12 +345,10 @@ def search(
         query_vector: the query's embedding when the caller already has it (384 floats, unit length).
 
     Returns:
-        Up to ``k`` hits ordered by RRF score (in single-leg modes, by that leg's rank); ``[]`` when
-        the query is blank or nothing passes the relevance floor.
+        As :func:`search`; in single-leg modes ordered by that leg's rank.
 
     Raises:
-        InvalidInput: ``k`` outside 1-100, an unknown mode or vector path, or a query longer than
-            2,000 characters.
+        InvalidInput: as :func:`search`, or an unknown mode or vector path.
     """
     if (not 1 <= k <= 100 or mode not in ("hybrid", "vector", "keyword")
             or vector_path not in ("auto", "exact", "hnsw") or len(query) > MAX_QUERY_CHARS):

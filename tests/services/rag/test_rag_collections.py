@@ -18,7 +18,7 @@ from assistant.services.rag import collections, documents
 from assistant.services.rag.embeddings import EMBEDDING_DIMENSIONS
 from assistant.services.rag.index import NewChunk, store_chunks
 from assistant.services.rag.paths import document_path, documents_dir
-from assistant.services.rag.search import search
+from assistant.services.rag.search import tuned_search
 
 
 @pytest.fixture(autouse=True)
@@ -63,7 +63,7 @@ def ingest(document: Document, texts: list[str], vectors: list[list[float]]) -> 
 
 def found(user, query: str, vector: list[float]) -> list[str]:
     with session_scope() as session:
-        hits = search(session=session, user=user, query=query, k=5, min_similarity=-1, query_vector=vector)
+        hits = tuned_search(session=session, user=user, query=query, k=5, min_similarity=-1, query_vector=vector)
     return [hit.text for hit in hits]
 
 

@@ -16,7 +16,7 @@ from assistant.models import Collection, CollectionGrant, Role
 from assistant.services.rag import embeddings
 from assistant.services.rag import search as search_module
 from assistant.services.rag.index import NewChunk, store_chunks
-from assistant.services.rag.search import RRF_K, search
+from assistant.services.rag.search import RRF_K, tuned_search
 
 DIM = embeddings.EMBEDDING_DIMENSIONS
 
@@ -40,7 +40,7 @@ def store(document, texts: list[str], vectors: list[list[float]] | None = None) 
 
 def find(user, query: str, **options) -> list:
     with session_scope() as sess:
-        return search(session=sess, user=user, query=query, **options)
+        return tuned_search(session=sess, user=user, query=query, **options)
 
 
 def texts_of(hits) -> list[str]:
@@ -150,7 +150,7 @@ def test_user_b_never_retrieves_user_a_chunks(make_user, make_document):
         assert find(admin, query, **options) == []  # admins see only what is granted to them
         assert any("Alice" in hit.text for hit in find(alice, query, **options))
     with session_scope() as sess:  # not even the HNSW path leaks
-        hits = search(session=sess, user=bob, query=query, k=10, mode="vector", min_similarity=-1,
+        hits = tuned_search(session=sess, user=bob, query=query, k=10, mode="vector", min_similarity=-1,
                       query_vector=axis(0), vector_path="hnsw")
     assert texts_of(hits) == ["Bob's shopping list: bread, milk."]
 
@@ -219,8 +219,8 @@ def test_when_the_index_path_is_starved_the_exact_scan_takes_over(crowded, monke
     user, query = crowded
     monkeypatch.setattr(search_module, "EXACT_SCAN_LIMIT", 2)
     with session_scope() as sess:
-        starved = search(session=sess, user=user, query="unrelated", k=8, mode="vector", min_similarity=-1,
-                         query_vector=query, vector_path="hnsw")
+        starved = tuned_search(session=sess, user=user, query="unrelated", k=8, mode="vector", min_similarity=-1,
+                               query_vector=query, vector_path="hnsw")
     assert starved == []  # what the index alone gives: the reason for the fallback
     hits = find(user, "unrelated words", k=8, mode="vector", min_similarity=-1, query_vector=query)
     assert len(hits) == 3
