@@ -1,12 +1,12 @@
 """Benchmark: ingestion speed end to end, in pages per second, from "queued" to "searchable".
 
 Starts a fresh embedded PostgreSQL (migrated) and the real worker (``python -m assistant.worker``),
-waits until the worker has loaded the embedding model and listens for jobs, then does what the upload service does
-at the end of an upload: the file into the documents folder, a pending ``documents`` row and
+waits until the worker has loaded the embedding model and listens for jobs, then does what the upload service
+does at the end of an upload: the file into the documents folder, a pending ``documents`` row and
 ``NOTIFY document_jobs`` in one transaction. The clock starts at that commit and stops at the
-``document`` event (on the event bus, :mod:`assistant.core.events`) of status ``completed``, which the worker sends in the transaction
-that stores the chunks (so they are searchable at that moment). Stage times come from the progress
-notifications (first ``embedding`` and ``indexing`` events). The worker's CPU seconds and the load
+``document`` event (on the event bus, :mod:`assistant.core.events`) of status ``completed``, which the worker
+sends in the transaction that stores the chunks (so they are searchable at that moment). Stage times come
+from the progress notifications (first ``embedding`` and ``indexing`` events). The worker's CPU seconds and the load
 average are printed too: on a shared machine the wall-clock figure moves with the neighbours' load.
 
 Prints one JSON line:

@@ -177,8 +177,8 @@ def decode_download_ticket(ticket: str, *, settings: Settings | None = None) -> 
     """
     settings = settings or get_settings()
     try:
-        payload = jwt.decode(ticket, settings.jwt_key(), algorithms=[JWT_ALGORITHM], audience=_ticket_audience(settings),
-                             issuer=settings.jwt_issuer,
+        payload = jwt.decode(ticket, settings.jwt_key(), algorithms=[JWT_ALGORITHM],
+                             audience=_ticket_audience(settings), issuer=settings.jwt_issuer,
                              options={"require": ["exp", "iat", "sub", "sid", "res", "jti", "aud", "iss"]})
         return DownloadClaims(uuid.UUID(payload["sub"]), uuid.UUID(payload["sid"]), uuid.UUID(payload["res"]))
     except jwt.ExpiredSignatureError as exc:

@@ -194,10 +194,10 @@ def fail_exhausted() -> int:
     with session_scope() as session:
         rows = session.execute(
             text(
-                f"UPDATE documents SET status = 'failed', stage = 'failed', lease_until = NULL, "
-                f"error_code = :code, error_detail = :detail, updated_at = now() "
-                f"WHERE status = 'processing' AND lease_until < now() AND attempts >= :max_attempts "
-                f"RETURNING *"
+                "UPDATE documents SET status = 'failed', stage = 'failed', lease_until = NULL, "
+                "error_code = :code, error_detail = :detail, updated_at = now() "
+                "WHERE status = 'processing' AND lease_until < now() AND attempts >= :max_attempts "
+                "RETURNING *"
             ),
             {"code": INTERNAL_ERROR, "max_attempts": MAX_ATTEMPTS,
              "detail": f"the worker stopped during each of {MAX_ATTEMPTS} attempts"},

@@ -15,6 +15,7 @@ import pytest
 from sqlalchemy import text
 from support.data import SHARED_DATA
 
+from assistant.core import events as bus
 from assistant.core.config import get_settings
 from assistant.core.db import session_scope
 from assistant.models import Chunk, Document
@@ -22,7 +23,6 @@ from assistant.services.rag import extract, ingest
 from assistant.services.rag.chunking import MAX_TOKENS
 from assistant.services.rag.embeddings import tokenizer
 from assistant.services.rag.index import NewChunk, store_chunks
-from assistant.core import events as bus
 from assistant.services.rag.paths import document_path
 
 DATA = SHARED_DATA
