@@ -12,7 +12,7 @@ export PATH := $(CURDIR)/$(BIN):$(PATH)
 # Outside a machine with a local CPU wheel, set TORCH_INDEX to PyTorch's CPU wheel index to avoid CUDA builds.
 TORCH_INDEX ?=
 
-.PHONY: run test lint venv migrate clean
+.PHONY: run test test-fast lint venv migrate clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -43,6 +43,10 @@ test: $(TEST_STAMP) lint
 	  if [ "$$(id -u)" = "0" ]; then apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium; \
 	  else echo "chromium is missing: install Debian's chromium package for the browser tests"; fi; }
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# The suite without the tests that start the app or a browser (marked `app` by tests/conftest.py).
+test-fast: $(TEST_STAMP) lint
+	$(BIN)/python -m pytest -m "not app" $(PYTEST_ARGS)
 
 clean:
 	rm -rf $(VENV) .web .states

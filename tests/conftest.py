@@ -1,8 +1,9 @@
 """Shared fixtures: one embedded PostgreSQL per test session, a migrated database, clean tables per test.
 
 Everything here is lazy: a test that asks for no database fixture starts nothing (the browser tests in
-``tests/e2e`` and ``tests/security`` have their own conftest and run the whole app instead; the one
-``browser`` they share is defined in ``tests/support/app.py`` and provided from here).
+``tests/e2e`` and ``tests/security`` have their own conftest and run the whole app instead; the one ``browser`` and the
+one ``app_port`` (the frontend built once for the run) they share are defined in ``tests/support/app.py``
+and provided from here).
 
 * ``database``  (session) starts ``pgserver`` in a temporary folder, creates and migrates (Alembic, never
   ``create_all``) a fresh database, and points the app's settings at it through the environment.
@@ -29,7 +30,7 @@ from functools import cache
 from pathlib import Path
 
 import pytest
-from support.app import browser  # noqa: F401 - one browser for every package that drives one
+from support.app import app_port, browser  # noqa: F401 - one build and one browser for the whole run
 
 #: The password of every account made by ``make_user`` unless told otherwise.
 PASSWORD = "correct-horse-42"
@@ -238,16 +239,22 @@ def sign_in(db) -> Callable[..., object]:
     return _sign_in
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "app: starts the app or a browser (set from the fixtures; `make test-fast` "
+                                       "runs `-m 'not app'`)")
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Run the browser tests last: Playwright's sync API leaves an event loop marked as running in
-    the main thread, which the async (anyio) tests cannot share. ``tests/security`` comes after them,
-    whole and module by module: its running apps are shared by a module's browser and non-browser
-    tests, and every app started later rebuilds the one frontend build in ``.web`` for its own port
-    (which would leave an earlier app's pages talking to a port that is gone)."""
-
-    def group(item: pytest.Item) -> int:
-        if "tests/security/" in item.path.as_posix():
-            return 2
-        return 1 if item.get_closest_marker("e2e") is not None else 0
-
-    items.sort(key=group)
+    """Mark every test that starts the app (through ``app_port``: ``app_url``, ``start_app``, ``live_app``) or
+    a browser as ``app``, and run the modules that drive a browser after all the others: once started,
+    Playwright's sync API leaves an event loop marked as running in the main thread for the rest of the
+    session, which the async (anyio) tests cannot share. A module moves whole, so the app its tests share
+    (a module fixture) is started once; otherwise the collection order stands."""
+    browser_modules = set()
+    for item in items:
+        uses_browser = "browser" in item.fixturenames or item.get_closest_marker("e2e") is not None
+        if uses_browser or "app_port" in item.fixturenames:
+            item.add_marker(pytest.mark.app)
+        if uses_browser:
+            browser_modules.add(item.path)
+    items.sort(key=lambda item: item.path in browser_modules)

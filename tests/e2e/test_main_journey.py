@@ -98,7 +98,16 @@ def log_out(page: Page, app_url: str, shot) -> None:
     shot(page, "logged-out")
 
 
-def test_offline_journey(app_url: str, browser, shot) -> None:
+@pytest.fixture()
+def offline_app_url(start_app) -> Iterator[str]:
+    """The offline journey's app (no model configured), stopped when its test ends: the apps of a run share
+    one port, and the model journey below starts its own."""
+    with start_app({}) as url:
+        yield url
+
+
+def test_offline_journey(offline_app_url: str, browser, shot) -> None:
+    app_url = offline_app_url
     page = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
     register(page, app_url, "first@example.org", "Fiona First")
     expect(page.locator("#nav-admin")).to_be_visible()  # the first account is the superadmin

@@ -2,13 +2,18 @@
 services: the fixtures of the browser tests (``tests/support/app.py``), the database ones of
 ``tests/conftest.py``, and ``live_app``.
 
-``live_app`` (module) is one app per module for the account, token, throttling and socket tests (an app
-started later rebuilds the frontend for its own port, so apps are not kept across modules), started
-with what an operator would configure and a test needs to know: a JWT secret from the environment, a
-reverse proxy at ``127.0.0.2`` (``ASSISTANT_TRUSTED_PROXIES``) and six failed logins per address (the
-default is 20; fewer keep the bcrypt work short). Its first account, the superadmin, exists before any
+``live_app`` (module) is one app per module for the account, token, throttling and socket tests (a fresh
+instance, on the port of the run's one frontend build), started with what an operator would configure and
+a test needs to know: a JWT secret from the environment, a reverse proxy at ``127.0.0.2``
+(``ASSISTANT_TRUSTED_PROXIES``) and six failed logins per address (the default is 20; fewer keep the
+bcrypt work short). Its first account, the superadmin, exists before any
 test runs, so every account a test registers is a plain user. Tests share it, so each uses its own
 e-mail addresses and its own source address (any of 127.0.0.0/8) for anything that counts failures.
+
+The app module is imported here, in the main thread, before any test runs: Reflex registers every state
+class in a context variable of the thread that first imports it, so a state module first imported in an
+event-socket thread or an async test would leave its subclasses unregistrable from the main thread
+(``LookupError: RegistrationContext``) and a test's result would depend on which tests ran before it.
 """
 
 from __future__ import annotations
@@ -19,6 +24,8 @@ from collections.abc import Iterator
 import pytest
 from support.app import app_url, patient_expect, shot, start_app  # noqa: F401 - fixtures
 from support.live_app import MAX_FAILURES_PER_ADDRESS, OWNER, PROXY, LiveApp
+
+import assistant.assistant  # noqa: F401 - every page and state registered in the main thread, as the server does
 
 
 @pytest.fixture(scope="module")

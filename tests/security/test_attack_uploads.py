@@ -19,6 +19,7 @@ disguised as a PDF, and crafted PDFs that try to take the worker down.
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
 import time
@@ -169,18 +170,29 @@ def test_a_2_gb_file_is_refused_at_the_limit_by_the_writer_with_memory_bounded(d
 
 
 def _web_processes(port: int) -> list[int]:
-    """The processes of ``reflex run`` serving ``port`` (the web process and its worker)."""
+    """The processes holding the app's listening socket on ``port`` (the web server and its workers)."""
+    inodes = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        for line in Path(table).read_text().splitlines()[1:]:
+            fields = line.split()
+            if int(fields[1].rsplit(":", 1)[1], 16) == port and fields[3] == "0A":  # 0A: LISTEN
+                inodes.add(f"socket:[{fields[9]}]")
     found = []
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
             continue
         try:
-            argv = (entry / "cmdline").read_bytes().split(b"\0")
+            descriptors = list((entry / "fd").iterdir())
         except OSError:
             continue
-        if b"reflex" in argv and b"--backend-port" in argv and argv[argv.index(b"--backend-port") + 1] == b"%d" % port:
-            found.append(int(entry.name))
-    assert found, f"no reflex process serves port {port}"
+        for descriptor in descriptors:
+            try:
+                if os.readlink(descriptor) in inodes:
+                    found.append(int(entry.name))
+                    break
+            except OSError:
+                continue
+    assert found, f"no process listens on port {port}"
     return found
 
 

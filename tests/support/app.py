@@ -1,12 +1,18 @@
 """The running app and the browser for tests that drive the app from outside (``tests/e2e``,
-``tests/security``): the app started exactly as `make run` starts it, driven by Debian chromium.
+``tests/security``): the app started as `make run` starts it, driven by Debian chromium.
+
+The frontend is built once per test run (``app_port``): Reflex bakes the backend's URL into the bundle,
+so every app of the run listens on that one port, one at a time, and starts with `assistant run --prebuilt`
+(the backend serving that build) on its own fresh data folder and embedded database.
 
 A package's ``conftest.py`` imports the fixtures it needs from here (all but ``browser``):
 
-* ``app_url``   (module) `assistant run` on a fresh data folder and a free port, one per test module, so each
+* ``app_port``  (session) the port of this run's apps, with `assistant build` done for it;
+* ``app_url``   (module) `assistant run --prebuilt` on a fresh data folder, one per test module, so each
   module starts from an empty instance (its first registration is the superadmin);
 * ``start_app`` (package) ``with start_app({"ASSISTANT_...": ...}) as url:`` for a module that needs more
-  settings (a language model, a trusted proxy, ...);
+  settings (a language model, a trusted proxy, ...); only one app runs at a time, so a module uses either
+  ``app_url`` or its own ``start_app`` app, or stops one before starting the other;
 * ``browser``   (session) one Debian chromium for the whole run, provided by ``tests/conftest.py``
   (Playwright's sync API cannot be started twice in one process, so packages cannot have one each);
 * ``shot``      screenshots to ``tests/e2e/artifacts/``;
@@ -18,6 +24,7 @@ from __future__ import annotations
 
 import functools
 import os
+import random
 import shutil
 import signal
 import socket
@@ -43,35 +50,90 @@ CHROMIUM_FLAGS = [
     "--disable-sync",
     "--no-first-run",
 ]
+#: Seconds to wait for the previous app of the run to let go of the port.
+PORT_RELEASE_SECONDS = 60
+#: The URL of the app running now (at most one: they share the port), for a clear error on a second one.
+_running: list[str] = []
 
 
-def _free_port() -> int:
+def _port_is_free(port: int) -> bool:
+    """Whether a server could listen on ``port`` now (as uvicorn/gunicorn bind it: SO_REUSEADDR, all
+    interfaces)."""
     with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind(("0.0.0.0", port))
+        except OSError:
+            return False
+        return True
 
 
-@contextmanager
-def _running_app(tmp_path_factory: pytest.TempPathFactory, extra_env: dict[str, str]) -> Iterator[str]:
-    """Run `assistant run` on a fresh data folder and a free port, with the ``ASSISTANT_*`` settings of
-    the calling environment dropped and ``extra_env`` added; yields its base URL once it answers."""
-    data_dir = tmp_path_factory.mktemp("app-data")
-    port = _free_port()
+def _pick_port() -> int:
+    """A free port below the kernel's ephemeral range, so no outgoing connection of the run is given it
+    as its source port while no app holds it."""
+    try:
+        low = int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        low = 32768
+    candidates = random.sample(range(20000, max(20001, low)), k=200)
+    for port in candidates:
+        if _port_is_free(port):
+            return port
+    pytest.fail("no free port for the test apps below the ephemeral range")
+
+
+def _app_env(data_dir: Path, port: int, extra_env: dict[str, str]) -> dict[str, str]:
+    """The environment of an `assistant` command: the caller's ``ASSISTANT_*`` settings and
+    ``DATABASE_URL`` dropped, a data folder and the port set, ``extra_env`` added."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("ASSISTANT_", "DATABASE_URL"))}
     env.update(ASSISTANT_DATA_DIR=str(data_dir), ASSISTANT_PORT=str(port), REFLEX_USE_NPM="1")
     env.update(extra_env)
+    return env
+
+
+@pytest.fixture(scope="session")
+def app_port(tmp_path_factory: pytest.TempPathFactory) -> int:
+    """The port every app of this run listens on; the frontend is built for it once (`assistant build`),
+    here, so no app start builds it again and no app leaves another's pages talking to a gone port."""
+    port = _pick_port()
+    data_dir = tmp_path_factory.mktemp("build-data")
+    log_path = data_dir / "build.log"
+    with log_path.open("w") as log:
+        result = subprocess.run([sys.executable, "-m", "assistant.cli", "build"], cwd=REPO,
+                                env=_app_env(data_dir, port, {}), stdout=log, stderr=subprocess.STDOUT,
+                                timeout=1200, check=False)
+    if result.returncode != 0:
+        pytest.fail(f"assistant build failed:\n{log_path.read_text()[-4000:]}")
+    return port
+
+
+@contextmanager
+def _running_app(tmp_path_factory: pytest.TempPathFactory, port: int, extra_env: dict[str, str]) -> Iterator[str]:
+    """Run `assistant run --prebuilt` on a fresh data folder and the run's ``port`` (once the previous app
+    has let go of it), with the ``ASSISTANT_*`` settings of the calling environment dropped and
+    ``extra_env`` added; yields its base URL once it answers, stops it on leaving."""
+    if _running:
+        pytest.fail(f"an app is already running at {_running[0]}: the apps of a run share one port, "
+                    "so a module stops one before it starts another")
+    deadline = time.monotonic() + PORT_RELEASE_SECONDS
+    while not _port_is_free(port):
+        if time.monotonic() > deadline:
+            pytest.fail(f"port {port} is still taken {PORT_RELEASE_SECONDS} s after the previous app stopped")
+        time.sleep(0.5)
+    data_dir = tmp_path_factory.mktemp("app-data")
     log_path = data_dir / "app.log"
     log = log_path.open("w")
     proc = subprocess.Popen(
-        [sys.executable, "-m", "assistant.cli", "run"],
+        [sys.executable, "-m", "assistant.cli", "run", "--prebuilt"],
         cwd=REPO,
-        env=env,
+        env=_app_env(data_dir, port, extra_env),
         stdout=log,
         stderr=subprocess.STDOUT,
         start_new_session=True,
     )
     url = f"http://localhost:{port}"
-    deadline = time.monotonic() + 600
+    _running.append(url)
+    deadline = time.monotonic() + 300
     try:
         while True:
             if proc.poll() is not None:
@@ -82,7 +144,7 @@ def _running_app(tmp_path_factory: pytest.TempPathFactory, extra_env: dict[str, 
                 with urllib.request.urlopen(f"{url}/ping", timeout=2):
                     break
             except OSError:
-                time.sleep(1)
+                time.sleep(0.5)
         yield url
     finally:
         if proc.poll() is None:
@@ -93,22 +155,24 @@ def _running_app(tmp_path_factory: pytest.TempPathFactory, extra_env: dict[str, 
                 os.killpg(proc.pid, signal.SIGKILL)
                 proc.wait()
         log.close()
+        _running.clear()
 
 
 @pytest.fixture(scope="module")
-def app_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """Base URL of a running app (`assistant run`) on a fresh data folder, one per test module, so each
-    module starts from an empty instance (its first registration is the superadmin)."""
-    with _running_app(tmp_path_factory, {}) as url:
+def app_url(tmp_path_factory: pytest.TempPathFactory, app_port: int) -> Iterator[str]:
+    """Base URL of a running app (`assistant run --prebuilt`) on a fresh data folder, one per test module,
+    so each module starts from an empty instance (its first registration is the superadmin)."""
+    with _running_app(tmp_path_factory, app_port, {}) as url:
         yield url
 
 
 @pytest.fixture(scope="package")
-def start_app(tmp_path_factory: pytest.TempPathFactory) -> Callable[[dict[str, str]], AbstractContextManager[str]]:
+def start_app(tmp_path_factory: pytest.TempPathFactory,
+              app_port: int) -> Callable[[dict[str, str]], AbstractContextManager[str]]:
     """For a module that needs the app started with more settings (a language model, say):
     ``with start_app({"ASSISTANT_...": ...}) as url:`` runs one like ``app_url`` does, with that
     environment added, and stops it on leaving the block."""
-    return functools.partial(_running_app, tmp_path_factory)
+    return functools.partial(_running_app, tmp_path_factory, app_port)
 
 
 @pytest.fixture(scope="session")
