@@ -10,6 +10,8 @@ import subprocess
 import sys
 import time
 
+import pytest
+
 from assistant.core.config import REPO_ROOT
 
 SCRIPT = REPO_ROOT / "scripts" / "bench_load.py"
@@ -20,6 +22,7 @@ def _bench(*args: str, timeout: float) -> subprocess.CompletedProcess[str]:
                           timeout=timeout)
 
 
+@pytest.mark.app  # starts the web backend and the worker: not part of `make test-fast`
 def test_five_users_on_one_web_process_chat_without_errors() -> None:
     result = _bench("--quick", timeout=900)
     assert result.stdout.strip(), result.stderr[-4000:]
