@@ -24,7 +24,8 @@ def skill_icon(name: rx.Var, size: int = 18) -> rx.Component:
 def _summary(skill: rx.Var) -> rx.Component:
     return rx.vstack(
         rx.text(skill["name"], weight="medium", size="2"),
-        rx.cond(skill["description"] != "", rx.text(skill["description"], size="1", color_scheme="gray"), rx.fragment()),
+        rx.cond(skill["description"] != "", rx.text(skill["description"], size="1", color_scheme="gray"),
+                rx.fragment()),
         spacing="0",
         min_width="0",
         flex="1",
@@ -75,7 +76,8 @@ def readonly_skill_list(skills: rx.Var, id_: str) -> rx.Component:
     """Skills shown without controls (the general skills on a user's settings page)."""
     return rx.cond(
         skills.length() > 0,
-        rx.box(rx.foreach(skills, lambda skill: _row(skill_icon(skill["icon"]), _summary(skill))), id=id_, width="100%"),
+        rx.box(rx.foreach(skills, lambda skill: _row(skill_icon(skill["icon"]), _summary(skill))), id=id_,
+               width="100%"),
         rx.text(t("skills.empty"), size="2", color_scheme="gray", id=id_),
     )
 
@@ -131,7 +133,8 @@ def _editor_dialog(state: type[SkillEditorState]) -> rx.Component:
                     ),
                     rx.hstack(
                         rx.dialog.close(
-                            rx.button(t("skills.cancel"), type="button", variant="soft", color_scheme="gray", id="skill-cancel")
+                            rx.button(t("skills.cancel"), type="button", variant="soft", color_scheme="gray",
+                                      id="skill-cancel")
                         ),
                         rx.button(t("common.save"), type="submit", id="skill-save"),
                         justify="end",
@@ -157,7 +160,8 @@ def _delete_dialog(state: type[SkillEditorState]) -> rx.Component:
             rx.alert_dialog.description(rx.text(state.delete_name, weight="bold"), rx.text(t("skills.delete_confirm"))),
             rx.hstack(
                 rx.alert_dialog.cancel(rx.button(t("skills.cancel"), variant="soft", color_scheme="gray")),
-                rx.button(t("skills.delete"), color_scheme="red", on_click=state.confirm_delete, id="skill-delete-confirm"),
+                rx.button(t("skills.delete"), color_scheme="red", on_click=state.confirm_delete,
+                          id="skill-delete-confirm"),
                 justify="end",
                 spacing="3",
                 margin_top="1em",
@@ -168,7 +172,8 @@ def _delete_dialog(state: type[SkillEditorState]) -> rx.Component:
     )
 
 
-def skills_editor(state: type[SkillEditorState], title_key: str, hint_key: str, new_id: str, list_id: str) -> rx.Component:
+def skills_editor(state: type[SkillEditorState], title_key: str, hint_key: str, new_id: str,
+                  list_id: str) -> rx.Component:
     """A card listing ``state``'s skills with their controls, a "New skill" button (``#<new_id>``), the
     editor dialog and the delete confirmation."""
     return rx.card(

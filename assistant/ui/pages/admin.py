@@ -92,7 +92,8 @@ def admin_page() -> rx.Component:
             uploads_card(),
             collections_card(),
             context_editor(PrimaryContextState, "primary-context", "context.primary", "context.primary_hint"),
-            skills_editor(GeneralSkillsState, "skills.general", "skills.general_hint_admin", "general-skill-new", "general-skills"),
+            skills_editor(GeneralSkillsState, "skills.general", "skills.general_hint_admin", "general-skill-new",
+                          "general-skills"),
             rx.heading(t("admin.users"), size="4"),
             rx.box(
                 rx.table.root(
