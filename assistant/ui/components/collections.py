@@ -11,6 +11,8 @@ Uploads: ``#max-upload-mb``, ``#user-quota-mb``, ``#max-documents`` and ``#uploa
 
 from __future__ import annotations
 
+from typing import Any
+
 import reflex as rx
 
 from assistant.ui.components.forms import field_label
@@ -43,7 +45,7 @@ def _create_form() -> rx.Component:
     )
 
 
-def _grantee(collection: rx.Var, grantee: rx.Var) -> rx.Component:
+def _grantee(collection: rx.Var[Any], grantee: rx.Var[Any]) -> rx.Component:
     return rx.hstack(
         rx.text(grantee["email"].to(str), size="2", class_name="collection-grantee-email"),
         rx.text(grantee["name"].to(str), size="2", color_scheme="gray"),
@@ -62,7 +64,7 @@ def _grantee(collection: rx.Var, grantee: rx.Var) -> rx.Component:
     )
 
 
-def _delete_button(collection: rx.Var) -> rx.Component:
+def _delete_button(collection: rx.Var[Any]) -> rx.Component:
     return rx.alert_dialog.root(
         rx.alert_dialog.trigger(
             rx.button(rx.icon("trash-2", size=14), t("collections.delete"), size="1", variant="soft",
@@ -82,7 +84,7 @@ def _delete_button(collection: rx.Var) -> rx.Component:
     )
 
 
-def _collection_row(collection: rx.Var) -> rx.Component:
+def _collection_row(collection: rx.Var[Any]) -> rx.Component:
     grantees = collection["grantees"].to(list[dict[str, str]])
     return rx.box(
         rx.vstack(

@@ -6,6 +6,8 @@ Element ids derive from ``prefix`` (``personal-context`` or ``primary-context``)
 
 from __future__ import annotations
 
+from typing import Any
+
 import reflex as rx
 
 from assistant.services.chat.context_files import MAX_CONTEXT_CHARS
@@ -13,7 +15,7 @@ from assistant.ui.i18n import t
 from assistant.ui.state.context import ContextEditorState
 
 
-def _version_row(state: type[ContextEditorState], prefix: str, entry: rx.Var, index: rx.Var) -> rx.Component:
+def _version_row(state: type[ContextEditorState], prefix: str, entry: rx.Var[Any], index: rx.Var[Any]) -> rx.Component:
     return rx.hstack(
         rx.vstack(
             rx.hstack(

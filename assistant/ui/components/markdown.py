@@ -9,10 +9,12 @@ becomes a link the user may choose to open.
 
 from __future__ import annotations
 
+from typing import Any
+
 import reflex as rx
 
-_SRC = rx.Var(_js_expr="props.src", _var_type=str)
-_ALT = rx.Var(_js_expr="(props.alt || props.src)", _var_type=str)
+_SRC: rx.Var[str] = rx.Var(_js_expr="props.src", _var_type=str)
+_ALT: rx.Var[str] = rx.Var(_js_expr="(props.alt || props.src)", _var_type=str)
 
 
 def _image_as_link(*_children: object, **_props: object) -> rx.Component:
@@ -23,7 +25,7 @@ def _external_link(*children: object, **_props: object) -> rx.Component:
     return rx.link(*children, is_external=True)
 
 
-def safe_markdown(source: rx.Var | str, **props: object) -> rx.Component:
+def safe_markdown(source: rx.Var[Any] | str, **props: object) -> rx.Component:
     """GitHub-flavoured Markdown (code blocks, tables) with raw HTML off and images as links."""
     return rx.markdown(
         source,

@@ -8,6 +8,8 @@ Rows carry ``data-testid="skill-row"`` and show the skill's name as text. The ed
 
 from __future__ import annotations
 
+from typing import Any
+
 import reflex as rx
 
 from assistant.services.chat.skills import MAX_SYSTEM_PROMPT_CHARS, SKILL_ICONS
@@ -16,12 +18,12 @@ from assistant.ui.i18n import t
 from assistant.ui.state.skills import SkillEditorState
 
 
-def skill_icon(name: rx.Var, size: int = 18) -> rx.Component:
+def skill_icon(name: rx.Var[Any], size: int = 18) -> rx.Component:
     """The Lucide icon of a skill (one of :data:`SKILL_ICONS`)."""
     return rx.match(name, *[(icon, rx.icon(icon, size=size)) for icon in SKILL_ICONS], rx.icon("sparkles", size=size))
 
 
-def _summary(skill: rx.Var) -> rx.Component:
+def _summary(skill: rx.Var[Any]) -> rx.Component:
     return rx.vstack(
         rx.text(skill["name"], weight="medium", size="2"),
         rx.cond(skill["description"] != "", rx.text(skill["description"], size="1", color_scheme="gray"),
@@ -44,7 +46,7 @@ def _row(*children: rx.Component) -> rx.Component:
     )
 
 
-def _editable_row(state: type[SkillEditorState], skill: rx.Var) -> rx.Component:
+def _editable_row(state: type[SkillEditorState], skill: rx.Var[Any]) -> rx.Component:
     return _row(
         skill_icon(skill["icon"]),
         _summary(skill),
@@ -72,7 +74,7 @@ def _editable_row(state: type[SkillEditorState], skill: rx.Var) -> rx.Component:
     )
 
 
-def readonly_skill_list(skills: rx.Var, id_: str) -> rx.Component:
+def readonly_skill_list(skills: rx.Var[Any], id_: str) -> rx.Component:
     """Skills shown without controls (the general skills on a user's settings page)."""
     return rx.cond(
         skills.length() > 0,

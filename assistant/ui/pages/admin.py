@@ -3,6 +3,8 @@ general skills and users (role, active)."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import reflex as rx
 
 from assistant.models.user import Role
@@ -17,7 +19,7 @@ from assistant.ui.state.context import PrimaryContextState
 from assistant.ui.state.skills import GeneralSkillsState
 
 
-def _role_select(user: rx.Var) -> rx.Component:
+def _role_select(user: rx.Var[Any]) -> rx.Component:
     return rx.select.root(
         rx.select.trigger(),
         rx.select.content(*[rx.select.item(t(f"role.{role.value}"), value=role.value) for role in Role]),
@@ -27,7 +29,7 @@ def _role_select(user: rx.Var) -> rx.Component:
     )
 
 
-def _role_label(user: rx.Var) -> rx.Component:
+def _role_label(user: rx.Var[Any]) -> rx.Component:
     return rx.match(
         user["role"],
         *[(role.value, rx.text(t(f"role.{role.value}"), size="2")) for role in Role],
@@ -35,7 +37,7 @@ def _role_label(user: rx.Var) -> rx.Component:
     )
 
 
-def _user_row(user: rx.Var) -> rx.Component:
+def _user_row(user: rx.Var[Any]) -> rx.Component:
     is_self = user["is_self"] == "yes"
     return rx.table.row(
         rx.table.cell(user["email"]),

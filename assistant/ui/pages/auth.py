@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import reflex as rx
 
 from assistant.ui import routes
@@ -11,7 +13,7 @@ from assistant.ui.state.account import LoginState, RegisterState
 from assistant.ui.state.auth import AuthState
 
 
-def _field(label_key: str, name: str, type_: str = "text", **props) -> rx.Component:
+def _field(label_key: str, name: str, type_: str = "text", **props: Any) -> rx.Component:
     return rx.vstack(
         rx.text(t(label_key), as_="label", size="2", weight="medium", html_for=name),
         rx.input(name=name, id=name, type=type_, width="100%", size="3", **props),
@@ -20,7 +22,7 @@ def _field(label_key: str, name: str, type_: str = "text", **props) -> rx.Compon
     )
 
 
-def _error(message: rx.Var) -> rx.Component:
+def _error(message: rx.Var[Any]) -> rx.Component:
     return rx.cond(
         message != "",
         rx.callout(message, icon="triangle-alert", color_scheme="red", role="alert", id="form-error", width="100%"),

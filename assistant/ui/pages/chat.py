@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any, cast
+
 import reflex as rx
 
 from assistant.models import TIERS, MessageRole
@@ -16,7 +18,7 @@ BUBBLE = {"padding": "0.6em 0.9em", "border_radius": "var(--radius-3)", "max_wid
 
 
 def chat_list() -> rx.Component:
-    def entry(chat: rx.Var) -> rx.Component:
+    def entry(chat: rx.Var[Any]) -> rx.Component:
         return rx.link(
             rx.text(chat["title"].to(str) | t("chat.untitled"), size="2", trim="both", truncate=True),
             href=routes.CHATS + "/" + chat["id"].to(str),
@@ -149,7 +151,7 @@ def chat_header() -> rx.Component:
     )
 
 
-def tool_card(name: rx.Var, arguments: rx.Var, result: rx.Var, is_error: rx.Var) -> rx.Component:
+def tool_card(name: rx.Var[Any], arguments: rx.Var[Any], result: rx.Var[Any], is_error: rx.Var[Any]) -> rx.Component:
     return rx.card(
         rx.hstack(
             rx.icon("wrench", size=14),
@@ -167,8 +169,8 @@ def tool_card(name: rx.Var, arguments: rx.Var, result: rx.Var, is_error: rx.Var)
     )
 
 
-def context_dialog(message_id: rx.Var) -> rx.Component:
-    def section(item: rx.Var) -> rx.Component:
+def context_dialog(message_id: rx.Var[Any]) -> rx.Component:
+    def section(item: rx.Var[Any]) -> rx.Component:
         return rx.box(
             rx.hstack(rx.text(item["label"], weight="bold", size="2"), rx.spacer(),
                       rx.text(item["tokens"], size="1", color_scheme="gray")),
@@ -195,7 +197,7 @@ def context_dialog(message_id: rx.Var) -> rx.Component:
     )
 
 
-def user_bubble(content: rx.Var, *extra: rx.Component) -> rx.Component:
+def user_bubble(content: rx.Var[Any], *extra: rx.Component) -> rx.Component:
     return rx.vstack(
         rx.box(rx.text(content, white_space="pre-wrap", word_break="break-word"),
                background=rx.color("accent", 3), **BUBBLE),
@@ -207,7 +209,7 @@ def user_bubble(content: rx.Var, *extra: rx.Component) -> rx.Component:
     )
 
 
-def message_view(message: rx.Var) -> rx.Component:
+def message_view(message: rx.Var[Any]) -> rx.Component:
     is_last_user = message["id"].to(str) == ChatState.last_user_id
     is_last_answer = message["id"].to(str) == ChatState.last_answer_id
     user = user_bubble(
@@ -258,9 +260,9 @@ def message_view(message: rx.Var) -> rx.Component:
     return rx.match(message["role"].to(str), (MessageRole.USER.value, user), (MessageRole.TOOL.value, tool), assistant)
 
 
-def _streamed_text() -> rx.Var:
+def _streamed_text() -> rx.Var[Any]:
     """The streamed answer so far: the settled parts and the tail, joined in the browser."""
-    text = ChatState.stream_part_0
+    text: rx.Var[Any] = cast("rx.Var[Any]", ChatState.stream_part_0)
     for index in range(1, STREAM_PARTS):
         text = text + getattr(ChatState, f"stream_part_{index}")
     return text + ChatState.stream_tail

@@ -3,6 +3,8 @@ navigation (``#page-previous``, ``#page-next``) and the original file (``#docume
 
 from __future__ import annotations
 
+from typing import Any
+
 import reflex as rx
 
 from assistant.ui import routes
@@ -11,7 +13,7 @@ from assistant.ui.layouts.shell import app_shell
 from assistant.ui.state.document_view import PASSAGE_ID, DocumentViewState
 
 
-def segment(item: rx.Var) -> rx.Component:
+def segment(item: rx.Var[Any]) -> rx.Component:
     text = item["text"].to(str)
     return rx.cond(
         item["marked"].to(bool),

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import reflex as rx
 
 from assistant.models import DocumentStatus
@@ -58,7 +60,7 @@ def upload_zone() -> rx.Component:
             id=UPLOAD_ID,
             multiple=True,
             accept=ACCEPT,
-            on_drop=DocumentsState.upload(
+            on_drop=DocumentsState.upload(  # type: ignore[misc]  # a background upload handler, called with its chunks
                 rx.upload_files_chunk(upload_id=UPLOAD_ID, on_upload_progress=DocumentsState.upload_progress)
             ),
             border=f"2px dashed {rx.color('accent', 7)}",
@@ -82,7 +84,7 @@ def upload_zone() -> rx.Component:
     )
 
 
-def document_row(row: rx.Var) -> rx.Component:
+def document_row(row: rx.Var[Any]) -> rx.Component:
     return rx.table.row(
         rx.table.cell(
             rx.vstack(

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from typing import Any
 from zoneinfo import available_timezones
 
 import reflex as rx
@@ -19,7 +20,7 @@ from assistant.ui.state.skills import PersonalSkillsState
 _TIMEZONES = sorted(available_timezones())
 
 
-def _message(text: rx.Var, scheme: str, id_: str) -> rx.Component:
+def _message(text: rx.Var[Any], scheme: str, id_: str) -> rx.Component:
     return rx.cond(text != "", rx.callout(text, color_scheme=scheme, id=id_, width="100%"), rx.fragment())
 
 
