@@ -53,17 +53,19 @@ RUN mkdir -p assistant && touch assistant/__init__.py \
 # 3. The source tree.
 COPY . .
 
-# 4. Build the frontend once here: `reflex export` creates .web/, installs the npm packages into
-#    .web/node_modules (the slow, network-bound part) and proves the app compiles. A throwaway
-#    data folder keeps anything the import might write out of the image.
-#    NOTE: `reflex run --env prod` (the web service) still compiles the pages and runs the Vite
-#    production build at every container start (Reflex 0.10 always does in prod mode). That is
-#    also what bakes the runtime ASSISTANT_PUBLIC_URL into the frontend, so it is wanted; thanks to
-#    this step it reuses node_modules and needs no network (about 10 s on 2 cores for today's pages).
+# 4. Build the frontend once here (`assistant build`, i.e. `reflex export --frontend-only`): it creates .web/,
+#    installs the npm packages into .web/node_modules (the slow, network-bound part), compiles the pages
+#    and runs the Vite production build into .web/build/client. Reflex bakes the URL the browser uses to
+#    reach the backend into that bundle, so the public URL is a build argument (docker-compose.yml passes
+#    ASSISTANT_PUBLIC_URL from .env); the web service serves this build as it is (`assistant web
+#    --prebuilt`) and refuses to start if it was made for another URL: change the URL, rebuild the image.
+#    A throwaway data folder keeps anything the import might write out of the image.
+ARG ASSISTANT_PUBLIC_URL=http://localhost:3000
 RUN mkdir -p assets /opt/reflex \
- && ASSISTANT_DATA_DIR=/tmp/build-data reflex export --frontend-only --no-zip --env prod \
+ && ASSISTANT_DATA_DIR=/tmp/build-data ASSISTANT_PORT=3000 ASSISTANT_PUBLIC_URL="${ASSISTANT_PUBLIC_URL}" \
+    assistant build \
  && rm -rf /tmp/build-data .states \
- && test -d .web/node_modules
+ && test -d .web/node_modules && test -f .web/build/client/index.html
 
 # ---------------------------------------------------------------------------------------------------
 # runtime: slim Python, the libraries WeasyPrint loads at run time, fonts, a non-root user
@@ -106,10 +108,11 @@ VOLUME ["/data"]
 EXPOSE 3000
 
 # Only the web service listens; docker-compose.yml disables this check for worker and migrate.
-# The long start period covers the frontend build done at every start (see the builder's note).
-HEALTHCHECK --interval=30s --timeout=10s --start-period=180s --retries=3 \
+# The web service starts in seconds: it serves the frontend built into the image (see the builder's step 4).
+HEALTHCHECK --interval=30s --timeout=10s --start-period=60s --retries=3 \
   CMD ["python", "-c", "import urllib.request; urllib.request.urlopen('http://localhost:3000/ping', timeout=8)"]
 
-# The web app only: frontend and backend on one port in Reflex prod mode. DATABASE_URL must be set
-# and migrations applied (`assistant migrate`); the worker runs as `python -m assistant.worker`.
-CMD ["reflex", "run", "--env", "prod", "--frontend-port", "3000", "--backend-port", "3000"]
+# The web app only: frontend and backend on one port in Reflex prod mode, serving the frontend built
+# above. DATABASE_URL must be set and migrations applied (`assistant migrate`); the worker runs as
+# `python -m assistant.worker`. ASSISTANT_PUBLIC_URL at run time must be the one the image was built with.
+CMD ["assistant", "web", "--prebuilt"]
