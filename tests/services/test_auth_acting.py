@@ -65,6 +65,7 @@ def test_a_failing_work_after_a_rotation_still_returns_the_new_pair(db, make_use
 
     outcome = _run(pair, work, access=_expired(pair))
     assert isinstance(outcome.error, InvalidInput) and outcome.pair is not None
+    assert outcome.user.email == "fails@example.org"  # still readable after its session closed
     with session_scope() as session:  # the work's transaction was rolled back
         assert session.query(User).filter(User.email == "never@example.org").first() is None
 

@@ -69,6 +69,7 @@ def _checked_work(access_token: str, work: Callable[[Session, User], T], minimum
             session.flush()
         except AppError as exc:
             session.rollback()
+            session.refresh(user)  # the rollback expired it; it is read once more while the session is open
             return Outcome(user=user, error=exc)
         return Outcome(user=user, result=result)
 
