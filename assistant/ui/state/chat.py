@@ -144,7 +144,7 @@ class ChatState(AuthState, StreamedText):
     async def _update_list(self) -> None:
         """Show the chat list again (after a change to a chat)."""
         list_filter = self._list_filter()
-        self.chats = await self._run_as_user(lambda session, user: self._chat_rows(session, user, list_filter))
+        self.chats = await self._run_as_user(lambda session, user: ChatState._chat_rows(session, user, list_filter))
 
     @rx.event
     @guarded

@@ -65,10 +65,10 @@ class ContextEditorState(AuthState, mixin=True):
 
     async def _run(self, action: Callable[[Session, User], T]) -> T:
         """Run ``action(session, user)`` for a re-checked user, then show the file again."""
-        scope = self.scope
+        scope, history = self.scope, type(self)._history
 
         def work(session: Session, user: User) -> tuple[T, tuple[str, int, list[dict[str, str]]]]:
-            return action(session, user), self._history(session, user, scope)
+            return action(session, user), history(session, user, scope)
 
         result, (self.content, self.version, self.versions) = await self._run_as_user(work, self.minimum_role)
         return result
