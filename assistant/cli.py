@@ -256,9 +256,9 @@ def cmd_demo(args: argparse.Namespace) -> int:
         print(f"no such file: {', '.join(missing)}")
         return 2
     _prepare_database()
-    from assistant.services.demo import create_demo
-
     from tqdm import tqdm
+
+    from assistant.services.demo import create_demo
 
     bar = tqdm(total=100 * len(args.files), unit="%", disable=False, desc="ingesting",
                bar_format="{desc}: {percentage:3.0f}%|{bar}| {elapsed}")
