@@ -38,10 +38,13 @@ lint: $(TEST_STAMP)
 	$(BIN)/ruff check
 	$(BIN)/mypy
 
+# The browser tests need Debian's chromium, the scale-out test its redis-server: installed when missing and root.
 test: $(TEST_STAMP) lint
-	@command -v chromium >/dev/null 2>&1 || { \
-	  if [ "$$(id -u)" = "0" ]; then apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium; \
-	  else echo "chromium is missing: install Debian's chromium package for the browser tests"; fi; }
+	@missing=""; command -v chromium >/dev/null 2>&1 || missing="chromium"; \
+	command -v redis-server >/dev/null 2>&1 || missing="$$missing redis-server"; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = "0" ]; then apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y $$missing; \
+	  else echo "missing for the browser tests: $$missing (install Debian's packages)"; fi; fi
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 # The suite without the tests that start the app or a browser (marked `app` by tests/conftest.py).

@@ -1,4 +1,4 @@
-"""The Reflex app: pages and the REST API mount. Nothing else lives here."""
+"""The Reflex app: pages, the REST API mount and the live-event listener. Nothing else lives here."""
 
 from collections.abc import Callable
 
@@ -6,6 +6,7 @@ import reflex as rx
 
 from assistant.api.app import create_api
 from assistant.ui import routes
+from assistant.ui.live import listen_for_events
 from assistant.ui.pages.admin import admin_page
 from assistant.ui.pages.auth import login_page, register_page
 from assistant.ui.pages.chat import chat_page
@@ -43,6 +44,7 @@ def _section(title_key: str, empty_key: str, icon: str) -> Callable[[], rx.Compo
 PAGE_TITLE = "Assistant"
 
 app = rx.App(style=global_style, api_transformer=create_api())
+app.register_lifespan_task(listen_for_events)
 app.add_page(index, route=routes.INDEX, title=PAGE_TITLE, on_load=AuthState.go_home)
 app.add_page(login_page, route=routes.LOGIN, title=PAGE_TITLE, on_load=AuthState.redirect_if_signed_in)
 app.add_page(register_page, route=routes.REGISTER, title=PAGE_TITLE, on_load=AuthState.redirect_if_signed_in)

@@ -160,9 +160,29 @@ def cmd_build(_args: argparse.Namespace) -> int:
     return code
 
 
+def _check_redis(timeout: float = 5.0) -> None:
+    """When ``REFLEX_REDIS_URL`` is set, make sure that Redis answers before any web process starts.
+
+    Raises:
+        ConfigurationError: it does not answer a PING within ``timeout`` seconds (a clear message instead
+            of web processes that wait on it or exit one by one).
+    """
+    url = os.environ.get("REFLEX_REDIS_URL")
+    if not url:
+        return
+    import redis
+
+    try:
+        with redis.Redis.from_url(url, socket_connect_timeout=timeout, socket_timeout=timeout) as client:
+            client.ping()
+    except (redis.RedisError, ValueError) as exc:
+        raise ConfigurationError(f"Redis at REFLEX_REDIS_URL ({url}) is unreachable: {exc}") from exc
+
+
 def cmd_web(args: argparse.Namespace) -> NoReturn:
     """The web process alone (no database start, no migrations, no worker), for deployments that run
     those separately (docker-compose.yml). Replaces this process with the web server."""
+    _check_redis()
     if args.prebuilt:
         _check_prebuilt()
     command = _web_command(prebuilt=args.prebuilt)
@@ -175,6 +195,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 
     With ``--prebuilt`` the web app serves the frontend built by `assistant build` instead of building it."""
     settings = get_settings()
+    _check_redis()
     if args.prebuilt:
         _check_prebuilt()
     url = _prepare_database()

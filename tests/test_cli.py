@@ -76,3 +76,26 @@ def test_demo_names_a_missing_file_without_touching_the_database(tmp_path: Path)
 
     assert result.returncode == 2 and "no such file" in result.stdout
     assert not (tmp_path / "postgres").exists()
+
+
+def test_run_with_an_unreachable_redis_is_a_clear_error_before_anything_starts(tmp_path: Path) -> None:
+    import socket
+
+    with socket.socket() as probe:  # a port nobody listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    result = _cli(tmp_path, "run", REFLEX_REDIS_URL=f"redis://127.0.0.1:{port}/0")
+    assert result.returncode == 2
+    assert f"Redis at REFLEX_REDIS_URL (redis://127.0.0.1:{port}/0) is unreachable" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert not (tmp_path / "postgres").exists()  # refused before starting the database or the web app
+
+
+def test_the_demo_shows_one_progress_bar_and_no_library_chatter(tmp_path: Path) -> None:
+    notes = tmp_path / "notes.md"
+    notes.write_text("# Diary\n\nThe blood pressure was 120 over 80 every morning this week.\n")
+    result = _cli(tmp_path / "data", "demo", str(notes), ASSISTANT_DEMO_PASSWORD="demo-pass-123")
+    assert result.returncode == 0, result.stderr
+    assert "notes.md" in result.stderr and "100%" in result.stderr, "the bar reached the end"
+    for chatter in ("Running upgrade", "fusion_base", "Fused ", "TracerWarning", "Loading weights", "Batches"):
+        assert chatter not in result.stdout + result.stderr

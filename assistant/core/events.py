@@ -35,7 +35,7 @@ import psycopg
 from sqlalchemy import text
 from sqlmodel import Session, col, delete
 
-from assistant.core.db import database_url, in_session, libpq_url, session_scope
+from assistant.core.db import affected_rows, database_url, in_session, libpq_url, session_scope
 from assistant.models.base import utcnow
 from assistant.models.platform import EventPayload
 
@@ -136,8 +136,8 @@ def load_stored(session: Session, payload_id: uuid.UUID) -> Event | None:
 
 def purge_stored_payloads(session: Session) -> int:
     """Delete stored payloads older than :data:`STORED_PAYLOAD_TTL`; returns how many."""
-    result = session.execute(delete(EventPayload).where(col(EventPayload.created_at) < utcnow() - STORED_PAYLOAD_TTL))
-    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+    expired = col(EventPayload.created_at) < utcnow() - STORED_PAYLOAD_TTL
+    return affected_rows(session.execute(delete(EventPayload).where(expired)))
 
 
 Handler = Callable[[Event], Awaitable[None]]
@@ -159,7 +159,7 @@ class Listener:
         """Listen until cancelled."""
         while True:
             try:
-                url = self._url or await asyncio.to_thread(database_url)
+                url = self._url if self._url is not None else await asyncio.to_thread(database_url)
                 conn = await psycopg.AsyncConnection.connect(libpq_url(url), autocommit=True,
                                                              application_name="assistant-events")
                 async with conn:

@@ -14,7 +14,7 @@ from datetime import timedelta
 from sqlmodel import col, delete
 
 from assistant.core import events
-from assistant.core.db import session_scope
+from assistant.core.db import affected_rows, session_scope
 from assistant.models.base import utcnow
 from assistant.models.platform import WorkerHeartbeat
 
@@ -41,8 +41,8 @@ def tidy() -> dict[str, int]:
     """One round; returns how many rows of each kind were deleted: ``{"event_payloads", "heartbeats"}``."""
     with session_scope() as session:
         payloads = events.purge_stored_payloads(session)
-        result = session.execute(delete(WorkerHeartbeat).where(col(WorkerHeartbeat.last_beat) < utcnow() - DEAD_WORKER_KEPT))
-        heartbeats = int(result.rowcount or 0)  # type: ignore[attr-defined]
+        dead = col(WorkerHeartbeat.last_beat) < utcnow() - DEAD_WORKER_KEPT
+        heartbeats = affected_rows(session.execute(delete(WorkerHeartbeat).where(dead)))
     if payloads or heartbeats:
         log.info("housekeeping deleted %d stored event payloads and %d dead workers' heartbeats", payloads, heartbeats)
     return {"event_payloads": payloads, "heartbeats": heartbeats}

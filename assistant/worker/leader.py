@@ -22,7 +22,8 @@ WORKER_LOCK_KEY = 0x6173_7369_7374_0001
 
 def try_acquire(conn: psycopg.Connection) -> bool:
     """Try once to take the leader lock on ``conn`` (autocommit). True when this connection holds it."""
-    return bool(conn.execute("SELECT pg_try_advisory_lock(%s)", (WORKER_LOCK_KEY,)).fetchone()[0])
+    row = conn.execute("SELECT pg_try_advisory_lock(%s)", (WORKER_LOCK_KEY,)).fetchone()
+    return row is not None and bool(row[0])
 
 
 def run_as_leader(

@@ -11,7 +11,6 @@ change or delete one they see.
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 import re
 import unicodedata
@@ -36,7 +35,8 @@ from assistant.services.auth.permissions import has_role
 from assistant.services.rag import filetypes
 from assistant.services.rag.access import readable_by, readable_sql
 from assistant.services.rag.index import delete_chunks
-from assistant.services.rag.paths import JOBS_CHANNEL, PROGRESS_CHANNEL, document_path, documents_dir
+from assistant.services.rag.paths import JOBS_CHANNEL, document_path, documents_dir
+from assistant.services.rag.progress import publish_deleted, publish_progress
 
 MAX_FILENAME_CHARS = 255
 MB = 1024 * 1024
@@ -147,16 +147,6 @@ def _notify(session: Session, channel: str, payload: str) -> None:
     session.execute(text("SELECT pg_notify(:channel, :payload)"), {"channel": channel, "payload": payload})
 
 
-def progress_payload(document: Document) -> str:
-    """The JSON of a ``document_progress`` notification (see :mod:`assistant.services.rag.paths`)."""
-    return json.dumps({
-        "id": str(document.id), "owner_id": str(document.owner_id),
-        "collection_id": str(document.collection_id) if document.collection_id else None,
-        "status": document.status, "progress": document.progress, "stage": document.stage,
-        "error_code": document.error_code,
-    })
-
-
 def store_upload(*, session: Session, user: User, writer: UploadWriter, filename: str,
                  collection_id: uuid.UUID | None = None) -> Document:
     """Keep a completely received file as a new document and queue its ingestion.
@@ -199,7 +189,7 @@ def store_upload(*, session: Session, user: User, writer: UploadWriter, filename
     session.add(document)
     session.flush()
     _notify(session, JOBS_CHANNEL, str(document.id))
-    _notify(session, PROGRESS_CHANNEL, progress_payload(document))
+    publish_progress(session, [document])
     return document
 
 
@@ -265,7 +255,7 @@ def reindex_document(*, session: Session, user: User, document_id: uuid.UUID) ->
     session.add(document)
     session.flush()
     _notify(session, JOBS_CHANNEL, str(document.id))
-    _notify(session, PROGRESS_CHANNEL, progress_payload(document))
+    publish_progress(session, [document])
     return document
 
 
@@ -286,7 +276,7 @@ def cancel_document(*, session: Session, user: User, document_id: uuid.UUID) -> 
     document.updated_at = utcnow()
     session.add(document)
     session.flush()
-    _notify(session, PROGRESS_CHANNEL, progress_payload(document))
+    publish_progress(session, [document])
     return document
 
 
@@ -309,12 +299,9 @@ def remove_document(*, session: Session, document: Document, settings: Settings)
     ingestion notices the missing row and stops without storing anything."""
     delete_chunks(session=session, document_id=document.id)
     path = document_path(settings, document.storage_name)
-    payload = json.dumps({"id": str(document.id), "owner_id": str(document.owner_id),
-                          "collection_id": str(document.collection_id) if document.collection_id else None,
-                          "status": "deleted", "progress": 0, "stage": "", "error_code": ""})
+    publish_deleted(session, document)
     session.delete(document)
     session.flush()
-    _notify(session, PROGRESS_CHANNEL, payload)
     path.unlink(missing_ok=True)
 
 

@@ -1,7 +1,7 @@
 """Ingestion progress on the event bus (:mod:`assistant.core.events`, topic ``document``).
 
 Every change of a document's status, stage or progress is published, in the transaction that makes it,
-to each user who may read the document (its owner, and everyone granted its collection); their open tabs
+to each user who may read the document (:func:`~assistant.services.rag.access.readers_of_document`); their open tabs
 show it live (the Documents page updates the row; every page tells when a document is ready or failed).
 
 Payload: ``{"id", "owner_id", "filename", "status", "progress", "stage", "error_code"}`` (a file name is at most
@@ -14,10 +14,10 @@ import uuid
 from collections.abc import Iterable
 from typing import Any, Protocol
 
-from sqlmodel import Session, select
+from sqlmodel import Session
 
 from assistant.core import events
-from assistant.models import CollectionGrant
+from assistant.services.rag.access import readers_of_document
 
 TOPIC = "document"
 
@@ -50,22 +50,14 @@ def progress_payload(document: DocumentState) -> dict[str, Any]:
             "progress": document.progress, "stage": document.stage, "error_code": document.error_code or ""}
 
 
-def _readers(session: Session, document: DocumentState) -> set[uuid.UUID]:
-    readers = {document.owner_id}
-    if document.collection_id is not None:
-        readers |= set(session.exec(
-            select(CollectionGrant.user_id).where(CollectionGrant.collection_id == document.collection_id)))
-    return readers
-
-
 def publish_progress(session: Session, documents: Iterable[DocumentState]) -> None:
     """Publish the state of each of ``documents`` to its readers when ``session``'s transaction commits."""
     for document in documents:
-        events.publish(_readers(session, document), TOPIC, progress_payload(document), session=session)
+        events.publish(readers_of_document(session, document.id), TOPIC, progress_payload(document), session=session)
 
 
 def publish_deleted(session: Session, document: DocumentState) -> None:
     """Tell the readers of ``document`` that it is gone (status ``deleted``); call before deleting the
     row, since the readers are found through it."""
     payload = {**progress_payload(document), "status": "deleted", "progress": 0, "stage": ""}
-    events.publish(_readers(session, document), TOPIC, payload, session=session)
+    events.publish(readers_of_document(session, document.id), TOPIC, payload, session=session)

@@ -1,6 +1,6 @@
 """The documents page: upload (streamed to disk, with a progress bar; admins choose their private
 documents or a shared collection), the list with live ingestion progress (pushed through
-:mod:`assistant.services.rag.progress`, no polling), filter, reindex, cancel and delete."""
+the event bus, :class:`~assistant.ui.state.live.LiveState`, no polling), filter, reindex, cancel and delete."""
 
 from __future__ import annotations
 
@@ -10,28 +10,25 @@ from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 import reflex as rx
-from sqlmodel import Session, select
+from sqlmodel import Session
 
 from assistant.core.config import get_settings
 from assistant.core.db import session_scope
-from assistant.core.errors import AppError, NotFound
+from assistant.core.errors import AppError
 from assistant.core.i18n import format_number, format_size
-from assistant.models import CollectionGrant, DocumentStatus, User
+from assistant.models import DocumentStatus, User
+from assistant.models.user import Role
 from assistant.services.auth.permissions import has_role
 from assistant.services.rag import collections as collection_service
 from assistant.services.rag import documents as docs
 from assistant.services.rag.documents import DocumentView, UploadWriter
 from assistant.services.rag.filetypes import MEDIA_TYPES
-from assistant.services.rag.progress import feed
-from assistant.models.user import Role
 from assistant.ui.state.auth import AuthState, guarded, parse_id
 
 UPLOAD_ID = "documents-upload"
 #: The value of the upload target "my documents" (otherwise a collection's id).
 PRIVATE_TARGET = "private"
 NOT_FOUND = "documents.not_found"
-#: Seconds a page keeps listening without any progress event before it stops.
-WATCH_IDLE_SECONDS = 600
 _UNFINISHED = (DocumentStatus.PENDING.value, DocumentStatus.PROCESSING.value)
 
 
@@ -59,7 +56,6 @@ class DocumentsState(AuthState):
     upload_target: str = PRIVATE_TARGET
     #: The collections an admin may upload into: ``[{"id", "name"}]`` (empty for everyone else).
     upload_targets: list[dict[str, str]] = []
-    _watching: bool = False
 
     def _row(self, view: DocumentView) -> dict[str, Any]:
         return {
@@ -208,55 +204,25 @@ class DocumentsState(AuthState):
                 messages.append(self._handle_error(exc))
         for message in messages:
             yield message
-        yield DocumentsState.watch
 
-    @rx.event(background=True)
-    async def watch(self) -> None:
-        """Follow ingestion progress while something is being ingested (at most one watcher a tab)."""
-        async with self:
-            if self._watching:
-                return
-            try:
-                with session_scope() as session:
-                    user = self.acting_user(session)
-                    collections = frozenset(str(cid) for cid in session.exec(
-                        select(CollectionGrant.collection_id).where(CollectionGrant.user_id == user.id)))
-            except AppError:
-                return
-            self._watching = True
-            owner = str(user.id)
-        try:
-            async with feed().subscribe(owner, collections) as events:
-                async with self:
-                    self.run_as_user(self._refresh)  # nothing sent before the subscription is missed
-                    if not self._has_unfinished():
-                        return
-                while True:
-                    event = await asyncio.wait_for(events.get(), timeout=WATCH_IDLE_SECONDS)
-                    async with self:
-                        self._apply(event)
-                        if not self._has_unfinished():
-                            return
-        except (TimeoutError, AppError):
-            return
-        finally:
-            async with self:
-                self._watching = False
-
-    def _apply(self, event: dict[str, Any]) -> None:
-        """Show one progress event; an unknown document (uploaded in another tab) reloads the list."""
-        rows = {row["id"]: row for row in self.documents}
-        row = rows.get(str(event.get("id")))
+    async def _on_progress(self, event: dict[str, Any]) -> None:
+        """Show one ``document`` event of the bus (:class:`~assistant.ui.state.live.LiveState` calls this
+        while the page is open): the row's status and progress change in place; a document not listed
+        yet (uploaded in another tab) or just completed (page count) reloads the list; a deleted one goes."""
         if event.get("status") == "deleted":
             self.documents = [r for r in self.documents if r["id"] != event.get("id")]
             return
+        row = next((r for r in self.documents if r["id"] == str(event.get("id"))), None)
         if row is None or event.get("status") == DocumentStatus.COMPLETED.value:
-            self.run_as_user(self._refresh)  # new rows, and page counts once done
+            query = self.query
+            views = await self._run_as_user(
+                lambda session, user: docs.list_documents(session=session, user=user, query=query))
+            self.documents = [self._row(view) for view in views]
             return
         status = str(event.get("status", row["status"]))
-        updated = dict(row, status=status, status_text=self.t(f"documents.status.{status}"),
+        updated = dict(row, status=status, status_text=self._t(f"documents.status.{status}"),
                        progress=int(event.get("progress", row["progress"])),
-                       stage=self.t(f"documents.stage.{event.get('stage') or 'queued'}"),
-                       error=self.t(event["error_code"]) if event.get("error_code") else "",
+                       stage=self._t(f"documents.stage.{event.get('stage') or 'queued'}"),
+                       error=self._t(event["error_code"]) if event.get("error_code") else "",
                        busy=status in _UNFINISHED)
         self.documents = [updated if r["id"] == row["id"] else r for r in self.documents]

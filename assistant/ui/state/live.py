@@ -1,0 +1,62 @@
+"""Where a live event (:mod:`assistant.ui.live`) lands in a tab, whatever page it shows.
+
+``receive`` is queued by the web process for each tab of the event's users. Like every event it can also
+be sent by the tab itself, so it trusts nothing: it acts only when the event names the account the tab
+is signed in as, and what it shows is either the event's own small payload (only ever about documents
+that account may read) or read again from the database for the signed-in user.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+import reflex as rx
+
+from assistant.core.errors import Unauthorized
+from assistant.core.security import decode_access_token
+from assistant.models import DocumentStatus
+from assistant.ui import routes
+from assistant.ui.state.auth import AuthState
+from assistant.ui.state.documents import DocumentsState
+
+
+def tab_user(access_token: str) -> uuid.UUID | None:
+    """The account a tab is signed in as, from its access token (signature checked, expiry not: a tab
+    whose token just expired still belongs to that user); None when signed out or the token is bad."""
+    if not access_token:
+        return None
+    try:
+        return decode_access_token(access_token, verify_expiry=False).user_id
+    except Unauthorized:
+        return None
+
+
+class LiveState(AuthState):
+    """Receives the tab's live events (no vars of its own)."""
+
+    @rx.event
+    async def receive(self, topic: str, payload: dict[str, Any], user_id: str) -> Any:
+        """One event of the bus for this tab's account (module docstring); other accounts' are ignored."""
+        me = tab_user(self.access_token)
+        if me is None or str(me) != user_id or not isinstance(payload, dict):
+            return None
+        if topic == "document":
+            return await self._document(payload, str(me))
+        return None
+
+    async def _document(self, payload: dict[str, Any], me: str) -> Any:
+        """Document progress: the Documents page updates its row; every page of the uploader's tabs says
+        when ingestion ended (ready or failed)."""
+        if routes.path_segments(self.router.url.path) == routes.path_segments(routes.DOCUMENTS):
+            documents = await self.get_state(DocumentsState)
+            await documents._on_progress(payload)
+        if payload.get("owner_id") != me:
+            return None
+        name = str(payload.get("filename", ""))
+        if payload.get("status") == DocumentStatus.COMPLETED.value:
+            return rx.toast.success(self._t("documents.live.ready", filename=name))
+        if payload.get("status") == DocumentStatus.FAILED.value:
+            reason = self._t(str(payload["error_code"])) if payload.get("error_code") else ""
+            return rx.toast.error(self._t("documents.live.failed", filename=name, reason=reason))
+        return None
