@@ -112,6 +112,12 @@ def _build_mismatch(settings_url: str) -> str | None:
     return None
 
 
+def _reflex_log_level() -> str:
+    """Reflex's console level: its build progress and warnings, not its info lines (ours say where the app
+    runs), unless ``ASSISTANT_LOG_LEVEL`` is DEBUG."""
+    return "debug" if get_settings().log_level.upper() == "DEBUG" else "warning"
+
+
 def _web_command(*, prebuilt: bool) -> list[str]:
     """The web process: Reflex's production mode, frontend and backend on ``settings.port``.
 
@@ -121,7 +127,8 @@ def _web_command(*, prebuilt: bool) -> list[str]:
     port = str(get_settings().port)
     if prebuilt:
         return [sys.executable, "-c", f"from assistant.cli import serve_prebuilt; serve_prebuilt({port})"]
-    return [sys.executable, "-m", "reflex", "run", "--env", "prod", "--frontend-port", port, "--backend-port", port]
+    return [sys.executable, "-m", "reflex", "run", "--env", "prod", "--frontend-port", port, "--backend-port", port,
+            "--loglevel", _reflex_log_level()]
 
 
 def serve_prebuilt(port: int) -> None:

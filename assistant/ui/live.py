@@ -7,6 +7,10 @@ tokens belong to one of the event's users, and queues :meth:`LiveState.receive
 <assistant.ui.state.live.LiveState.receive>` for each through Reflex's event processor, exactly as if
 the tab had sent it: it runs under the tab's state lock, and the resulting delta goes to that tab.
 
+No replay: an event reaches the tabs connected at that moment. A tab that reconnects (to this process
+or another) is hydrated by Reflex and runs its page's ``on_load`` again, so it shows the current state
+read from the database.
+
 Cost: every event reads the signed-in account of each tab connected to this process (the access token
 in its state, checked by signature, no database); fine for the tens of tabs of a household or team.
 """
