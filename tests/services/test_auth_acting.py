@@ -26,7 +26,7 @@ def _expired(pair: auth.TokenPair) -> str:
 
 def _run(pair: auth.TokenPair, work, *, access: str | None = None, role: Role = Role.USER) -> acting.Outcome:
     return asyncio.run(acting.run_as(access_token=access or pair.access_token, refresh_token=pair.refresh_token,
-                                     work=work, minimum_role=role))
+                                     tab="tab-1", work=work, minimum_role=role))
 
 
 def test_a_live_token_runs_the_work_for_its_account(db, make_user, sign_in):
@@ -43,7 +43,7 @@ def test_concurrent_events_with_an_expired_token_rotate_it_once(db, make_user, s
 
     async def two_events() -> list[acting.Outcome]:
         return list(await asyncio.gather(*(
-            acting.run_as(access_token=expired, refresh_token=pair.refresh_token, work=lambda s, u: u.id)
+            acting.run_as(access_token=expired, refresh_token=pair.refresh_token, tab="tab-1", work=lambda s, u: u.id)
             for _ in range(2))))
 
     first, second = asyncio.run(two_events())
@@ -52,6 +52,28 @@ def test_concurrent_events_with_an_expired_token_rotate_it_once(db, make_user, s
     # the session lives on (no reuse detected) and the new refresh token works
     with session_scope() as session:
         assert auth.refresh(session=session, refresh_token=first.pair.refresh_token).user.email == "twice@example.org"
+
+
+def test_another_tab_replaying_a_rotated_refresh_token_is_refused(db, make_user, sign_in):
+    make_user(email="replay@example.org")
+    pair = sign_in("replay@example.org")
+    expired = _expired(pair)
+
+    async def owner_then_thief() -> tuple[acting.Outcome, BaseException | acting.Outcome]:
+        owner = await acting.run_as(access_token=expired, refresh_token=pair.refresh_token, tab="tab-1",
+                                    work=lambda s, u: u.id)
+        try:
+            thief = await acting.run_as(access_token=expired, refresh_token=pair.refresh_token, tab="tab-2",
+                                        work=lambda s, u: u.id)
+        except Unauthorized as exc:
+            return owner, exc
+        return owner, thief
+
+    owner, thief = asyncio.run(owner_then_thief())
+    assert owner.pair is not None and owner.error is None
+    assert isinstance(thief, Unauthorized), "the rotated pair is never handed to another tab"
+    with pytest.raises(Unauthorized), session_scope() as session:  # the replay ended the login session
+        auth.refresh(session=session, refresh_token=owner.pair.refresh_token)
 
 
 def test_a_failing_work_after_a_rotation_still_returns_the_new_pair(db, make_user, sign_in):
@@ -83,4 +105,4 @@ def test_a_deactivated_account_and_a_missing_role_are_refused(db, make_user, sig
         _run(pair, lambda s, u: None)
     assert refused.value.code == "auth.account_disabled"
     with pytest.raises(Unauthorized):  # a signed-out tab
-        asyncio.run(acting.run_as(access_token="", refresh_token="", work=lambda s, u: None))
+        asyncio.run(acting.run_as(access_token="", refresh_token="", tab="tab-1", work=lambda s, u: None))

@@ -4,12 +4,13 @@ A tab holds an access token and a refresh token. :func:`run_as` checks the acces
 (session live, account active, role high enough) and runs the caller's work for that account in the same
 transaction, on a worker thread. An expired access token is renewed once with the refresh token.
 
-Refreshing is single-flight per refresh token and per process: a tab's events are handled by one web
-process, and two of its events (a foreground one and a background one, which no longer hold the state
-lock while they wait on the database) may both find the access token expired and both hold the same
-refresh token. Rotating it twice would look like a replay and end the login session (reuse detection in
-:func:`assistant.services.auth.service.refresh`), so the second one gets the first one's new pair instead
-(kept :data:`REFRESH_REUSE_SECONDS`).
+Refreshing is single-flight per tab and refresh token, per process: a tab's events are handled by one
+web process, and two of its events (a foreground one and a background one, which no longer hold the
+state lock while they wait on the database) may both find the access token expired and both hold the
+same refresh token. Rotating it twice would look like a replay and end the login session (reuse
+detection in :func:`assistant.services.auth.service.refresh`), so the second one gets the first one's new
+pair instead (kept :data:`REFRESH_REUSE_SECONDS`). Only the same tab (Reflex's client token) gets it: the
+old refresh token presented by any other tab is a replay as before.
 """
 
 from __future__ import annotations
@@ -74,14 +75,14 @@ def _checked_work(access_token: str, work: Callable[[Session, User], T], minimum
         return Outcome(user=user, result=result)
 
 
-async def refresh_once(refresh_token: str) -> auth.TokenPair:
+async def refresh_once(refresh_token: str, tab: str) -> auth.TokenPair:
     """Rotate ``refresh_token`` (on a worker thread), or hand back the pair a concurrent or recent
-    rotation of the same token produced.
+    rotation of the same token for the same ``tab`` (client token) produced.
 
     Raises:
         Unauthorized, Forbidden: as :func:`assistant.services.auth.service.refresh`.
     """
-    key = hashlib.sha256(refresh_token.encode()).hexdigest()
+    key = hashlib.sha256(f"{tab}\0{refresh_token}".encode()).hexdigest()
     now = time.monotonic()
     for stale in [k for k, (at, _) in _refreshes.items() if now - at > REFRESH_REUSE_SECONDS]:
         del _refreshes[stale]
@@ -101,9 +102,11 @@ async def refresh_once(refresh_token: str) -> auth.TokenPair:
     return pair
 
 
-async def run_as(*, access_token: str, refresh_token: str, work: Callable[[Session, User], T],
+async def run_as(*, access_token: str, refresh_token: str, tab: str, work: Callable[[Session, User], T],
                  minimum_role: Role = Role.USER) -> Outcome[T]:
     """Re-check the tab's account and run ``work(session, user)`` for it in one transaction, off the loop.
+
+    ``tab`` identifies the browser tab (Reflex's client token) for the single-flight refresh.
 
     ``work`` runs on a worker thread: it must not touch UI state (return data, assign it afterwards).
 
@@ -118,7 +121,7 @@ async def run_as(*, access_token: str, refresh_token: str, work: Callable[[Sessi
     except Unauthorized as exc:
         if exc.code != "auth.token_expired" or not refresh_token:
             raise
-    pair = await refresh_once(refresh_token)
+    pair = await refresh_once(refresh_token, tab)
     try:
         outcome = await asyncio.to_thread(_checked_work, pair.access_token, work, minimum_role)
     except AppError as exc:

@@ -136,7 +136,8 @@ class AuthState(rx.State):
         """
         async with self:
             access_token, refresh_token = self.access_token, self.refresh_token
-        outcome = await acting.run_as(access_token=access_token, refresh_token=refresh_token, work=work,
+            tab = self.router.session.client_token
+        outcome = await acting.run_as(access_token=access_token, refresh_token=refresh_token, tab=tab, work=work,
                                       minimum_role=minimum_role)
         async with self:
             if outcome.pair is not None:
