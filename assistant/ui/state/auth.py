@@ -137,13 +137,18 @@ class AuthState(rx.State):
         async with self:
             access_token, refresh_token = self.access_token, self.refresh_token
             tab = self.router.session.client_token
+            shown = (self.user_email, self.user_name, self.user_role)
         outcome = await acting.run_as(access_token=access_token, refresh_token=refresh_token, tab=tab, work=work,
                                       minimum_role=minimum_role)
-        async with self:
-            if outcome.pair is not None:
-                self.access_token, self.refresh_token = outcome.pair.access_token, outcome.pair.refresh_token
-            if outcome.user is not None:
-                self._show_user(outcome.user)
+        user = outcome.user
+        if outcome.pair is not None or (user is not None and (user.email, user.display_name, user.role) != shown):
+            # a background event takes the state lock only when something changed (each block costs a
+            # state write, a Redis round trip with several web processes)
+            async with self:
+                if outcome.pair is not None:
+                    self.access_token, self.refresh_token = outcome.pair.access_token, outcome.pair.refresh_token
+                if user is not None:
+                    self._show_user(user)
         if outcome.error is not None:
             raise outcome.error
         return outcome.result  # type: ignore[return-value]

@@ -329,10 +329,7 @@ class ChatState(AuthState, StreamedText):
     @rx.event(background=True)
     async def send(self) -> AsyncIterator[Any]:
         """Send the draft (or, while editing, replace the last user message with it) and stream the answer."""
-        async with self:
-            mode: TurnMode = "edit" if self.editing else "send"
-            text = self.draft
-        async for event in self._turn(mode, text):
+        async for event in self._turn(None, None):
             yield event
 
     @rx.event(background=True)
@@ -341,12 +338,15 @@ class ChatState(AuthState, StreamedText):
         async for event in self._turn("regenerate", None):
             yield event
 
-    async def _turn(self, mode: TurnMode, text: str | None) -> AsyncIterator[Any]:
+    async def _turn(self, mode: TurnMode | None, text: str | None) -> AsyncIterator[Any]:
+        """One answer: ``mode`` None sends the draft (``edit`` while editing, else ``send``)."""
         async with self:
             if self.streaming or not self.chat_id:
                 return
             self.streaming, self.stop_requested = True, False  # one turn at a time, claimed before the check
             chat_id = parse_id(self.chat_id)
+            if mode is None:
+                mode, text = ("edit" if self.editing else "send"), self.draft
         try:
             user_id = await self._run_as_user(lambda session, user: user.id)
         except AppError as exc:
