@@ -8,6 +8,7 @@ import asyncio
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from sqlmodel import select
 
 from assistant.core.db import session_scope
 from assistant.core.errors import Forbidden, InvalidInput, Unauthorized
@@ -89,7 +90,7 @@ def test_a_failing_work_after_a_rotation_still_returns_the_new_pair(db, make_use
     assert isinstance(outcome.error, InvalidInput) and outcome.pair is not None
     assert outcome.user.email == "fails@example.org"  # still readable after its session closed
     with session_scope() as session:  # the work's transaction was rolled back
-        assert session.query(User).filter(User.email == "never@example.org").first() is None
+        assert session.exec(select(User).where(User.email == "never@example.org")).first() is None
 
 
 def test_a_deactivated_account_and_a_missing_role_are_refused(db, make_user, sign_in):
