@@ -340,6 +340,8 @@ class ChatState(AuthState, StreamedText):
 
     async def _turn(self, mode: TurnMode | None, text: str | None) -> AsyncIterator[Any]:
         """One answer: ``mode`` None sends the draft (``edit`` while editing, else ``send``)."""
+        # One state update before the answer starts (each one re-renders the page): the turn is claimed
+        # and the question shown at once; a session check that fails takes them back.
         async with self:
             if self.streaming or not self.chat_id:
                 return
@@ -347,18 +349,18 @@ class ChatState(AuthState, StreamedText):
             chat_id = parse_id(self.chat_id)
             if mode is None:
                 mode, text = ("edit" if self.editing else "send"), self.draft
+            draft = self.draft
+            self._reset_stream_text()
+            self.stream_tools, self.error_notice, self.can_retry = [], "", False
+            self._show_question(mode, text)
         try:
             user_id = await self._run_as_user(lambda session, user: user.id)
         except AppError as exc:
             async with self:
-                self.streaming = False
+                self.streaming, self.stream_question, self.draft = False, "", draft
                 refused = self._handle_error(exc)
             yield refused
             return
-        async with self:
-            self._reset_stream_text()
-            self.stream_tools, self.error_notice, self.can_retry = [], "", False
-            self._show_question(mode, text)
 
         queue: asyncio.Queue[TurnEvent | BaseException | None] = asyncio.Queue()
 
