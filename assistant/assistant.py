@@ -1,6 +1,5 @@
 """The Reflex app: pages, the REST API mount and the live-event listener. Nothing else lives here."""
 
-from collections.abc import Callable
 
 import reflex as rx
 
@@ -12,7 +11,6 @@ from assistant.ui.pages.auth import login_page, register_page
 from assistant.ui.pages.chat import chat_page
 from assistant.ui.pages.document_view import document_view_page
 from assistant.ui.pages.documents import documents_page
-from assistant.ui.pages.sections import SECTIONS, section_page
 from assistant.ui.pages.settings import settings_page
 from assistant.ui.state.account import ProfileState
 from assistant.ui.state.admin import AdminState
@@ -31,15 +29,6 @@ def index() -> rx.Component:
     return page
 
 
-def _section(title_key: str, empty_key: str, icon: str) -> Callable[[], rx.Component]:
-    """The page function of one placeholder section (see :data:`SECTIONS`)."""
-
-    def page() -> rx.Component:
-        return section_page(title_key, empty_key, icon)
-
-    return page
-
-
 #: The browser tab title: the product name, the same in every language.
 PAGE_TITLE = "Assistant"
 
@@ -54,13 +43,6 @@ app.add_page(documents_page, route=routes.DOCUMENTS, title=PAGE_TITLE,
              on_load=[AuthState.check_login, DocumentsState.load])
 app.add_page(document_view_page, route=routes.DOCUMENT, title=PAGE_TITLE,
              on_load=[AuthState.check_login, DocumentViewState.load])
-for route, title_key, empty_key, icon in SECTIONS:
-    app.add_page(
-        _section(title_key, empty_key, icon),
-        route=route,
-        title=PAGE_TITLE,
-        on_load=AuthState.check_login,
-    )
 app.add_page(
     settings_page,
     route=routes.SETTINGS,

@@ -13,9 +13,6 @@ DOCUMENTS = "/documents"
 DOCUMENT = "/documents/[document_id]"
 SETTINGS = "/settings"
 ADMIN = "/admin"
-MEMORY = "/memory"
-REMINDERS = "/reminders"
-TASKS = "/tasks"
 #: Where a signed-in user lands when nothing else was asked for.
 HOME = CHATS
 #: Pages for signed-out visitors: never a place to come back to after signing in.

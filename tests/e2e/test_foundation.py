@@ -14,9 +14,6 @@ pytestmark = pytest.mark.e2e
 SIDEBAR = [
     ("chats", "Chats"),
     ("documents", "Documents"),
-    ("memory", "Memory"),
-    ("reminders", "Reminders"),
-    ("tasks", "Tasks"),
     ("settings", "Settings"),
     ("admin", "Administration"),
 ]
