@@ -24,6 +24,18 @@ from assistant.models.document import (
     DocumentPage,
     DocumentStatus,
 )
+from assistant.models.memory import (
+    HEALTH_CATEGORIES,
+    MAX_MEMORY_CHARS,
+    ChangeKind,
+    ChangeState,
+    MemoryAuthor,
+    MemoryCategory,
+    MemoryChange,
+    MemoryEntry,
+    MemoryImportance,
+    MemoryStatus,
+)
 from assistant.models.platform import EventPayload, WorkerHeartbeat
 from assistant.models.settings import AppSetting
 from assistant.models.user import (
@@ -37,6 +49,16 @@ from assistant.models.user import (
 )
 
 __all__ = [
+    "HEALTH_CATEGORIES",
+    "MAX_MEMORY_CHARS",
+    "ChangeKind",
+    "ChangeState",
+    "MemoryAuthor",
+    "MemoryCategory",
+    "MemoryChange",
+    "MemoryEntry",
+    "MemoryImportance",
+    "MemoryStatus",
     "EMBEDDING_DIMENSIONS",
     "TEXT_SEARCH_CONFIGS",
     "TIERS",

@@ -7,12 +7,15 @@ from datetime import datetime
 from enum import StrEnum
 
 from pydantic import EmailStr
-from sqlalchemy import CheckConstraint, Column, DateTime, Index, String
+from sqlalchemy import CheckConstraint, Column, DateTime, Index, String, text
 from sqlmodel import Field, SQLModel
 
 from assistant.models.base import created_at_field, tz_field, updated_at_field, uuid_pk
 
 SUPPORTED_LANGUAGES = ("en", "ru")
+#: How answers should read: ``default`` leaves it to the model and the skill.
+ANSWER_STYLES = ("default", "concise", "detailed")
+UNITS = ("metric", "imperial")
 
 
 class Role(StrEnum):
@@ -38,6 +41,9 @@ class User(UserBase, table=True):
     __tablename__ = "users"
     __table_args__ = (
         CheckConstraint("role IN ('superadmin', 'admin', 'user')", name="ck_users_role"),
+        CheckConstraint("answer_style IN ('default', 'concise', 'detailed')", name="ck_users_answer_style"),
+        CheckConstraint("units IN ('metric', 'imperial')", name="ck_users_units"),
+        CheckConstraint("default_tier IN ('small', 'medium', 'large')", name="ck_users_default_tier"),
         Index("ix_users_email", "email", unique=True),
     )
 
@@ -46,6 +52,12 @@ class User(UserBase, table=True):
     role: str = Field(default=Role.USER.value, sa_column=Column(String(16), nullable=False))
     is_active: bool = True
     max_chats: int | None = None
+    preferred_name: str = Field(default="", max_length=100, sa_column_kwargs={"server_default": ""})
+    answer_style: str = Field(default="default", max_length=16, sa_column_kwargs={"server_default": "default"})
+    units: str = Field(default="metric", max_length=16, sa_column_kwargs={"server_default": "metric"})
+    default_tier: str = Field(default="medium", max_length=16, sa_column_kwargs={"server_default": "medium"})
+    #: Health facts the assistant wants to remember wait for the user's confirmation.
+    confirm_health_memories: bool = Field(default=True, sa_column_kwargs={"server_default": text("true")})
     created_at: datetime = created_at_field()
     updated_at: datetime = updated_at_field()
 
