@@ -11,6 +11,7 @@ CHATS = "/chats"
 CHAT = "/chats/[chat_id]"
 DOCUMENTS = "/documents"
 DOCUMENT = "/documents/[document_id]"
+MEMORY = "/memory"
 SETTINGS = "/settings"
 ADMIN = "/admin"
 #: Where a signed-in user lands when nothing else was asked for.
@@ -22,6 +23,11 @@ SIGNED_OUT = (LOGIN, REGISTER)
 def chat(chat_id: uuid.UUID | str) -> str:
     """The address of one chat."""
     return f"{CHATS}/{chat_id}"
+
+
+def chat_message(chat_id: uuid.UUID | str, message_id: uuid.UUID | str) -> str:
+    """The address of one chat with one of its messages marked and scrolled into view."""
+    return f"{CHATS}/{chat_id}?message={message_id}"
 
 
 def document(document_id: uuid.UUID | str, page: int | str | None = None,
