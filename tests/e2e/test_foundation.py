@@ -14,6 +14,7 @@ pytestmark = pytest.mark.e2e
 SIDEBAR = [
     ("chats", "Chats"),
     ("documents", "Documents"),
+    ("memory", "Memory"),
     ("settings", "Settings"),
     ("admin", "Administration"),
 ]

@@ -15,6 +15,7 @@ from assistant.ui.styles import DESKTOP_ONLY, MOBILE_ONLY, SIDEBAR_WIDTH
 NAV_ITEMS: list[tuple[str, str, str, bool]] = [
     (routes.CHATS, "nav.chats", "messages-square", False),
     (routes.DOCUMENTS, "nav.documents", "file-text", False),
+    (routes.MEMORY, "nav.memory", "brain", False),
     (routes.SETTINGS, "nav.settings", "settings", False),
     (routes.ADMIN, "nav.admin", "shield", True),
 ]

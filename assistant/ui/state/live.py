@@ -13,12 +13,13 @@ from typing import Any
 
 import reflex as rx
 
-from assistant.core.errors import Unauthorized
+from assistant.core.errors import AppError, Unauthorized
 from assistant.core.security import decode_access_token
 from assistant.models import DocumentStatus
 from assistant.ui import routes
 from assistant.ui.state.auth import AuthState
 from assistant.ui.state.documents import DocumentsState
+from assistant.ui.state.memory import MemoryState
 
 
 def tab_user(access_token: str) -> uuid.UUID | None:
@@ -43,6 +44,20 @@ class LiveState(AuthState):
             return None
         if topic == "document":
             return await self._document(payload, str(me))
+        if topic == "memory":
+            return await self._memory()
+        return None
+
+    async def _memory(self) -> Any:
+        """The account's memory changed (in another tab, a chat, another process): the Memory page reads
+        itself again for the signed-in user (the payload's ids are not trusted)."""
+        if routes.path_segments(self.router.url.path) != routes.path_segments(routes.MEMORY):
+            return None
+        memory = await self.get_state(MemoryState)
+        try:
+            await memory._reload()
+        except AppError as exc:
+            return self._handle_error(exc)
         return None
 
     async def _document(self, payload: dict[str, Any], me: str) -> Any:
