@@ -82,6 +82,11 @@ class UserUpdate(SQLModel):
     display_name: str | None = None
     language: str | None = None
     timezone: str | None = None
+    preferred_name: str | None = None
+    answer_style: str | None = None
+    units: str | None = None
+    default_tier: str | None = None
+    confirm_health_memories: bool | None = None
 
 
 class UserPublic(SQLModel):
@@ -92,6 +97,11 @@ class UserPublic(SQLModel):
     is_active: bool
     language: str
     timezone: str
+    preferred_name: str
+    answer_style: str
+    units: str
+    default_tier: str
+    confirm_health_memories: bool
     created_at: datetime
 
 

@@ -107,9 +107,10 @@ def chat_limit(*, session: Session, user: User) -> int:
     return user.max_chats if user.max_chats is not None else int(get_setting(session=session, key=DEFAULT_MAX_CHATS))
 
 
-def create_chat(*, session: Session, user: User, title: str = "", tier: str = "medium",
+def create_chat(*, session: Session, user: User, title: str = "", tier: str | None = None,
                 skill_id: uuid.UUID | None = None) -> ChatSummary:
-    """Start a new chat. An empty ``title`` is filled from the first exchange later.
+    """Start a new chat. An empty ``title`` is filled from the first exchange later; without a ``tier``
+    the chat answers with the user's default tier (``User.default_tier``).
 
     Raises:
         Conflict: ``chat.limit_reached`` when the user already has their limit of chats (archived
@@ -117,11 +118,13 @@ def create_chat(*, session: Session, user: User, title: str = "", tier: str = "m
         InvalidInput: ``chat.bad_tier``, ``chat.title_too_long``.
         NotFound: ``skills.not_found`` for a skill the user may not use.
     """
-    session.exec(select(User.id).where(User.id == user.id).with_for_update()).one()  # one create at a time
+    # one create at a time; the default tier as stored
+    default_tier = session.exec(select(User.default_tier).where(User.id == user.id).with_for_update()).one()
     limit = chat_limit(session=session, user=user)
     count = session.exec(select(func.count()).select_from(Chat).where(Chat.user_id == user.id)).one()
     if count >= limit:
         raise Conflict("chat.limit_reached", limit=limit)
+    tier = default_tier if tier is None else tier
     if tier not in TIERS:
         raise InvalidInput("chat.bad_tier")
     title = title.strip()

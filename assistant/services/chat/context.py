@@ -1,10 +1,10 @@
 """Context assembly: what the model is sent for one answer, and a record of it for the user.
 
 The system prompt holds, in this order: the primary context (admin), the user's personal context, the
-chat's skill prompt, the user's preferences, their critical/high memories, retrieved document
-excerpts and the summary of older turns. The conversation follows: as many recent messages as fit the
-model's history budget, ending with the new message. Token counts are offline estimates
-(:mod:`assistant.services.chat.tokens`).
+chat's skill prompt, the user's preferences (name, language, time zone and date, units, answer style),
+their critical/high memories, retrieved document excerpts and the summary of older turns. The
+conversation follows: as many recent messages as fit the model's history budget, ending with the new
+message. Token counts are offline estimates (:mod:`assistant.services.chat.tokens`).
 
 Memories and excerpts come from :class:`ContextSources`, which the memory and document features fill
 in; without them those sections are simply absent.
@@ -143,14 +143,33 @@ NO_MATCHING_EXCERPTS = ("No passage of the user's documents matches this message
                         "documents, say plainly that the documents do not cover it; never make up their content.")
 
 
+#: The units line of the preferences, by ``User.units``.
+UNIT_LINES = {
+    "metric": "Use metric units (kg, cm, °C, mmol/L)",
+    "imperial": "Use imperial units (lb, in, °F)",
+}
+#: The answer style line, by ``User.answer_style`` (``default`` adds none).
+STYLE_LINES = {
+    "concise": "Answer concisely: the answer first, in a few sentences, no preamble; details only when asked.",
+    "detailed": "Answer in detail: explain the reasoning, the options and what to watch for; "
+                "structure long answers with headings or lists.",
+}
+
+
 def _preferences(user: User, now: datetime) -> str:
+    """The "The user" section: the name to address them by, language, time zone and today's local date,
+    units and, unless ``default``, the answer style."""
     local = now.astimezone(ZoneInfo(user.timezone)) if user.timezone else now
     language = LANGUAGE_NAMES.get(user.language, user.language)
-    return (
-        f"Name: {user.display_name}\n"
-        f"Preferred language: {language} (answer in it unless the user writes in another)\n"
-        f"Time zone: {user.timezone}; today is {local.strftime('%A, %Y-%m-%d')}"
-    )
+    lines = [
+        f"Name: {user.preferred_name or user.display_name}",
+        f"Preferred language: {language} (answer in it unless the user writes in another)",
+        f"Time zone: {user.timezone}; today is {local.strftime('%A, %Y-%m-%d')}",
+        f"{UNIT_LINES.get(user.units, UNIT_LINES['metric'])}; keep lab values in the units the document gives",
+    ]
+    if user.answer_style in STYLE_LINES:
+        lines.append(STYLE_LINES[user.answer_style])
+    return "\n".join(lines)
 
 
 def format_excerpts(excerpts: list[Excerpt]) -> str:

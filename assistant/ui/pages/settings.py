@@ -1,4 +1,5 @@
-"""Settings: profile (name, language, time zone), personal context, the user's skills, the general skills
+"""Settings: profile (name, language, time zone), preferences (name to be addressed by, answer style, units,
+model of new chats, confirming health facts), personal context, the user's skills, the general skills
 (read-only) and password."""
 
 from __future__ import annotations
@@ -8,6 +9,8 @@ from zoneinfo import available_timezones
 
 import reflex as rx
 
+from assistant.models import TIERS
+from assistant.models.user import ANSWER_STYLES, UNITS
 from assistant.ui.components.context_editor import context_editor
 from assistant.ui.components.forms import field_label
 from assistant.ui.components.skills import readonly_skill_list, skills_editor
@@ -22,6 +25,21 @@ _TIMEZONES = sorted(available_timezones())
 
 def _message(text: rx.Var[Any], scheme: str, id_: str) -> rx.Component:
     return rx.cond(text != "", rx.callout(text, color_scheme=scheme, id=id_, width="100%"), rx.fragment())
+
+
+def _choice(name: str, id_: str, label_key: str, options: list[tuple[str, str]], value: rx.Var[Any]) -> rx.Component:
+    """A labelled select of the profile form submitting ``name``; ``options`` are (value, i18n key)."""
+    return rx.vstack(
+        field_label(label_key, id_),
+        rx.select.root(
+            rx.select.trigger(id=id_),
+            rx.select.content(*[rx.select.item(t(key), value=option, id=f"{id_}-{option}") for option, key in options]),
+            name=name,
+            default_value=value,
+            key=value,
+        ),
+        spacing="1",
+    )
 
 
 def settings_page() -> rx.Component:
@@ -40,6 +58,30 @@ def settings_page() -> rx.Component:
                 rx.input(name="timezone", id="timezone", default_value=ProfileState.timezone,
                          key=ProfileState.timezone, list="timezones", width="100%"),
                 rx.el.datalist(*[rx.el.option(value=zone) for zone in _TIMEZONES], id="timezones"),
+                field_label("settings.preferred_name", "preferred_name"),
+                rx.input(name="preferred_name", id="preferred_name", default_value=ProfileState.preferred_name,
+                         key=ProfileState.preferred_name, max_length=100, width="100%"),
+                rx.text(t("settings.preferred_name_hint"), size="1", color_scheme="gray"),
+                rx.hstack(
+                    _choice("answer_style", "answer-style", "settings.answer_style",
+                            [(style, f"settings.answer_style.{style}") for style in ANSWER_STYLES],
+                            ProfileState.answer_style),
+                    _choice("units", "units", "settings.units", [(unit, f"settings.units.{unit}") for unit in UNITS],
+                            ProfileState.units),
+                    _choice("default_tier", "default-tier", "settings.default_tier",
+                            [(tier, f"chat.tier.{tier}") for tier in TIERS], ProfileState.default_tier),
+                    spacing="4",
+                    wrap="wrap",
+                ),
+                rx.hstack(
+                    rx.switch(name="confirm_health_memories", id="confirm-health-memories",
+                              default_checked=ProfileState.confirm_health_memories,
+                              key=ProfileState.confirm_health_memories.to(str)),
+                    field_label("settings.confirm_health_memories", "confirm-health-memories"),
+                    align="center",
+                    spacing="2",
+                ),
+                rx.text(t("settings.confirm_health_memories_hint"), size="1", color_scheme="gray"),
                 _message(ProfileState.profile_message, "green", "profile-message"),
                 rx.button(t("common.save"), type="submit", id="profile-save"),
                 spacing="2",

@@ -89,22 +89,35 @@ class RegisterState(AuthState):
 
 
 class ProfileState(AuthState):
-    """The settings page: profile fields and password change."""
+    """The settings page: profile fields, preferences and password change."""
 
     display_name: str = ""
     timezone: str = "UTC"
+    preferred_name: str = ""
+    answer_style: str = "default"
+    units: str = "metric"
+    default_tier: str = "medium"
+    confirm_health_memories: bool = True
     profile_message: str = ""
     password_error: str = ""
     password_message: str = ""
     busy: bool = False
+
+    def _show_profile(self, user: User) -> None:
+        self.display_name = user.display_name
+        self.timezone = user.timezone
+        self.preferred_name = user.preferred_name
+        self.answer_style = user.answer_style
+        self.units = user.units
+        self.default_tier = user.default_tier
+        self.confirm_health_memories = user.confirm_health_memories
 
     @rx.event
     @guarded
     async def load(self) -> None:
         """``on_load`` of the settings page: the profile as stored."""
         user = await self._run_as_user(lambda _session, user: user)
-        self.display_name = user.display_name
-        self.timezone = user.timezone
+        self._show_profile(user)
         self.profile_message = ""
         self.password_error = ""
         self.password_message = ""
@@ -112,12 +125,15 @@ class ProfileState(AuthState):
     @rx.event
     @guarded
     async def save_profile(self, form: dict[str, Any]) -> None:
-        """Store the display name and time zone."""
-        data = {"display_name": form.get("display_name", ""), "timezone": form.get("timezone", "")}
+        """Store the profile form: names, time zone, preferences and the health-facts setting. The switch
+        arrives as Reflex's reading of the control with its id (a bool) or, by its name, as the browser
+        submits it ("on", absent when off)."""
+        data = {key: form.get(key, "") for key in ("display_name", "timezone", "preferred_name", "answer_style",
+                                                     "units", "default_tier")}
+        data["confirm_health_memories"] = form.get("confirm_health_memories") in (True, "on")
         self.profile_message = ""
         user = await self._run_as_user(lambda session, user: auth.update_profile(session=session, user=user, data=data))
-        self.display_name = user.display_name
-        self.timezone = user.timezone
+        self._show_profile(user)
         self.user_name = user.display_name
         self.profile_message = self._t("common.saved")
 

@@ -181,7 +181,7 @@ class ChatState(StreamedTurn, AuthState):
     async def new_chat(self) -> Any:
         """Start an empty chat (same tier and skill as the open one) and open it; a skill that is gone
         leaves the new chat without one."""
-        tier = self.chat_tier
+        tier = self.chat_tier if self.chat_id else None  # no chat open: the user's default tier
         skill_id = parse_id(self.chat_skill) if self.chat_skill != NO_SKILL else None
 
         def create(session: Session, user: User) -> uuid.UUID:
