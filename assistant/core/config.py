@@ -72,6 +72,11 @@ class Settings(BaseSettings):
     #: Seconds without data from a provider before the answer is given up as timed out.
     llm_timeout_seconds: float = Field(default=60.0, gt=0, le=600)
 
+    #: Characters of remembered facts one answer's context may hold (critical and high first, then the
+    #: facts recalled for the message), and how many facts recall adds at most.
+    memory_context_chars: int = Field(default=4_000, ge=500, le=20_000)
+    memory_recall_k: int = Field(default=8, ge=1, le=30)
+
     log_level: str = "INFO"
 
     _split = field_validator("cors_allowed_origins", "trusted_proxies", mode="before")(_split_csv)

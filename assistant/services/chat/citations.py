@@ -44,6 +44,10 @@ class SourceLedger:
             self._from_tools.add(number)
         return number
 
+    def excerpt(self, number: int) -> Excerpt | None:
+        """The passage numbered ``number`` in this turn, None when no passage has that number."""
+        return self._excerpts[number - 1] if 1 <= number <= len(self._excerpts) else None
+
     def citations(self, numbers: Iterable[int] | None = None) -> list[dict[str, Any]]:
         """The stored form of the passages ``numbers`` (all when None), by number: ``[{"number": 1,
         "document_id": "…", "title": "lab.pdf", "page": 3 or None, "chunk_id": "…", "score": 0.03}]``

@@ -73,19 +73,22 @@ class Excerpt:
 
 @dataclass(frozen=True)
 class MemoryNote:
-    """A remembered fact about the user; ``importance`` is ``critical`` or ``high``."""
+    """A remembered fact about the user as the context shows it: its id (the model names it to update or
+    forget the fact), ``importance`` (``critical`` ... ``low``) and ``category``."""
 
+    id: str
     text: str
     importance: str
+    category: str
 
 
 @dataclass(frozen=True)
 class ContextSources:
-    """Where memories and excerpts come from: ``memories(session, user)`` and
+    """Where memories and excerpts come from: ``memories(session, user, query)`` and
     ``excerpts(session, user, query)``; None leaves the section out. ``excerpts`` returns None when the
     user has nothing to search, and ``[]`` when nothing matches (the system prompt then says so)."""
 
-    memories: Callable[[Session, User], list[MemoryNote]] | None = None
+    memories: Callable[[Session, User, str], list[MemoryNote]] | None = None
     excerpts: Callable[[Session, User, str], list[Excerpt] | None] | None = None
 
 
@@ -271,9 +274,9 @@ def assemble_context(*, session: Session, user: User, chat: Chat, tier: ModelTie
         parts.append(Section("skill", estimate_tokens(skill.system_prompt), skill.system_prompt, title=skill.name))
     preferences = _preferences(user, now)
     parts.append(Section("preferences", estimate_tokens(preferences), preferences))
-    memories = sources.memories(session, user) if sources.memories else []
+    memories = sources.memories(session, user, query) if sources.memories else []
     if memories:
-        text = "\n".join(f"- ({note.importance}) {note.text}" for note in memories)
+        text = "\n".join(f"- [{note.id}] ({note.importance}, {note.category}) {note.text}" for note in memories)
         parts.append(Section("memories", estimate_tokens(text), text))
     excerpts = sources.excerpts(session, user, query) if sources.excerpts else None
     if excerpts is not None:

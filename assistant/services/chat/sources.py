@@ -5,8 +5,10 @@ from __future__ import annotations
 
 from sqlmodel import Session
 
+from assistant.core.config import get_settings
 from assistant.models import User
-from assistant.services.chat.context import ContextSources, Excerpt
+from assistant.services.chat.context import ContextSources, Excerpt, MemoryNote
+from assistant.services.memory.recall import context_memories
 from assistant.services.rag.documents import has_searchable_documents
 from assistant.services.rag.search import Hit, search
 
@@ -33,6 +35,17 @@ def document_excerpts(session: Session, user: User, query: str, k: int = CONTEXT
     return [excerpt_of(hit) for hit in search(session=session, user=user, query=query[:2000], k=k)]
 
 
+def memory_notes(session: Session, user: User, query: str) -> list[MemoryNote]:
+    """The user's remembered facts for the answer to ``query``: critical and high ones always, others
+    recalled by similarity, within ``Settings.memory_context_chars`` characters and at most
+    ``Settings.memory_recall_k`` recalled (:func:`assistant.services.memory.recall.context_memories`)."""
+    settings = get_settings()
+    chosen = context_memories(session=session, user=user, query=query, budget_chars=settings.memory_context_chars,
+                              k=settings.memory_recall_k)
+    return [MemoryNote(id=str(entry.id), text=entry.content, importance=entry.importance, category=entry.category)
+            for entry in chosen.entries]
+
+
 def product_sources() -> ContextSources:
-    """The sources every answer uses: excerpts of the user's documents."""
-    return ContextSources(excerpts=document_excerpts)
+    """The sources every answer uses: the user's remembered facts and excerpts of their documents."""
+    return ContextSources(memories=memory_notes, excerpts=document_excerpts)

@@ -328,7 +328,8 @@ async def _answer_with_model(provider: LLMProvider, prepared: _Prepared, answer:
                              started: float) -> AsyncGenerator[TurnEvent, None]:
     tier = prepared.tier
     messages = list(prepared.context.messages)
-    tool_context = ToolContext(user_id=user_id, timezone=prepared.timezone, sources=ledger)
+    tool_context = ToolContext(user_id=user_id, timezone=prepared.timezone, sources=ledger, chat_id=chat_id,
+                               message_id=prepared.user_message.id)
     total_in = total_out = 0
     for round_number in range(1, MAX_TOOL_ROUNDS + 1):
         usage: Usage | None = None

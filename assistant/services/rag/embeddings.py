@@ -189,8 +189,14 @@ def embed_passages(texts: list[str], batch_size: int = 32) -> list[list[float]]:
 
 def embed_query(text: str) -> list[float]:
     """Embed a search query: one vector of 384 floats with unit L2 norm (MiniLM is symmetric, so queries
-    and passages use the same encoder without prefixes)."""
-    return embed_passages([text], batch_size=1)[0]
+    and passages use the same encoder without prefixes). The last few queries are cached, so the
+    searches of one answer (documents, memory) encode its message once."""
+    return list(_cached_query_vector(text))
+
+
+@lru_cache(maxsize=64)
+def _cached_query_vector(text: str) -> tuple[float, ...]:
+    return tuple(embed_passages([text], batch_size=1)[0])
 
 
 __all__ = ["EMBEDDING_DIMENSIONS", "MAX_TOKENS", "embed_passages", "embed_query", "export_onnx", "model",

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from assistant.services.tools.clock import GET_CURRENT_TIME
 from assistant.services.tools.documents import SEARCH_DOCUMENTS
+from assistant.services.tools.memory import MEMORY_TOOLS
 from assistant.services.tools.registry import ToolRegistry
 
 
 def builtin_registry() -> ToolRegistry:
-    """A registry with every built-in tool: ``get_current_time`` and ``search_documents``."""
-    return ToolRegistry([GET_CURRENT_TIME, SEARCH_DOCUMENTS])
+    """A registry with every built-in tool: ``get_current_time``, ``search_documents`` and the memory tools
+    (``save_memory``, ``search_memory``, ``update_memory``, ``forget_memory``)."""
+    return ToolRegistry([GET_CURRENT_TIME, SEARCH_DOCUMENTS, *MEMORY_TOOLS])

@@ -29,11 +29,14 @@ log = logging.getLogger(__name__)
 @dataclass(frozen=True)
 class ToolContext:
     """Who a tool acts for: the session's user and their IANA time zone (``Europe/Berlin``); ``sources``
-    numbers the passages the turn's answer may cite (a tool that returns passages adds them there)."""
+    numbers the passages the turn's answer may cite (a tool that returns passages adds them there);
+    ``chat_id`` and ``message_id``: the chat and the user's message the turn answers (None outside a chat)."""
 
     user_id: uuid.UUID
     timezone: str
     sources: SourceLedger = field(default_factory=SourceLedger)
+    chat_id: uuid.UUID | None = None
+    message_id: uuid.UUID | None = None
 
 
 #: ``async def handler(arguments, context) -> str | dict``: a dict is sent to the model as JSON. A

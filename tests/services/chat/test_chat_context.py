@@ -78,7 +78,7 @@ def layered(make_user, call, admin, add_messages):
                            ("user", "What dose of ibuprofen is safe?")])
     asked = []
     sources = ContextSources(
-        memories=lambda session, who: [MemoryNote("MEMORY takes ramipril 5 mg", "critical")],
+        memories=lambda session, who, query: [MemoryNote("m1", "MEMORY takes ramipril 5 mg", "critical", "medication")],
         excerpts=lambda session, who, query: asked.append(query) or [
             Excerpt("doc-1", "Discharge letter", 2, "chunk-9", 0.87, "EXCERPT no NSAIDs for 2 weeks")],
     )
@@ -101,7 +101,7 @@ def test_the_system_prompt_layers_come_in_their_order(layered):
     preferences = context.sections[3].content
     assert "Preferred language: Russian" in preferences
     assert "Time zone: Europe/Berlin; today is Sunday, 2025-03-02" in preferences
-    assert "- (critical) MEMORY takes ramipril 5 mg" in context.sections[4].content
+    assert "- [m1] (critical, medication) MEMORY takes ramipril 5 mg" in context.sections[4].content
     assert "[1] Discharge letter, p. 2: EXCERPT no NSAIDs for 2 weeks" in context.sections[5].content
     assert context.sections[2].title == "Nurse"
     assert asked == ["What dose of ibuprofen is safe?"]
@@ -118,7 +118,7 @@ def test_absent_layers_are_left_out(make_user, call, add_messages):
     chat = call(chats.create_chat, user=user, title="Plain")
     add_messages(chat.id, [("user", "Hello")])
 
-    context = assemble(user, chat.id, sources=ContextSources(memories=lambda s, u: [],
+    context = assemble(user, chat.id, sources=ContextSources(memories=lambda s, u, q: [],
                                                              excerpts=lambda s, u, q: None))
 
     assert [s.kind for s in context.sections] == ["preferences", "message"]

@@ -1,0 +1,1 @@
+"""Long-term memory: remembered facts, their history and provenance, dedupe and recall."""
