@@ -46,8 +46,21 @@ def test_offline_chat_from_first_message_to_delete(app_url: str, browser, shot) 
     shot(page, "what-it-saw")
     page.keyboard.press("Escape")
 
-    # A personal skill made on the settings page shows up in the chat's skill picker.
+    # Preferences saved on the settings page stay after a reload and reach what the assistant sees.
     page.goto(f"{app_url}/settings")
+    page.fill("#preferred_name", "Chris")
+    page.click("#answer-style")
+    page.click("#answer-style-concise")
+    expect(page.locator("#confirm-health-memories")).to_have_attribute("aria-checked", "true")
+    page.click("#confirm-health-memories")
+    page.click("#profile-save")
+    expect(page.locator("#profile-message")).to_be_visible(timeout=20_000)
+    page.reload()
+    expect(page.locator("#preferred_name")).to_have_value("Chris", timeout=20_000)
+    expect(page.locator("#answer-style")).to_contain_text("Concise")
+    expect(page.locator("#confirm-health-memories")).to_have_attribute("aria-checked", "false")
+
+    # A personal skill made on the settings page shows up in the chat's skill picker.
     page.click("#skill-new")
     page.fill("#skill-name", "Lab explainer")
     page.fill("#skill-description", "Explains lab results in plain words")
@@ -64,6 +77,7 @@ def test_offline_chat_from_first_message_to_delete(app_url: str, browser, shot) 
     page.locator(".show-context").last.click()
     expect(page.locator("#context-dialog")).to_contain_text("Skill: Lab explainer")
     expect(page.locator("#context-dialog")).to_contain_text("name the reference range")
+    expect(page.locator("#context-dialog")).to_contain_text("Answer concisely")
     page.keyboard.press("Escape")
     shot(page, "skill-picked")
 

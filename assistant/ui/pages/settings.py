@@ -16,7 +16,7 @@ from assistant.ui.components.forms import field_label
 from assistant.ui.components.skills import readonly_skill_list, skills_editor
 from assistant.ui.i18n import t
 from assistant.ui.layouts.shell import app_shell, language_select
-from assistant.ui.state.account import ProfileState
+from assistant.ui.state.account import HEALTH_SWITCH_ID, ProfileState
 from assistant.ui.state.context import PersonalContextState
 from assistant.ui.state.skills import PersonalSkillsState
 
@@ -74,10 +74,10 @@ def settings_page() -> rx.Component:
                     wrap="wrap",
                 ),
                 rx.hstack(
-                    rx.switch(name="confirm_health_memories", id="confirm-health-memories",
+                    rx.switch(name="confirm_health_memories", id=HEALTH_SWITCH_ID,
                               default_checked=ProfileState.confirm_health_memories,
                               key=ProfileState.confirm_health_memories.to(str)),
-                    field_label("settings.confirm_health_memories", "confirm-health-memories"),
+                    field_label("settings.confirm_health_memories", HEALTH_SWITCH_ID),
                     align="center",
                     spacing="2",
                 ),

@@ -88,6 +88,10 @@ class RegisterState(AuthState):
         return await _sign_in_with(self, _work)
 
 
+#: The id of the settings page's "ask before saving health facts" switch (the form reports it under it).
+HEALTH_SWITCH_ID = "confirm-health-memories"
+
+
 class ProfileState(AuthState):
     """The settings page: profile fields, preferences and password change."""
 
@@ -125,12 +129,14 @@ class ProfileState(AuthState):
     @rx.event
     @guarded
     async def save_profile(self, form: dict[str, Any]) -> None:
-        """Store the profile form: names, time zone, preferences and the health-facts setting. The switch
-        arrives as Reflex's reading of the control with its id (a bool) or, by its name, as the browser
-        submits it ("on", absent when off)."""
-        data = {key: form.get(key, "") for key in ("display_name", "timezone", "preferred_name", "answer_style",
-                                                     "units", "default_tier")}
-        data["confirm_health_memories"] = form.get("confirm_health_memories") in (True, "on")
+        """Store the profile form: names, time zone, preferences and the health-facts setting; a field the
+        form does not hold keeps its value. The switch arrives as Reflex's reading of the control with its
+        id (a bool, also when off) or as the browser submits it ("on")."""
+        data: dict[str, Any] = {key: form[key] for key in ("display_name", "timezone", "preferred_name",
+                                                           "answer_style", "units", "default_tier") if key in form}
+        switch = form.get(HEALTH_SWITCH_ID, form.get("confirm_health_memories"))
+        if switch is not None:
+            data["confirm_health_memories"] = switch in (True, "on")
         self.profile_message = ""
         user = await self._run_as_user(lambda session, user: auth.update_profile(session=session, user=user, data=data))
         self._show_profile(user)
