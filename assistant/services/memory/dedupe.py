@@ -1,0 +1,369 @@
+"""Is a new fact one the user already has? Pure functions, no database: the store picks a few candidates
+(the user's active facts of the same category, nearest by embedding and sharing stemmed words) and asks
+:func:`is_same_fact` about each, then :func:`is_same_value` about the match: a duplicate changes nothing,
+a changed value supersedes the old fact.
+
+Both read a fact's *keywords*: its words after common names of one thing are read as one
+(:data:`_SYNONYMS`: "high blood pressure" is "hypertension", "гликированный гемоглобин" is "HbA1c"),
+without function words and words that only frame a fact ("takes", "diagnosed with", "хочу",
+"принимаю"), and without the words that carry a *value*: numbers with their units, how often and when,
+severity, level, "as needed", months, negation. Keywords of the two texts pair when they are one word
+up to an ending (a common prefix, :data:`MIN_STEM` and :data:`MAX_ENDING`: "allergic"/"allergy" and
+"пенициллин"/"пенициллина" pair, "hypertension"/"hypotension" do not). This works in Russian too, where
+the English-only all-MiniLM-L6-v2 is weak: it puts "гипотиреоз" and "гипертиреоз" at cosine 0.98.
+
+Two facts are the same fact when they name the same thing: they share a keyword and not both of them
+have a keyword the other lacks. "Allergic to penicillin" and "allergic to peanuts" each keep one
+("penicillin", "peanuts"): two facts, both kept. "LDL cholesterol"/"HDL cholesterol" and "cataract
+surgery on the left eye"/"... right eye" part the same way, whatever their cosine (0.80 and 0.96: the
+embeddings cannot tell these apart, so they never overrule the keywords). A text that only adds keywords
+("asthma"/"bronchial asthma") is the same fact if it is close by embedding (:data:`MIN_COSINE`) or by the
+trigrams of the keywords (:data:`MIN_KEYWORD_TRIGRAMS`), and if the added words name no relative
+("diabetes"/"mother has diabetes" are two facts). A wrongly merged fact is the costly error (the old
+fact is superseded and leaves the answers' context, an allergy could be lost), a missed one leaves two
+entries: so a changed value the keywords cannot see stays two facts ("lives in Berlin"/"lives in
+Munich"), and so do synonyms missing from the table.
+
+Measured on ``tests/data/memory_pairs.jsonl`` (200 hand-labelled pairs, English and Russian) and
+``tests/data/memory_pairs_holdout.jsonl`` (40 more, written after these rules were fixed) by
+``scripts/bench_memory.py``; figures in ``docs/performance.md``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+#: A text that shares keywords with another and adds some must be at least this close by the embeddings'
+#: cosine (all-MiniLM-L6-v2, unit vectors) ... On the labelled pairs the same facts of this kind reach 0.69
+#: at the least; any value from 0 to 0.7 gives the same precision and recall there.
+MIN_COSINE = 0.6
+#: ... or by :func:`trigram_similarity` of the two texts' keywords joined by spaces (facts stored without
+#: an embedding; Russian, where the embeddings are weak).
+MIN_KEYWORD_TRIGRAMS = 0.5
+#: Two words are the same up to their endings when they share a prefix of at least this many characters
+#: and at least as long as the shorter word less :data:`MAX_ENDING` characters (Russian endings are up
+#: to 3 letters: "колена"/"коленного" pair). On the labelled pairs, endings of 2 to 5 letters give the
+#: same result; a stem of 2 lets different words pair (precision 0.99), one of 4 misses inflected forms
+#: (recall 0.93).
+MIN_STEM = 3
+MAX_ENDING = 3
+
+# pg_trgm's words: runs of letters and digits (``[^\W_]`` is ``\w`` without the underscore).
+_PG_WORD = re.compile(r"[^\W_]+")
+# A number (thousands grouped by a space, no-break space or comma: "10,000", "12 000"; decimals with
+# a point or a comma: "6.8", "6,8"), a word (letters, maybe with digits: "b12", "hba1c"), a percent sign,
+# or a + or - right after a word and not before another ("A+", "Rh-", not "to-the-point").
+_TOKEN = re.compile(
+    r"(?P<number>\d{1,3}(?:[ \u00a0,]\d{3})+(?!\d)|\d+(?:[.,]\d+)?)"
+    r"|(?P<word>[^\W\d_][^\W_]*)"
+    r"|(?P<percent>%)"
+    r"|(?<=[^\W_])(?P<sign>[+\-\u2212])(?![^\W_])"
+)
+_NEGATION = re.compile(r"\b(?:not|no|never|none|without|не|нет|никогда|без)\b|n['\u2019]t\b")
+
+_UNITS = {
+    "mg": "mg", "мг": "mg", "mcg": "mcg", "µg": "mcg", "μg": "mcg", "ug": "mcg", "мкг": "mcg", "g": "g", "г": "g",
+    "kg": "kg", "кг": "kg", "ml": "ml", "мл": "ml", "l": "l", "л": "l", "iu": "iu", "ме": "iu", "units": "units",
+    "unit": "units", "u": "units", "ед": "units", "mmol": "mmol", "ммоль": "mmol", "µmol": "umol", "μmol": "umol",
+    "umol": "umol", "мкмоль": "umol", "pmol": "pmol", "пмоль": "pmol", "ng": "ng", "нг": "ng", "pg": "pg", "пг": "pg",
+    "miu": "miu", "мед": "miu", "cm": "cm", "см": "cm", "сантиметров": "cm", "сантиметра": "cm", "mm": "mm",
+    "мм": "mm", "bpm": "bpm", "уд": "bpm", "ударов": "bpm", "years": "years", "year": "years", "yrs": "years",
+    "лет": "years", "km": "km", "км": "km", "c": "c",
+    "times": "x", "time": "x", "x": "x", "раз": "x", "раза": "x",
+}
+#: What may follow a unit as its denominator ("mmol/L", "уд/мин", "ударов в минуту").
+_DENOMINATORS = frozenset(("min", "minute", "мин", "минуту", "dl", "дл", "h", "ч"))
+_NUMBER_WORDS = {
+    "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10,
+    "first": 1, "second": 2, "third": 3,
+    "один": 1, "одна": 1, "одно": 1, "одну": 1, "одного": 1, "два": 2, "две": 2, "двух": 2, "три": 3, "трех": 3,
+    "четыре": 4, "пять": 5, "шесть": 6, "семь": 7, "восемь": 8, "девять": 9, "десять": 10,
+    "первый": 1, "первого": 1, "первая": 1, "первой": 1, "второй": 2, "второго": 2, "вторая": 2,
+    "третий": 3, "третьего": 3, "третья": 3, "третьей": 3,
+}
+#: Words that carry a value by themselves, with the value they carry.
+_VALUE_WORDS = {word: value for value, words in {
+    "1x": "once однажды", "2x": "twice дважды", "3x": "thrice трижды",
+    "/day": "daily day days день дня сутки ежедневно ежедневный",
+    "/week": "weekly week неделю неделя еженедельно", "/month": "monthly month месяц ежемесячно",
+    "/min": "minute min минуту мин", "/hour": "hourly hour hours час часа часов",
+    "morning": "morning mornings утром утрам утро", "evening": "evening evenings вечером вечерам",
+    "night": "night bedtime ночь сном", "prn": "needed necessary необходимости",
+    "mild": "mild slight легкая легкий легкой легкую слабая слабый",
+    "moderate": "moderate средняя средней умеренная умеренный",
+    "severe": "severe strong тяжелая тяжелый тяжелой сильная сильный",
+    "low": "low reduced decreased lowered снижен снижена снижено понижен низкий снизили уменьшили",
+    "high": "high elevated raised increased повышен повышена повышено высокий повысили увеличили",
+    "normal": "normal норма норме нормальный нормальная",
+    "positive": "positive положительный положительная", "negative": "negative отрицательный отрицательная",
+    "stopped": "stopped quit discontinued former бросил бросила прекратил прекратила отменили отменен отменена",
+}.items() for word in words.split()}
+_MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
+_ENGLISH_MONTHS = frozenset(("january february march april may june july august september october november "
+                             "december sept").split())
+_RU_MONTHS = ("январ", "феврал", "март", "апрел", "ма", "июн", "июл", "август", "сентябр", "октябр", "ноябр", "декабр")
+#: Words naming someone else: a fact about a relative is not the same fact as one about the user.
+_RELATIVES = frozenset("""
+mother mom mum father dad parent parents brother brothers sister sisters son sons daughter daughters wife husband
+grandmother grandfather grandma grandpa grandparents aunt uncle cousin child children kid kids partner family
+мама мамы маме маму мамой мать матери папа папы папе папу папой отец отца отцу отцом брат брата брату братом братья
+сестра сестры сестре сестру сестрой сын сына сыну сыном дочь дочери дочерью жена жены жене жену женой муж мужа мужу
+мужем бабушка бабушки бабушке дедушка дедушки дедушке родители родителей дети детей ребенок ребенка тетя тети дядя
+дяди семья семьи семье
+""".split())
+#: Function words and words that frame a fact rather than name what it is about, English and Russian.
+_STOP_WORDS = frozenset("""
+a an the i me my mine myself we us our you your he him his she her they them their it its s m t ll re ve
+not no never none without
+is am are was were be been being has have had having do does did doing doesn don didn isn aren wasn won
+get gets got getting take takes taking took use uses using used on in at to of for with by from about as
+and or but so than then there this that these those some any every each very also still now currently
+usual usually typically normally approximately around about when if after before since until per
+diagnosed suffer suffers suffering called named name want wants wanted like likes prefer prefers preferred
+would will should goal target plan plans try trying please remember note patient user sees see
+dr mr mrs ms
+не нет никогда без я мне меня мой моя мое мои моего моей моему моих у в во на с со к ко по о об от до из за
+для при перед после и или а
+но что это как же ли бы уже еще сейчас теперь обычно обычное обычный обычная около примерно есть год года
+году был была было были быть является
+принимаю принимает принимать пью пьет делали делал делала сделали хочу хочет хотел цель люблю любит
+предпочитаю предпочитает нравится зовут имя страдаю страдает бывают бывает часто диагноз диагностировали
+поставили очень также тоже он она они его ее их который которая этот эта все весь свой своя свои доктор
+""".split())
+
+
+@dataclass(frozen=True)
+class _Reading:
+    """A text taken apart: its keywords (in order, no repeats), the values it states, and whether it negates."""
+
+    keywords: tuple[str, ...]
+    values: frozenset[str]
+    negated: bool
+
+
+#: Common names of one thing, English and Russian, each read as the first (so "high blood pressure" and
+#: "hypertension" pair, and "glycated hemoglobin" does not pair with "hemoglobin"). Longest phrase first.
+_SYNONYMS = {
+    "hypertension": ("high blood pressure", "hypertension", "повышенное артериальное давление",
+                     "повышенное давление", "гипертоническая болезнь", "гипертония", "гипертензия"),
+    "hypotension": ("low blood pressure", "hypotension", "пониженное давление", "гипотония", "гипотензия"),
+    "bloodpressure": ("blood pressure", "bp", "артериальное давление", "давление"),
+    "pulse": ("heart rate", "pulse", "частота сердечных сокращений", "чсс", "пульс"),
+    "hba1c": ("hba1c", "a1c", "glycated hemoglobin", "glycated haemoglobin", "glycosylated hemoglobin",
+              "гликированный гемоглобин", "гликозилированный гемоглобин", "гликогемоглобин"),
+    "ldl": ("ldl", "лпнп"),
+    "hdl": ("hdl", "лпвп"),
+    "tsh": ("tsh", "ттг"),
+    "height": ("height", "tall", "рост"),
+    "weight": ("body weight", "weight", "weighs", "weigh", "масса тела", "вес", "вешу", "весит"),
+    "hypothyroidism": ("underactive thyroid", "hypothyroidism", "гипотиреоз"),
+    "hyperthyroidism": ("overactive thyroid", "hyperthyroidism", "гипертиреоз"),
+    "infarction": ("heart attack", "myocardial infarction", "инфаркт миокарда", "инфаркт"),
+    "stroke": ("stroke", "инсульт"),
+    "ckd": ("chronic kidney disease", "ckd", "хроническая болезнь почек", "хбп"),
+    "copd": ("chronic obstructive pulmonary disease", "copd", "хобл"),
+    "gerd": ("gastroesophageal reflux disease", "acid reflux", "gerd", "гэрб", "рефлюкс"),
+    "mri": ("magnetic resonance imaging", "mri", "мрт"),
+    "ct": ("computed tomography", "ct scan", "ct", "компьютерная томография", "кт"),
+    "appendectomy": ("appendix removed", "appendectomy", "appendicectomy", "удаление аппендикса", "аппендэктомия"),
+    "tonsillectomy": ("tonsils removed", "tonsillectomy", "удаление миндалин", "тонзиллэктомия"),
+    "cholecystectomy": ("gallbladder removed", "cholecystectomy", "удаление желчного пузыря", "холецистэктомия"),
+    "gp": ("general practitioner", "family doctor", "gp", "семейный врач", "терапевт"),
+    "paracetamol": ("paracetamol", "acetaminophen", "парацетамол"),
+    "levothyroxine": ("levothyroxine", "euthyrox", "левотироксин", "эутирокс"),
+    "salbutamol": ("salbutamol", "albuterol", "ventolin", "сальбутамол", "вентолин"),
+    "aspirin": ("acetylsalicylic acid", "aspirin", "ацетилсалициловая кислота", "аспирин"),
+    "short": ("short", "brief", "concise", "короткие", "короткий", "коротко", "краткие", "краткий", "кратко"),
+    "answers": ("answers", "answer", "replies", "reply", "responses", "ответы", "отвечать", "ответ"),
+    "loseweight": ("lose weight", "lose", "slim down", "сбросить вес", "сбросить", "похудеть"),
+}
+_SYNONYM_PATTERN = re.compile(
+    r"(?<![^\W_])(?:"
+    + "|".join(sorted((re.escape(phrase).replace(r"\ ", r"\s+") for names in _SYNONYMS.values() for phrase in names),
+                      key=len, reverse=True))
+    + r")(?![^\W_])")
+_CANONICAL = {phrase: canonical for canonical, names in _SYNONYMS.items() for phrase in names}
+
+
+def _normalise(text: str) -> str:
+    lowered = text.lower().replace("ё", "е")
+    return _SYNONYM_PATTERN.sub(lambda match: _CANONICAL[" ".join(match.group().split())], lowered)
+
+
+def _number(raw: str) -> str:
+    if re.fullmatch(r"\d{1,3}(?:[ \u00a0,]\d{3})+", raw):
+        return str(int(re.sub(r"\D", "", raw)))
+    return f"{float(raw.replace(',', '.')):g}"
+
+
+def _month(word: str) -> str | None:
+    for number, prefix in enumerate(_MONTHS, start=1):
+        if word.startswith(prefix) and (len(word) == 3 or word in _ENGLISH_MONTHS):
+            return f"month:{number}"
+    for number, prefix in enumerate(_RU_MONTHS, start=1):
+        if word.startswith(prefix) and (prefix != "ма" or word in ("май", "мая", "мае")):
+            return f"month:{number}"
+    return None
+
+
+
+def _read(text: str) -> _Reading:
+    """Take a text apart: numbers with the unit that follows them ("3.4 mmol/L" is ``3.4mmol``, the
+    denominator dropped), value words, keywords, negation."""
+    normal = _normalise(text)
+    keywords: list[str] = []
+    values: set[str] = set()
+    pending: str | None = None  # a number waiting for its unit
+    after_unit = False
+    previous_word = ""
+    for match in _TOKEN.finditer(normal):
+        kind, token = match.lastgroup, match.group()
+        if kind == "number" or token in _NUMBER_WORDS:
+            if pending is not None:
+                values.add(pending)
+            pending = _number(token) if kind == "number" else str(_NUMBER_WORDS[token])
+            after_unit = False
+            continue
+        if kind == "percent":
+            values.add(f"{pending}%" if pending is not None else "%")
+            pending, after_unit = None, False
+            continue
+        if kind == "sign":
+            values.add(previous_word + token)
+            continue
+        unit = _UNITS.get(token)
+        if unit is not None and (pending is not None or unit == "x"):
+            values.add(f"{pending or 1}{unit}")
+            pending, after_unit = None, True
+            continue
+        if after_unit and (unit is not None or token in _DENOMINATORS):
+            continue
+        if pending is not None:
+            values.add(pending)
+            pending = None
+        previous_word = token
+        if token in _STOP_WORDS:  # "62 ударов в минуту": a unit's denominator may come after one
+            continue
+        after_unit = False
+        value = _VALUE_WORDS.get(token) or _month(token)
+        if value is not None:
+            values.add(value)
+        elif token not in keywords:
+            keywords.append(token)
+    if pending is not None:
+        values.add(pending)
+    return _Reading(tuple(keywords), frozenset(values), _NEGATION.search(normal) is not None)
+
+
+def _same_stem(a: str, b: str) -> bool:
+    """Whether two keywords are one word with different endings (see :data:`MIN_STEM`, :data:`MAX_ENDING`)."""
+    if a == b:
+        return True
+    if a in _SYNONYMS or b in _SYNONYMS:  # a name from the table pairs only with itself
+        return False
+    prefix = len(_common_prefix(a, b))
+    return prefix >= max(MIN_STEM, min(len(a), len(b)) - MAX_ENDING)
+
+
+def _common_prefix(a: str, b: str) -> str:
+    length = 0
+    for x, y in zip(a, b, strict=False):
+        if x != y:
+            break
+        length += 1
+    return a[:length]
+
+
+def _unpaired(words: Sequence[str], others: Sequence[str]) -> list[str]:
+    return [word for word in words if not any(_same_stem(word, other) for other in others)]
+
+
+def trigram_similarity(a: str, b: str) -> float:
+    """Trigram similarity of two texts as PostgreSQL's pg_trgm ``similarity()`` defines it
+    (https://www.postgresql.org/docs/16/pgtrgm.html): each text's words (runs of letters and digits,
+    lower-cased; any script) are padded with two spaces before and one after, the text's trigrams are the
+    set of all 3-character substrings of its padded words, and the similarity is the number of trigrams
+    the two sets share divided by the number in their union.
+
+    Returns:
+        A number in [0, 1]; 0.0 when either text has no word (as pg_trgm).
+    """
+    first, second = _trigrams(a), _trigrams(b)
+    if not first or not second:
+        return 0.0
+    shared = len(first & second)
+    return shared / (len(first) + len(second) - shared)
+
+
+def _trigrams(text: str) -> set[str]:
+    grams: set[str] = set()
+    for word in _PG_WORD.findall(text.lower()):
+        padded = f"  {word} "
+        grams.update(padded[i:i + 3] for i in range(len(padded) - 2))
+    return grams
+
+
+def cosine(a: Sequence[float], b: Sequence[float]) -> float:
+    """Cosine similarity of two vectors of the same length (for the unit-norm 384-float embeddings of
+    :func:`assistant.services.rag.embeddings.embed_passages`, their dot product). Lists and numpy arrays
+    (pgvector's type for a ``vector`` column) both do.
+
+    Returns:
+        A number in [-1, 1]; 0.0 when either vector is empty or zero (a fact stored without an embedding).
+
+    Raises:
+        ValueError: the vectors are not empty and differ in length.
+    """
+    first, second = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
+    if first.size == 0 or second.size == 0:
+        return 0.0
+    if first.shape != second.shape:
+        raise ValueError(f"vectors of {first.size} and {second.size} floats")
+    norms = float(np.linalg.norm(first) * np.linalg.norm(second))
+    return float(first @ second) / norms if norms else 0.0
+
+
+def is_same_fact(a_text: str, a_vector: Sequence[float], b_text: str, b_vector: Sequence[float]) -> bool:
+    """Whether two facts of one category say something about the same thing: the same fact reworded, or
+    with another value ("metformin 500 mg" / "metformin 1000 mg"); not two different things that look
+    alike ("allergic to penicillin" / "allergic to peanuts").
+
+    True when the texts share a keyword, at most one of them has keywords the other lacks, and, if one
+    has, the texts are close by embedding (``cosine >= MIN_COSINE``) or by the trigrams of their keywords
+    (``>= MIN_KEYWORD_TRIGRAMS``). See the module's docstring.
+
+    Args:
+        a_text, b_text: the facts' texts (English, Russian, or mixed).
+        a_vector, b_vector: their embeddings (384 floats, unit norm; empty when unknown: then only the
+            trigram test can admit a text that adds words).
+    """
+    a, b = _read(a_text), _read(b_text)
+    only_a, only_b = _unpaired(a.keywords, b.keywords), _unpaired(b.keywords, a.keywords)
+    if len(only_a) == len(a.keywords) or (only_a and only_b) or _RELATIVES.intersection(only_a + only_b):
+        return False
+    if not only_a and not only_b:
+        return True
+    return (cosine(a_vector, b_vector) >= MIN_COSINE
+            or trigram_similarity(" ".join(a.keywords), " ".join(b.keywords)) >= MIN_KEYWORD_TRIGRAMS)
+
+
+def is_same_value(a_text: str, b_text: str) -> bool:
+    """For two texts :func:`is_same_fact` took for one fact, ``a_text`` remembered and ``b_text`` new:
+    whether the new one says nothing the old one does not, so it is a duplicate (True) rather than an
+    update that supersedes it (False).
+
+    False when ``b_text`` states a value ``a_text`` does not: a number with its unit ("1000 mg" against
+    "500 mg"; units are not converted, "0.5 g" against "500 mg" is a change too), how often or when
+    ("once daily" against "twice daily": a changed schedule is a changed prescription; "at night",
+    "in the morning", "as needed"), a severity, level or test result ("severe", "low", "positive"),
+    a month, or a stop ("stopped", "quit"); when one text negates and the other does not ("does not
+    smoke"); or when it has keywords ``a_text`` lacks ("ferritin 45 ng/mL *after iron tablets*": a
+    detail the old text lacks). A new text that says less than the old one ("metformin 500 mg" after
+    "metformin 500 mg twice daily") is a duplicate: the richer fact stays.
+    """
+    a, b = _read(a_text), _read(b_text)
+    return a.negated == b.negated and b.values <= a.values and not _unpaired(b.keywords, a.keywords)
