@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import text
 from sqlmodel import Session, col, or_, select
 
-from assistant.core.errors import InvalidInput, NotFound
+from assistant.core.errors import Conflict, InvalidInput, NotFound
 from assistant.core.events import publish
 from assistant.models import (
     HEALTH_CATEGORIES,
@@ -337,14 +337,21 @@ def forget_memory(*, session: Session, user: User, memory_id: uuid.UUID) -> Memo
 
 
 def restore_memory(*, session: Session, user: User, memory_id: uuid.UUID) -> MemoryEntry:
-    """Use a forgotten fact again.
+    """Use a forgotten fact again, unless an active fact already holds it (it was said again since).
 
     Raises:
         NotFound: ``memory.not_found``; ``memory.not_forgotten`` when it is not forgotten.
+        Conflict: ``memory.already_active`` (with ``content``, the active fact) when an active fact is the
+            same fact; edit that one instead.
     """
     entry = get_entry(session=session, user=user, memory_id=memory_id, lock=True)
     if entry.status != MemoryStatus.FORGOTTEN:
         raise NotFound("memory.not_forgotten")
+    fact = validate_fact(content=entry.content, category=entry.category, importance=entry.importance,
+                         sensitive=entry.sensitive)
+    match = find_match(session=session, user=user, fact=fact, vector=list(entry.embedding or embed_fact(fact)))
+    if match is not None:
+        raise Conflict("memory.already_active", content=match.content)
     entry.status = MemoryStatus.ACTIVE.value
     entry.valid_until = None
     session.add(entry)
@@ -352,14 +359,17 @@ def restore_memory(*, session: Session, user: User, memory_id: uuid.UUID) -> Mem
     return entry
 
 
-def set_importance(*, session: Session, user: User, memory_id: uuid.UUID, importance: str) -> MemoryEntry:
-    """Change how important an active fact is (``critical``/``high`` ones enter every answer): pinning.
+def set_importance(*, session: Session, user: User, memory_id: uuid.UUID, importance: str | None) -> MemoryEntry:
+    """Change how important an active fact is (``critical``/``high`` ones enter every answer): pinning
+    sets ``critical``; None (unpinning) gives the fact its category's usual importance
+    (:data:`DEFAULT_IMPORTANCE`, else medium).
 
     Raises:
         NotFound: ``memory.not_found``, ``memory.not_active``. InvalidInput: ``memory.bad_importance``.
     """
-    weight: MemoryImportance = _enum(importance, MemoryImportance, "memory.bad_importance")
     entry = active_entry(session=session, user=user, memory_id=memory_id)
+    weight: MemoryImportance = (_enum(importance, MemoryImportance, "memory.bad_importance") if importance is not None
+                                else DEFAULT_IMPORTANCE.get(MemoryCategory(entry.category), MemoryImportance.MEDIUM))
     entry.importance = weight.value
     session.add(entry)
     notify(session, user, entry.id, "edited")

@@ -346,8 +346,8 @@ class MemoryState(AuthState):
     @rx.event
     @guarded
     async def unpin(self, memory_id: str) -> None:
-        """Give a pinned fact medium importance again."""
-        await self._change(memory_id, memories.set_importance, importance=MemoryImportance.MEDIUM.value)
+        """Give a pinned fact its category's usual importance again."""
+        await self._change(memory_id, memories.set_importance, importance=None)
 
     @rx.event
     @guarded

@@ -161,3 +161,19 @@ def test_a_superseded_fact_cannot_be_changed(trusting, call):
     with pytest.raises(NotFound) as caught:
         call(changes.revise, user=trusting, memory_id=old.memory_id, content="Weight 79 kg", provenance=Provenance())
     assert caught.value.code == "memory.not_active"
+
+
+def test_restoring_a_fact_said_again_since_is_refused_and_unpinning_gives_the_usual_importance(trusting, call):
+    first = call(entries.add_memory, user=trusting, content="Has asthma", category="condition").entry
+    call(entries.forget_memory, user=trusting, memory_id=first.id)
+    call(entries.add_memory, user=trusting, content="Has asthma", category="condition")
+    with pytest.raises(Conflict) as caught:
+        call(entries.restore_memory, user=trusting, memory_id=first.id)
+    assert caught.value.code == "memory.already_active"
+    assert len(active(call, trusting)) == 1
+
+    [current] = active(call, trusting)
+    pinned = call(entries.set_importance, user=trusting, memory_id=current.id, importance="critical")
+    assert pinned.importance == "critical"
+    unpinned = call(entries.set_importance, user=trusting, memory_id=current.id, importance=None)
+    assert unpinned.importance == "high"  # a condition's usual importance
