@@ -1,10 +1,12 @@
 """Chat in a real browser with a language model configured: the app's OpenAI provider talks to the tests'
 loopback server, which plays the model. What a user notices: the answer streams in and can be stopped,
 Markdown renders while model-written markup stays inert, tool calls are shown, a provider fault can be
-retried, and the last message can be edited and the last answer asked for again."""
+retried, the last message can be edited and the last answer asked for again, and the assistant's memory
+changes show as cards to confirm, reject or undo beside "Remember this" on a message."""
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterator
 
@@ -237,3 +239,136 @@ def test_edit_and_resend_then_answer_again(chat: Page, model: ScriptedModel, sho
     asked = [request.body["messages"][-1]["content"] for request in model.turn_requests()]
     assert asked == ["How much vitamin D do I need?", "How much vitamin D do I need at 72?",
                      "How much vitamin D do I need at 72?"]
+
+
+def _saves(model: ScriptedModel, call_id: str, arguments: dict[str, str], reply: str) -> None:
+    """Script a turn in which the model calls ``save_memory`` with ``arguments``, then says ``reply``."""
+    model.script(Reply(events=openai_events(Turn(tool_calls=(ToolUse(call_id, "save_memory",
+                                                                      (json.dumps(arguments),)),)))),
+                 answer(reply))
+
+
+def _answered(page: Page, reply: str) -> None:
+    expect(page.locator("#streaming-answer")).to_have_count(0)
+    expect(page.locator(".message-assistant").last).to_contain_text(reply)
+
+
+def _toast(page: Page, text: str):
+    return page.locator("[data-sonner-toast]", has_text=text)
+
+
+def _message_id(page: Page, text: str) -> str:
+    """The id of the stored user message showing ``text`` (its element is ``#message-<id>``)."""
+    element_id = page.locator(".message-user", has_text=text).get_attribute("id")
+    assert element_id is not None and element_id.startswith("message-")
+    return element_id.removeprefix("message-")
+
+
+def test_memory_cards_confirm_reject_undo_and_remember_this(chat: Page, model: ScriptedModel, shot) -> None:
+    chat_url = chat.url
+    chat_id = chat_url.rsplit("/", 1)[1]
+    cards = chat.locator(".memory-card")
+
+    # A health fact (the user confirms those, the default): the card asks; Confirm stores it.
+    _saves(model, "call_m1", {"content": "Takes metformin 500 mg twice daily", "category": "medication"},
+           "I will remember it once you confirm.")
+    _send(chat, "I take metformin 500 mg twice a day.")
+    _answered(chat, "I will remember it once you confirm.")
+    first = cards.nth(0)
+    expect(first.locator(".memory-card-title")).to_have_text("Save this health fact?")
+    expect(first.locator(".memory-card-detail")).to_have_text("Takes metformin 500 mg twice daily")
+    expect(chat.locator(".tool-call", has_text="save_memory")).to_have_count(1)  # the call; its result is the card
+    shot(chat, "proposal")
+    first.locator(".memory-card-confirm").click()
+    expect(first.locator(".memory-card-title")).to_have_text("Remembered: Takes metformin 500 mg twice daily")
+    expect(first).to_have_attribute("data-state", "confirmed")
+    expect(first.locator(".memory-card-confirm")).to_have_count(0)
+
+    # The dose changes: the proposal shows the old value; confirmed, it supersedes it.
+    _saves(model, "call_m2", {"content": "Takes metformin 1000 mg twice daily", "category": "medication",
+                              "valid_from": "2026-03-03"}, "Your new dose is noted once you confirm.")
+    _send(chat, "Since 3 March it is 1000 mg twice a day.")
+    _answered(chat, "Your new dose is noted once you confirm.")
+    second = cards.nth(1)
+    expect(second.locator(".memory-card-title")).to_have_text("Change this health fact?")
+    expect(second.locator(".memory-card-detail")).to_have_text(
+        "Takes metformin 1000 mg twice daily (was: Takes metformin 500 mg twice daily)")
+    second.locator(".memory-card-confirm").click()
+    expect(second.locator(".memory-card-title")).to_have_text(
+        "Updated: Takes metformin 1000 mg twice daily (was: Takes metformin 500 mg twice daily)")
+    expect(second.locator(".memory-card-undo")).to_be_visible()
+    # The first change can no longer be undone: its fact changed since (the translated refusal).
+    first.locator(".memory-card-undo").click()
+    expect(_toast(chat, "This fact has changed since; edit it on the Memory page instead.")).to_be_visible()
+    expect(first).to_have_attribute("data-state", "confirmed")
+    dose_message = _message_id(chat, "Since 3 March it is 1000 mg twice a day.")
+
+    # Another proposal, rejected: nothing stored.
+    _saves(model, "call_m3", {"content": "Allergic to penicillin", "category": "allergy"}, "Noted, if you agree.")
+    _send(chat, "I am allergic to penicillin.")
+    _answered(chat, "Noted, if you agree.")
+    third = cards.nth(2)
+    expect(third.locator(".memory-card-title")).to_have_text("Save this health fact?")
+    third.locator(".memory-card-reject").click()
+    expect(third.locator(".memory-card-title")).to_have_text("Rejected")
+    expect(third.locator(".memory-card-detail")).to_have_text("Allergic to penicillin")
+    expect(third.locator("button")).to_have_count(0)
+
+    # Not health data: remembered at once, and undone.
+    _saves(model, "call_m4", {"content": "Prefers morning appointments", "category": "preference"}, "Got it.")
+    _send(chat, "I prefer appointments in the morning.")
+    _answered(chat, "Got it.")
+    fourth = cards.nth(3)
+    expect(fourth.locator(".memory-card-title")).to_have_text("Remembered: Prefers morning appointments")
+    expect(fourth).to_have_attribute("data-state", "applied")
+    shot(chat, "cards")
+    fourth.locator(".memory-card-undo").click()
+    expect(fourth.locator(".memory-card-title")).to_have_text("Undone")
+    expect(fourth.locator(".memory-card-undo")).to_have_count(0)
+
+    # "Remember this" on a message of the user's: a refused text stays as typed; the edited fact is saved.
+    model.script(answer("How nice."))
+    sister = "My sister Anna lives in Oslo and visits us every summer."
+    _send(chat, sister)
+    _answered(chat, "How nice.")
+    sister_message = _message_id(chat, sister)
+    chat.locator(f"#message-{sister_message} .remember-message").click()
+    expect(chat.locator("#remember-content")).to_have_value(sister)
+    too_long = "Anna visits. " * 90
+    chat.fill("#remember-content", too_long)
+    chat.click("#remember-save")
+    expect(chat.locator("#remember-error")).to_contain_text("at most 1,000 characters")
+    expect(chat.locator("#remember-content")).to_have_value(too_long)
+    chat.fill("#remember-content", "Sister Anna lives in Oslo")
+    chat.click("#remember-category")
+    chat.click("#remember-category-person")
+    shot(chat, "remember-this")
+    chat.click("#remember-save")
+    expect(chat.locator("#remember-dialog")).to_have_count(0)
+    expect(_toast(chat, "Remembered.")).to_be_visible()
+
+    # The memory page: one current dose with its predecessor in the history, the sources link back.
+    chat.click("#nav-memory")
+    expect(chat).to_have_url(re.compile(r"/memory/?$"))
+    medication = chat.locator('.memory-group[data-category="medication"] .memory-fact')
+    expect(medication.locator(".memory-content")).to_have_text(["Takes metformin 1000 mg twice daily"])
+    expect(medication.locator(".memory-source")).to_have_attribute("href", f"/chats/{chat_id}?message={dose_message}")
+    medication.locator(".memory-history").click()
+    versions = chat.locator("#memory-versions .memory-version")
+    expect(versions).to_have_count(2)
+    expect(versions.nth(1)).to_contain_text("Takes metformin 500 mg twice daily")
+    expect(versions.nth(1)).to_contain_text("Replaced")
+    person = chat.locator('.memory-group[data-category="person"] .memory-fact')
+    expect(person.locator(".memory-content")).to_have_text("Sister Anna lives in Oslo")
+    expect(person.locator(".memory-author")).to_have_text("Added by you")
+    expect(chat.locator(".memory-fact")).to_have_count(2)  # not the rejected allergy, not the undone preference
+    shot(chat, "memory-page")
+
+    person.locator(".memory-source").click()
+    expect(chat).to_have_url(re.compile(rf"/chats/{chat_id}\?message={sister_message}$"))
+    marked = chat.locator(".message-marked")
+    expect(marked).to_have_count(1)
+    expect(marked).to_contain_text(sister)
+    expect(marked).to_be_in_viewport()
+    expect(chat.locator(".memory-card")).to_have_count(4)
+    shot(chat, "linked-message")

@@ -264,6 +264,17 @@ def list_messages(*, session: Session, user: User, chat_id: uuid.UUID, before_se
     return MessagePage([MessageView.of(row) for row in reversed(rows[:limit])], has_older)
 
 
+def message_seq(*, session: Session, user: User, chat_id: uuid.UUID, message_id: uuid.UUID) -> int | None:
+    """Where message ``message_id`` is in the chat (its ``seq``, for paging back to it); None when the
+    chat has no such message.
+
+    Raises:
+        NotFound: ``chat.not_found``.
+    """
+    get_chat(session=session, user=user, chat_id=chat_id)
+    return session.exec(select(Message.seq).where(Message.chat_id == chat_id, Message.id == message_id)).first()
+
+
 def get_message_context(*, session: Session, user: User, message_id: uuid.UUID) -> list[dict[str, Any]]:
     """What the assistant saw for answer ``message_id``: sections ``[{kind, title, tokens, content}]``
     in the order they were sent.

@@ -8,13 +8,17 @@ import reflex as rx
 
 from assistant.models import TIERS, MessageRole
 from assistant.ui import routes
+from assistant.ui.components.chat_memory import memory_card, remember_button, remember_dialog
 from assistant.ui.components.markdown import safe_markdown
 from assistant.ui.i18n import t
 from assistant.ui.layouts.shell import app_shell
-from assistant.ui.state.chat import NO_SKILL, ChatState
+from assistant.ui.state.chat import MESSAGE_ELEMENT, NO_SKILL, ChatState
 from assistant.ui.state.streaming import STREAM_PARTS
 
 BUBBLE = {"padding": "0.6em 0.9em", "border_radius": "var(--radius-3)", "max_width": "100%"}
+#: How the message a link opened (``?message=<id>``) is marked.
+MARKED = {"outline": f"2px solid {rx.color('amber', 8)}", "outline_offset": "-2px", "border_radius": "var(--radius-3)",
+          "background": rx.color("amber", 2)}
 
 
 def chat_list() -> rx.Component:
@@ -197,29 +201,43 @@ def context_dialog(message_id: rx.Var[Any]) -> rx.Component:
     )
 
 
-def user_bubble(content: rx.Var[Any], *extra: rx.Component) -> rx.Component:
+def user_bubble(content: rx.Var[Any], *extra: rx.Component, **props: Any) -> rx.Component:
     return rx.vstack(
         rx.box(rx.text(content, white_space="pre-wrap", word_break="break-word"),
                background=rx.color("accent", 3), **BUBBLE),
         *extra,
-        align="end",
-        width="100%",
-        spacing="1",
-        class_name="message message-user",
+        **{"align": "end", "width": "100%", "spacing": "1", "class_name": "message message-user", **props},
     )
+
+
+def _marking(message: rx.Var[Any], role_class: str) -> dict[str, Any]:
+    """A stored message's element id and classes, with the mark when a link opened it."""
+    marked = message["id"].to(str) == ChatState.marked_message_id
+    return {"id": MESSAGE_ELEMENT + message["id"].to(str),
+            "class_name": rx.cond(marked, f"message {role_class} message-marked", f"message {role_class}"),
+            **{name: rx.cond(marked, value, "") for name, value in MARKED.items()}}
 
 
 def message_view(message: rx.Var[Any]) -> rx.Component:
-    is_last_user = message["id"].to(str) == ChatState.last_user_id
-    is_last_answer = message["id"].to(str) == ChatState.last_answer_id
+    message_id = message["id"].to(str)
+    is_last_user = message_id == ChatState.last_user_id
+    is_last_answer = message_id == ChatState.last_answer_id
     user = user_bubble(
         message["content"].to(str),
-        rx.cond(is_last_user & ~ChatState.streaming,
-                rx.icon_button(rx.icon("pencil", size=14), variant="ghost", size="1", on_click=ChatState.start_edit,
-                               aria_label=t("chat.edit"), title=t("chat.edit"), id="edit-last")),
+        rx.hstack(
+            remember_button(message_id),
+            rx.cond(is_last_user & ~ChatState.streaming,
+                    rx.icon_button(rx.icon("pencil", size=14), variant="ghost", size="1",
+                                   on_click=ChatState.start_edit, aria_label=t("chat.edit"), title=t("chat.edit"),
+                                   id="edit-last")),
+            spacing="2",
+        ),
+        **_marking(message, "message-user"),
     )
-    tool = tool_card(message["tool_name"].to(str), rx.Var.create(""), message["content"].to(str),
-                     message["is_error"].to(bool))
+    tool = rx.cond(message["change_id"].to(str) != "",
+                   memory_card(message["memory"].to(dict[str, Any])),
+                   tool_card(message["tool_name"].to(str), rx.Var.create(""), message["content"].to(str),
+                             message["is_error"].to(bool)))
     calls = rx.foreach(message["calls"].to(list[dict[str, str]]),
                        lambda call: tool_card(call["name"], call["arguments"], rx.Var.create(""), rx.Var.create(False)))
     citations = rx.foreach(
@@ -245,7 +263,8 @@ def message_view(message: rx.Var[Any]) -> rx.Component:
             rx.icon_button(rx.icon("copy", size=14), variant="ghost", size="1",
                            on_click=[rx.set_clipboard(message["content"].to(str)), rx.toast.info(t("chat.copied"))],
                            aria_label=t("chat.copy"), title=t("chat.copy"), class_name="copy-answer"),
-            context_dialog(message["id"].to(str)),
+            context_dialog(message_id),
+            rx.cond(message["content"].to(str) != "", remember_button(message_id)),
             rx.cond(is_last_answer & ~ChatState.streaming,
                     rx.icon_button(rx.icon("refresh-cw", size=14), variant="ghost", size="1",
                                    on_click=ChatState.regenerate, aria_label=t("chat.regenerate"),
@@ -255,7 +274,7 @@ def message_view(message: rx.Var[Any]) -> rx.Component:
         width="100%",
         align="start",
         spacing="1",
-        class_name="message message-assistant",
+        **_marking(message, "message-assistant"),
     )
     return rx.match(message["role"].to(str), (MessageRole.USER.value, user), (MessageRole.TOOL.value, tool), assistant)
 
@@ -363,6 +382,7 @@ def open_chat() -> rx.Component:
         chat_header(),
         conversation(),
         composer(),
+        remember_dialog(),
         width="100%",
         height=["auto", "auto", "calc(100vh - 6em)"],
         min_height="60vh",

@@ -3,6 +3,11 @@
 State keeps only what is on screen: chat summaries, the visible page of messages as display dicts, and
 the answer being streamed. Sending and streaming a turn is the mixin :class:`StreamedTurn`
 (:mod:`assistant.ui.state.turn`, its text held in pieces, see :mod:`assistant.ui.state.streaming`).
+
+Memory in the chat: the assistant's memory changes show as cards read from their
+:class:`~assistant.models.MemoryChange` rows (Undo, or Confirm/Reject for a proposal); "Remember this"
+saves a message's text as a fact of the user's, linked to the message; ``/chats/<id>?message=<id>``
+(a fact's source link) opens the chat with that message marked and scrolled into view.
 """
 
 from __future__ import annotations
@@ -15,21 +20,47 @@ import reflex as rx
 from sqlmodel import Session
 
 from assistant.core.config import get_settings
-from assistant.core.errors import NotFound
+from assistant.core.errors import Conflict, InvalidInput, NotFound
 from assistant.core.i18n import translate
-from assistant.models import User
+from assistant.models import MAX_MEMORY_CHARS, MemoryChange, User
 from assistant.models.chat import MessageRole
 from assistant.models.user import Role
 from assistant.services.chat import chats as chat_service
+from assistant.services.chat.chats import MessageView
 from assistant.services.chat.skills import list_skills
 from assistant.services.llm.tiers import tier_offline
+from assistant.services.memory import changes as memory_changes
+from assistant.services.memory.entries import Provenance, add_memory
 from assistant.ui import routes
 from assistant.ui.state.auth import AuthState, guarded, parse_id
-from assistant.ui.state.chat_view import chat_dict, message_dicts
+from assistant.ui.state.chat_view import change_ids, chat_dict, memory_card, message_dicts
+from assistant.ui.state.memory import AUTO_IMPORTANCE
 from assistant.ui.state.turn import StreamedTurn
 
 T = TypeVar("T")
 NO_SKILL = "none"
+#: Older pages read at most to reach the message a link names (50 messages each); beyond, it opens unmarked.
+MAX_LINKED_PAGES = 20
+#: The DOM id of a message's element is this prefix and the message id.
+MESSAGE_ELEMENT = "message-"
+CHANGE_NOT_FOUND = "memory.change_not_found"
+#: Scrolls the marked message into view once the page shows it (tried for up to 2 s).
+SCROLL_SCRIPT = ("(function show(tries) {{ const element = document.getElementById('{element}'); "
+                 "if (element) {{ element.scrollIntoView({{block: 'center'}}); }} "
+                 "else if (tries > 0) {{ setTimeout(() => show(tries - 1), 100); }} }})(20)")
+
+
+def _optional_id(value: str) -> uuid.UUID | None:
+    """The id in a URL parameter, or None when there is none or it is no id."""
+    try:
+        return parse_id(value) if value else None
+    except NotFound:
+        return None
+
+
+def _changes(session: Session, user: User, messages: list[MessageView]) -> dict[uuid.UUID, MemoryChange]:
+    """The memory changes the cards among ``messages`` show: one query (on a worker thread)."""
+    return memory_changes.changes_by_id(session=session, user=user, change_ids=change_ids(messages))
 
 
 class ChatState(StreamedTurn, AuthState):
@@ -56,6 +87,15 @@ class ChatState(StreamedTurn, AuthState):
 
     rename_value: str = ""
     context_sections: list[dict[str, str]] = []
+
+    #: The message a link (``?message=<id>``) marked, "" for none.
+    marked_message_id: str = ""
+    remember_open: bool = False
+    remember_text: str = ""
+    remember_error: str = ""
+    #: Changed whenever the "Remember this" dialog opens on a message, so its form starts from that text.
+    remember_key: int = 0
+    _remember_message_id: str = ""
 
     @rx.var
     def last_user_id(self) -> str:
@@ -90,19 +130,29 @@ class ChatState(StreamedTurn, AuthState):
         return [chat_dict(chat) for chat in chat_service.list_chats(session=session, user=user, archived=archived)]
 
     @staticmethod
-    def _chat_view(session: Session, user: User, chat_id: uuid.UUID, lang: str) -> dict[str, Any]:
-        """One chat as shown, by state var name (on a worker thread).
+    def _chat_view(session: Session, user: User, chat_id: uuid.UUID, lang: str,
+                   reach: uuid.UUID | None = None) -> dict[str, Any]:
+        """One chat as shown, by state var name (on a worker thread): the latest page of messages, and
+        older pages back to message ``reach`` when that is in the chat (at most :data:`MAX_LINKED_PAGES`).
 
         Raises:
             NotFound: not one of the user's chats.
         """
         chat = chat_service.get_chat(session=session, user=user, chat_id=chat_id)
         page = chat_service.list_messages(session=session, user=user, chat_id=chat_id)
+        shown = page.messages
+        seq = None if reach is None else chat_service.message_seq(session=session, user=user, chat_id=chat_id,
+                                                                  message_id=reach)
+        pages = 1
+        while seq is not None and page.has_older and shown and shown[0].seq > seq and pages <= MAX_LINKED_PAGES:
+            page = chat_service.list_messages(session=session, user=user, chat_id=chat_id, before_seq=shown[0].seq)
+            shown, pages = page.messages + shown, pages + 1
         return {
             "chat_id": str(chat.id), "chat_title": chat.title, "chat_tier": chat.tier,
             "chat_skill": str(chat.skill_id) if chat.skill_id else NO_SKILL,
             "chat_archived": chat.archived_at is not None,
-            "messages": message_dicts(page.messages, lambda code, **params: translate(code, lang, **params)),
+            "messages": message_dicts(shown, lambda code, **params: translate(code, lang, **params),
+                                      _changes(session, user, shown)),
             "has_older": page.has_older,
             "offline": tier_offline(session=session, name=chat.tier, settings=get_settings()),
         }
@@ -115,6 +165,7 @@ class ChatState(StreamedTurn, AuthState):
     def _close(self) -> None:
         self.chat_id, self.chat_title, self.messages, self.has_older = "", "", [], False
         self.error_notice, self.can_retry, self.editing, self.draft = "", False, False, ""
+        self.marked_message_id, self.remember_open = "", False
 
     async def _update_list(self) -> None:
         """Show the chat list again (after a change to a chat)."""
@@ -129,12 +180,13 @@ class ChatState(StreamedTurn, AuthState):
         if not self._role_shown(Role.USER):
             return None
         chat_id, list_filter, lang = self._route_chat_id(), self._list_filter(), self.lang
+        linked = _optional_id(str(self.router.url.query_parameters.get("message", "")))
 
         def work(session: Session, user: User) -> tuple[list[dict[str, Any]], list[dict[str, str]],
                                                         dict[str, Any] | None]:
             skills = [{"id": str(skill.id), "name": skill.name, "icon": skill.icon}
                       for skill in list_skills(session=session, user=user, active_only=True)]
-            view = None if chat_id is None else ChatState._chat_view(session, user, chat_id, lang)
+            view = None if chat_id is None else ChatState._chat_view(session, user, chat_id, lang, linked)
             return ChatState._chat_rows(session, user, list_filter), skills, view
 
         try:
@@ -144,9 +196,12 @@ class ChatState(StreamedTurn, AuthState):
             return [rx.toast.error(self._t(exc.code)), rx.redirect(routes.CHATS)]
         if view is None:
             self._close()
-        else:
-            self._show_chat(view)
-        return None
+            return None
+        self._show_chat(view)
+        self.remember_open = False
+        shown = linked is not None and any(message["id"] == str(linked) for message in self.messages)
+        self.marked_message_id = str(linked) if shown else ""
+        return rx.call_script(SCROLL_SCRIPT.format(element=MESSAGE_ELEMENT + str(linked))) if shown else None
 
     @rx.event
     @guarded
@@ -155,9 +210,13 @@ class ChatState(StreamedTurn, AuthState):
         if not self.chat_id or not self.messages:
             return
         before, chat_id = int(self.messages[0]["seq"]), parse_id(self.chat_id)
-        page = await self._run_as_user(lambda session, user: chat_service.list_messages(
-            session=session, user=user, chat_id=chat_id, before_seq=before))
-        self.messages = message_dicts(page.messages, self._t) + self.messages
+
+        def work(session: Session, user: User) -> tuple[chat_service.MessagePage, dict[uuid.UUID, MemoryChange]]:
+            page = chat_service.list_messages(session=session, user=user, chat_id=chat_id, before_seq=before)
+            return page, _changes(session, user, page.messages)
+
+        page, changes = await self._run_as_user(work)
+        self.messages = message_dicts(page.messages, self._t, changes) + self.messages
         self.has_older = page.has_older
 
     # ----- the chat list -----------------------------------------------------------------------
@@ -294,3 +353,100 @@ class ChatState(StreamedTurn, AuthState):
     @rx.event
     def cancel_edit(self) -> None:
         self.draft, self.editing = "", False
+
+    # ----- memory: the assistant's changes (cards) and "Remember this" ---------------------------
+
+    def _show_cards(self, cards: list[dict[str, Any]]) -> None:
+        """Show ``cards`` (:func:`~assistant.ui.state.chat_view.memory_card`) on the messages that carry them."""
+        by_id = {card["change_id"]: card for card in cards}
+        if any(message["change_id"] in by_id for message in self.messages):
+            self.messages = [dict(message, memory=by_id[message["change_id"]]) if message["change_id"] in by_id
+                             else message for message in self.messages]
+
+    async def _resolve_change(self, change_id: str, action: Callable[..., MemoryChange]) -> None:
+        """Run ``action(session=, user=, change_id=)`` (undo, confirm or reject), then show that change's
+        card as stored. A refused action (e.g. answered meanwhile on the memory page) shows the card as
+        it is now and raises for the toast."""
+        ident, lang = parse_id(change_id, CHANGE_NOT_FOUND), self.lang
+
+        def t(code: str, **params: Any) -> str:
+            return translate(code, lang, **params)
+
+        try:
+            card = await self._run_as_user(lambda session, user: memory_card(
+                action(session=session, user=user, change_id=ident), t))
+        except (Conflict, NotFound):
+            stored = await self._run_as_user(lambda session, user: [memory_card(change, t) for change in
+                                                                    memory_changes.changes_by_id(
+                                                                        session=session, user=user,
+                                                                        change_ids=[ident]).values()])
+            self._show_cards(stored)
+            raise
+        self._show_cards([card])
+
+    @rx.event
+    @guarded
+    async def undo_memory_change(self, change_id: str) -> None:
+        """Take back a memory change the assistant made (its card then says "Undone")."""
+        await self._resolve_change(change_id, memory_changes.undo)
+
+    @rx.event
+    @guarded
+    async def confirm_memory_change(self, change_id: str) -> None:
+        """Apply the assistant's proposal (its card then shows the change, with Undo)."""
+        await self._resolve_change(change_id, memory_changes.confirm)
+
+    @rx.event
+    @guarded
+    async def reject_memory_change(self, change_id: str) -> None:
+        """Decline the assistant's proposal: nothing is stored (its card then says "Rejected")."""
+        await self._resolve_change(change_id, memory_changes.reject)
+
+    @rx.event
+    def open_remember(self, message_id: str) -> None:
+        """Open "Remember this" on a user or assistant message shown: its text (the first
+        :data:`~assistant.models.MAX_MEMORY_CHARS` characters) to edit into a fact."""
+        message = next((message for message in self.messages if message["id"] == message_id
+                        and message["role"] in (MessageRole.USER, MessageRole.ASSISTANT)), None)
+        if message is None:
+            return
+        self._remember_message_id = message_id
+        self.remember_text = str(message["content"])[:MAX_MEMORY_CHARS]
+        self.remember_error = ""
+        self.remember_key += 1
+        self.remember_open = True
+
+    @rx.event
+    def set_remember_open(self, is_open: bool) -> None:
+        """The dialog's own open/close (Escape, overlay click, Cancel)."""
+        self.remember_open = bool(is_open)
+
+    @rx.event
+    @guarded
+    async def save_remembered(self, form: dict[str, Any]) -> Any:
+        """Remember the dialog's fact as the user's own, its source this chat's message; a refused one is
+        explained in the dialog, as typed."""
+        if not self.remember_open or not self._remember_message_id:
+            return None
+        chat_id, message_id = parse_id(self.chat_id), parse_id(self._remember_message_id)
+        content, category = str(form.get("content", "")), str(form.get("category", ""))
+        importance = str(form.get("importance", ""))
+        self.remember_error = ""
+
+        def save(session: Session, user: User) -> tuple[bool, str]:
+            saved = add_memory(session=session, user=user, content=content, category=category,
+                               importance=None if importance in ("", AUTO_IMPORTANCE) else importance,
+                               provenance=Provenance(chat_id=chat_id, message_id=message_id))
+            return saved.duplicate, saved.previous.content if saved.previous is not None else ""
+
+        try:
+            duplicate, previous = await self._run_as_user(save)
+        except InvalidInput as exc:
+            self.remember_error = self._t(exc.code, **exc.params)
+            return None
+        self.remember_open = False
+        if duplicate:
+            return rx.toast.info(self._t("memory.page.duplicate"))
+        if previous:
+            return rx.toast.success(self._t("memory.page.replaced", previous=previous))
+        return rx.toast.success(self._t("memory.page.added"))

@@ -71,7 +71,8 @@ class StreamedTurn(AuthState, StreamedText, mixin=True):
         def _chat_rows(session: Session, user: User, list_filter: tuple[str, bool]) -> list[dict[str, Any]]: ...
 
         @staticmethod
-        def _chat_view(session: Session, user: User, chat_id: uuid.UUID, lang: str) -> dict[str, Any]: ...
+        def _chat_view(session: Session, user: User, chat_id: uuid.UUID, lang: str,
+                       reach: uuid.UUID | None = None) -> dict[str, Any]: ...
 
     @rx.event
     def stop(self) -> None:
@@ -193,8 +194,9 @@ class StreamedTurn(AuthState, StreamedText, mixin=True):
             self.messages = [message for message in self.messages if message["seq"] < last["seq"]]
 
     async def _finish_stream(self, chat_id: uuid.UUID, failure: BaseException | None) -> Any:
-        """The answer is stored (or failed): read the chat as stored, then end the streaming view and show
-        it in one step. Returns the reaction to ``failure`` (or None)."""
+        """The answer is stored (or failed): read the chat as stored (the cards of the memory changes the
+        turn made from their rows), then end the streaming view and show it in one step. Returns the
+        reaction to ``failure`` (or None)."""
         async with self:
             reopen, list_filter, lang = self.chat_id == str(chat_id), self._list_filter(), self.lang
         chat_view, chat_rows = self._chat_view, self._chat_rows
