@@ -16,7 +16,10 @@ Embeddings are cached under ``--cache`` (default ``/tmp/memory_bench_cache``) in
 model and the texts, and the ONNX export of the model is kept there too (``ASSISTANT_DATA_DIR`` defaults
 to ``<cache>/data``), so only the first run pays for them.
 
-Prints one JSON line. Targets (issue 11): precision and recall >= 0.9.
+* Speed with that user: a save with its dedupe check (target p95 <= 50 ms) and the memory part of one
+  answer's context (target p95 <= 20 ms), see :func:`timed_saves` and :func:`timed_recall`.
+
+Prints one JSON line. Targets (issue 11): precision and recall >= 0.9, the two p95 above.
 
 Usage: ``python scripts/bench_memory.py [--entries 5000] [--cache /tmp/memory_bench_cache]``.
 """
@@ -325,10 +328,80 @@ def seed_memories(engine, user_id: uuid.UUID, facts: list[tuple[str, str]], vect
     return {status: statuses.count(status) for status in ("active", "superseded", "forgotten")}
 
 
+def _percentiles(prefix: str, samples: list[float]) -> dict[str, float]:
+    ordered = sorted(samples)
+    return {f"{prefix}_p50_ms": round(ordered[len(ordered) // 2] * 1000, 1),
+            f"{prefix}_p95_ms": round(ordered[min(len(ordered) - 1, int(len(ordered) * 0.95))] * 1000, 1)}
+
+
+def timed_saves(engine, user, facts: list[tuple[str, str]], count: int) -> dict[str, object]:
+    """Time ``count`` saves of the user (``entries.add_memory``: validation, the fact's embedding, the dedupe
+    check against their active facts, the insert or supersede, the commit; one transaction each): a third
+    restate a remembered fact, a third change one's value, a third are new. Returns p50/p95 and the outcomes."""
+    from sqlmodel import Session
+
+    from assistant.services.memory.entries import add_memory
+
+    rng = random.Random(23)
+    fresh = synthetic_facts(len(facts) + count, seed=97)
+    known = {content for _, content in facts}
+    new = [(category, content) for category, content in fresh if content not in known][:count]
+    saves: list[tuple[str, str]] = []
+    for number in range(count):
+        category, content = rng.choice(facts)
+        if number % 3 == 0:
+            saves.append((category, content))
+        elif number % 3 == 1:
+            saves.append((category, f"{content} (since {rng.randint(1, 28)} March: {rng.randint(2, 900)} units)"))
+        else:
+            saves.append(new[number])
+    samples, outcomes = [], {"duplicate": 0, "superseded": 0, "created": 0}
+    for category, content in saves:
+        started = time.perf_counter()
+        with Session(engine) as session:
+            saved = add_memory(session=session, user=user, content=content[:1000], category=category)
+            session.commit()
+        samples.append(time.perf_counter() - started)
+        outcomes["duplicate" if saved.duplicate else "superseded" if saved.previous else "created"] += 1
+    return {**_percentiles("save", samples), "saves": count, "save_outcomes": outcomes}
+
+
+def timed_recall(engine, user, facts: list[tuple[str, str]], count: int) -> dict[str, object]:
+    """Time the memory part of one answer's context (``recall.context_memories`` with the default budget
+    and k) for ``count`` different messages: ``recall`` includes encoding the message, ``recall_sql`` is
+    the same call again with the message's embedding cached (as when the documents' search of the same
+    answer encoded it first). Also reports the largest number of facts and characters one context got."""
+    from sqlmodel import Session
+
+    from assistant.core.config import get_settings
+    from assistant.services.memory.recall import context_memories
+
+    settings = get_settings()
+    rng = random.Random(31)
+    questions = ["What should I know about {}?", "Can I take ibuprofen with {}?", "Что мне известно про {}?",
+                 "Remind me what my doctor said about {}", "Как часто принимать {}?"]
+    messages = [rng.choice(questions).format(rng.choice(facts)[1][:60]) + f" #{number}" for number in range(count)]
+    cold, warm, most_facts, most_chars = [], [], 0, 0
+    with Session(engine) as session:
+        for message in messages:
+            for samples in (cold, warm):
+                started = time.perf_counter()
+                chosen = context_memories(session=session, user=user, query=message,
+                                          budget_chars=settings.memory_context_chars, k=settings.memory_recall_k)
+                samples.append(time.perf_counter() - started)
+            most_facts = max(most_facts, len(chosen.facts))
+            most_chars = max(most_chars, sum(len(fact.content) for fact in chosen.facts))
+    return {**_percentiles("recall", cold), **_percentiles("recall_sql", warm), "recall_queries": count,
+            "context_facts_max": most_facts, "context_chars_max": most_chars,
+            "context_chars_budget": settings.memory_context_chars}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--entries", type=int, default=5000, help="facts of the benchmark's user")
     parser.add_argument("--cache", type=Path, default=Path("/tmp/memory_bench_cache"))
+    parser.add_argument("--saves", type=int, default=150, help="timed saves (targets: p95 <= 50 ms)")
+    parser.add_argument("--queries", type=int, default=200, help="timed recalls (target: p95 <= 20 ms)")
     args = parser.parse_args()
     # The app's data folder (where the ONNX export of the model is kept) lives in the cache, not in ./data.
     os.environ.setdefault("ASSISTANT_DATA_DIR", str(args.cache / "data"))
@@ -364,6 +437,8 @@ def main() -> None:
         conn.commit()
         stored = conn.execute(text("SELECT count(*) FROM memories WHERE user_id = :user"), {"user": user.id}).scalar()
     result.update(entries=stored, entries_active=counts["active"], seed_s=round(time.perf_counter() - start, 2))
+    result.update(timed_saves(engine, user, facts, args.saves))
+    result.update(timed_recall(engine, user, facts, args.queries))
     engine.dispose()
     result.update(load_avg_1m=round(os.getloadavg()[0], 2), cpus=os.cpu_count(), python=platform.python_version())
     print(json.dumps(result))

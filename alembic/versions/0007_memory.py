@@ -39,7 +39,7 @@ def upgrade() -> None:
     sa.Column('source_page', sa.Integer(), nullable=True),
     sa.Column('source_chunk_id', sa.Uuid(), nullable=True),
     sa.Column('embedding', pgvector.sqlalchemy.vector.VECTOR(dim=384), nullable=True),
-    sa.Column('lexemes', postgresql.TSVECTOR(), sa.Computed("to_tsvector('english'::regconfig, content) || to_tsvector('russian'::regconfig, content)", persisted=True), nullable=True),
+    sa.Column('lexemes', postgresql.TSVECTOR(), sa.Computed("to_tsvector('russian'::regconfig, content)", persisted=True), nullable=True),
     sa.Column('created_at', sa.DateTime(timezone=True), server_default=sa.text('now()'), nullable=False),
     sa.Column('updated_at', sa.DateTime(timezone=True), server_default=sa.text('now()'), nullable=False),
     sa.CheckConstraint("author IN ('assistant', 'user')", name='ck_memories_author'),

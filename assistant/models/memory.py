@@ -18,9 +18,10 @@ from assistant.models.document import EMBEDDING_DIMENSIONS
 
 #: The longest fact, in characters: one fact, not a document.
 MAX_MEMORY_CHARS = 1_000
-#: A fact's stemmed words in both catalogue languages (PostgreSQL's Snowball stemmers; each leaves the
-#: other language's words as they are), for the lexical legs of dedupe and recall.
-LEXEMES_SQL = "to_tsvector('english'::regconfig, content) || to_tsvector('russian'::regconfig, content)"
+#: A fact's stemmed words, for the lexical legs of dedupe and recall. PostgreSQL's ``russian`` configuration
+#: stems Cyrillic words with the Russian Snowball stemmer and ASCII words with the English one (each with
+#: its language's stop words), so it serves both catalogue languages.
+LEXEMES_SQL = "to_tsvector('russian'::regconfig, content)"
 
 
 class MemoryCategory(StrEnum):

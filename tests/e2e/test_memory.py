@@ -171,7 +171,7 @@ def test_memory_page_add_edit_forget_restore_live_sources_and_privacy(memory_app
     fact.locator(".memory-pin").click()
     expect(fact.locator(".memory-importance")).to_have_text("Critical")
     fact.locator(".memory-unpin").click()
-    expect(fact.locator(".memory-importance")).to_have_text("Medium")
+    expect(fact.locator(".memory-importance")).to_have_text("High")  # a medication's usual importance
 
     # Forget, then restore it from the forgotten ones.
     fact.locator(".memory-forget").click()

@@ -42,8 +42,8 @@ def memory_notes(session: Session, user: User, query: str) -> list[MemoryNote]:
     settings = get_settings()
     chosen = context_memories(session=session, user=user, query=query, budget_chars=settings.memory_context_chars,
                               k=settings.memory_recall_k)
-    return [MemoryNote(id=str(entry.id), text=entry.content, importance=entry.importance, category=entry.category)
-            for entry in chosen.entries]
+    return [MemoryNote(id=str(fact.id), text=fact.content, importance=fact.importance, category=fact.category)
+            for fact in chosen.facts]
 
 
 def product_sources() -> ContextSources:

@@ -198,11 +198,11 @@ def find_match(*, session: Session, user: User, fact: Fact, vector: list[float])
     return None
 
 
-#: ``lexical(query)``: a tsquery matching any stemmed word of ``:text`` in either language (each word
-#: quoted, so none is read as an operator); NULL when the text has no words.
+#: ``lexical(query)``: a tsquery matching any stemmed word of ``:text`` (English and Russian, as
+#: :data:`~assistant.models.memory.LEXEMES_SQL` stems them; each word quoted, so none is read as an
+#: operator); NULL when the text has no words but stop words.
 QUERY_CTE = r"""
-WITH terms AS (SELECT DISTINCT unnest(tsvector_to_array(to_tsvector('english'::regconfig, :text)
-                                                        || to_tsvector('russian'::regconfig, :text))) AS term),
+WITH terms AS (SELECT unnest(tsvector_to_array(to_tsvector('russian'::regconfig, :text))) AS term),
 lexical AS (SELECT array_to_string(array_agg('''' || replace(replace(term, '\', '\\'), '''', '''''') || ''''),
                                    ' | ')::tsquery AS query FROM terms)
 """

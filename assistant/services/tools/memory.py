@@ -17,10 +17,10 @@ from sqlmodel import Session
 
 from assistant.core.db import in_session
 from assistant.core.errors import InvalidInput, NotFound
-from assistant.models import MAX_MEMORY_CHARS, ChangeKind, ChangeState, MemoryChange, MemoryEntry, User
+from assistant.models import MAX_MEMORY_CHARS, ChangeKind, ChangeState, MemoryChange, User
 from assistant.services.memory import changes
 from assistant.services.memory.entries import Provenance, validate_fact
-from assistant.services.memory.recall import search_memories
+from assistant.services.memory.recall import FoundFact, search_memories
 from assistant.services.tools.registry import Tool, ToolContext
 from assistant.services.tools.spec import ToolSpec
 
@@ -156,7 +156,7 @@ async def save_memory(arguments: SaveMemoryArguments, context: ToolContext) -> d
     return await in_session(run)
 
 
-def _view(entry: MemoryEntry) -> dict[str, Any]:
+def _view(entry: FoundFact) -> dict[str, Any]:
     view: dict[str, Any] = {"memory_id": str(entry.id), "content": entry.content, "category": entry.category,
                             "importance": entry.importance}
     if entry.valid_from:
@@ -175,7 +175,7 @@ async def search_memory(arguments: SearchMemoryArguments, context: ToolContext) 
     """
     def run(session: Session) -> list[dict[str, Any]]:
         hits = search_memories(session=session, user=_user(session, context), query=arguments.query, k=arguments.k)
-        return [_view(hit.entry) for hit in hits]
+        return [_view(hit) for hit in hits]
 
     found = await in_session(run)
     if not found:

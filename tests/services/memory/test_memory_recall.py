@@ -15,7 +15,7 @@ def add(call, user, content, category="other", importance=None):
 
 def recall(call, user, query, budget=4000, k=8):
     chosen = call(context_memories, user=user, query=query, budget_chars=budget, k=k)
-    return [entry.content for entry in chosen.always], [entry.content for entry in chosen.recalled]
+    return [fact.content for fact in chosen.always], [fact.content for fact in chosen.recalled]
 
 
 def test_critical_and_high_always_come_first_and_others_by_similarity(make_user, call):
@@ -65,7 +65,7 @@ def test_superseded_forgotten_and_proposed_facts_are_never_used(make_user, call)
     notes = call(memory_notes, user=user, query="Which medications do I take, metformin, aspirin, atorvastatin?")
     assert [note.text for note in notes] == ["Takes metformin 1000 mg daily"]
     found = call(search_memories, user=user, query="metformin aspirin atorvastatin")
-    assert [hit.entry.content for hit in found] == ["Takes metformin 1000 mg daily"]
+    assert [hit.content for hit in found] == ["Takes metformin 1000 mg daily"]
 
 
 def test_recall_and_search_never_cross_users(make_user, call):
