@@ -14,7 +14,10 @@ Prints one JSON line:
 ``{"metric": "ttft_overhead_p95_ms", "value": ..., "delta_bytes_p95": ..., ...}``.
 Targets (issue "Chat"): p95 <= 150 ms and <= 2 KB per delta.
 
-Usage: ``python scripts/bench_chat.py [--history 10000] [--turns 20]`` (needs ``/usr/bin/chromium``).
+With ``--memories N`` the user also has N remembered facts (issue "Memory": answers stay within the target
+for a user with 5,000).
+
+Usage: ``python scripts/bench_chat.py [--history 10000] [--turns 20] [--memories 0]`` (needs ``/usr/bin/chromium``).
 """
 
 from __future__ import annotations
@@ -82,6 +85,27 @@ def _seed_history(url: str, count: int) -> str:
     return str(chat.id)
 
 
+def _seed_memories(url: str, count: int, tmp: Path) -> None:
+    """Give the bench user ``count`` remembered facts, as ``scripts/bench_memory.py`` seeds its user (its
+    embedding cache under /tmp/memory_bench_cache is reused)."""
+    sys.path.insert(0, str(REPO / "scripts"))
+    os.environ.setdefault("ASSISTANT_DATA_DIR", str(tmp / "data"))
+    import bench_memory
+    from sqlmodel import create_engine, select
+
+    from assistant.core.db import session_scope, sqlalchemy_url
+    from assistant.models import User
+
+    with session_scope() as session:
+        user_id = session.exec(select(User.id).where(User.email == EMAIL)).one()
+    facts = bench_memory.synthetic_facts(count)
+    vectors = bench_memory.cached_embeddings([content for _, content in facts], Path("/tmp/memory_bench_cache"),
+                                             "facts")
+    engine = create_engine(sqlalchemy_url(url))
+    bench_memory.seed_memories(engine, user_id, facts, vectors)
+    engine.dispose()
+
+
 def _wait_up(url: str, proc: subprocess.Popen, log: Path) -> None:
     deadline = time.monotonic() + 900
     while True:
@@ -111,7 +135,7 @@ FIRST_TEXT_JS = """
 """
 
 
-def run(history: int, turns: int) -> dict:
+def run(history: int, turns: int, memories: int = 0) -> dict:
     from playwright.sync_api import sync_playwright
 
     from assistant.core.db import start_embedded_postgres, stop_embedded_postgres
@@ -122,6 +146,8 @@ def run(history: int, turns: int) -> dict:
 
         upgrade(url)
         chat_id = _seed_history(url, history)
+        if memories:
+            _seed_memories(url, memories, Path(tmp))
         port = _free_port()
         env = {k: v for k, v in os.environ.items() if not k.startswith("ASSISTANT_")}
         env.update(DATABASE_URL=url, ASSISTANT_DATA_DIR=str(Path(tmp) / "data"), ASSISTANT_PORT=str(port),
@@ -203,8 +229,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--history", type=int, default=10_000, help="messages already in the chat")
     parser.add_argument("--turns", type=int, default=20, help="measured messages")
+    parser.add_argument("--memories", type=int, default=0,
+                        help="remembered facts of the bench user (as scripts/bench_memory.py seeds them)")
     args = parser.parse_args()
-    result = run(args.history, args.turns)
+    result = run(args.history, args.turns, args.memories)
     ttft, frames = result["ttft"], result["frames"]
     print(json.dumps({
         "metric": "ttft_overhead_p95_ms",
@@ -214,6 +242,7 @@ def main() -> None:
         "delta_bytes_max": max(frames),
         "deltas": len(frames),
         "history_messages": args.history,
+        "memories": args.memories,
         "turns": args.turns,
         "machine": f"{platform.machine()} {os.cpu_count()} cores",
     }))

@@ -125,6 +125,8 @@ def test_memory_page_add_edit_forget_restore_live_sources_and_privacy(memory_app
     login(page, url, OWNER)
     page.click("#nav-memory")
     expect(page).to_have_url(re.compile(r"/memory/?$"))
+    expect(page.locator("#memory-budget")).to_contain_text("up to 4,000 characters")
+    expect(page.locator("#memory-budget")).to_contain_text("up to 8 facts related to your message")
     expect(page.locator("#page-title")).to_have_text("Memory")
     expect(page.locator("#memory-empty")).to_contain_text("Nothing remembered yet")
 

@@ -1,4 +1,5 @@
-"""Remembered facts of one user: validation, reading, and the changes every author makes the same way.
+"""Remembered facts of one user: validation, finding the fact a new one restates, and the changes every
+author makes the same way (reading them for the memory page is :mod:`~assistant.services.memory.listing`).
 
 Facts are never overwritten. A changed value is a new entry that *supersedes* the old one (the old one
 keeps its text, gets ``valid_until`` and a link to its successor), so the history of a fact is the chain
@@ -14,7 +15,7 @@ from datetime import date
 from typing import Any
 
 from sqlalchemy import text
-from sqlmodel import Session, col, or_, select
+from sqlmodel import Session, col, select
 
 from assistant.core.errors import Conflict, InvalidInput, NotFound
 from assistant.core.events import publish
@@ -40,9 +41,6 @@ DEFAULT_IMPORTANCE = {
 }
 #: Existing facts compared with a new one, per leg (nearest by embedding, best by shared words).
 DEDUPE_CANDIDATES = 10
-#: Rows listed on the memory page at most.
-LIST_LIMIT = 500
-MAX_SEARCH_CHARS = 200
 
 
 @dataclass(frozen=True)
@@ -374,49 +372,3 @@ def set_importance(*, session: Session, user: User, memory_id: uuid.UUID, import
     session.add(entry)
     notify(session, user, entry.id, "edited")
     return entry
-
-
-# ----- reading ---------------------------------------------------------------------------------------
-
-def list_memories(*, session: Session, user: User, query: str = "", category: str | None = None,
-                  sensitive: bool | None = None, author: str | None = None, status: str | None = None,
-                  limit: int = LIST_LIMIT) -> list[MemoryEntry]:
-    """``user``'s facts for the memory page, by category then newest first.
-
-    Args:
-        query: words the text contains (case-insensitive substring, at most :data:`MAX_SEARCH_CHARS`).
-        category, author, status: exact values (None: any); ``status`` None lists active facts.
-        sensitive: True only health data, False only the rest, None both.
-    """
-    statement = select(MemoryEntry).where(MemoryEntry.user_id == user.id,
-                                          MemoryEntry.status == (status or MemoryStatus.ACTIVE.value))
-    if category:
-        statement = statement.where(MemoryEntry.category == category)
-    if author:
-        statement = statement.where(MemoryEntry.author == author)
-    if sensitive is not None:
-        statement = statement.where(MemoryEntry.sensitive == sensitive)
-    needle = query.strip()[:MAX_SEARCH_CHARS]
-    if needle:
-        escaped = needle.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        statement = statement.where(or_(col(MemoryEntry.content).ilike(f"%{escaped}%", escape="\\")))
-    statement = statement.order_by(col(MemoryEntry.category), col(MemoryEntry.updated_at).desc()).limit(limit)
-    return list(session.exec(statement))
-
-
-def memory_history(*, session: Session, user: User, memory_id: uuid.UUID) -> list[MemoryEntry]:
-    """The versions of a fact, newest first: the fact itself, then what it replaced, and so on.
-
-    Raises:
-        NotFound: ``memory.not_found``.
-    """
-    entry = get_entry(session=session, user=user, memory_id=memory_id)
-    chain = [entry]
-    seen = {entry.id}
-    while True:
-        previous = session.exec(select(MemoryEntry).where(MemoryEntry.user_id == user.id,
-                                                          MemoryEntry.superseded_by == chain[-1].id)).first()
-        if previous is None or previous.id in seen:
-            return chain
-        seen.add(previous.id)
-        chain.append(previous)

@@ -80,6 +80,8 @@ _SEARCH = text(QUERY_CTE + _fused("SELECT unnest(CAST(:exclude AS uuid[]))") + f
 SELECT {_COLUMNS}, f.score FROM fused f JOIN memories m ON m.id = f.id ORDER BY f.score DESC
 """)
 
+_ANY = text("SELECT EXISTS (SELECT 1 FROM memories WHERE user_id = :user AND status = 'active')")
+
 #: The critical and high facts (``always``, in their order) and the ``:k`` others recalled, in one statement.
 _CONTEXT = text(QUERY_CTE + """
 , always AS (SELECT id, row_number() OVER (ORDER BY importance = 'high', updated_at DESC) AS position
@@ -143,6 +145,8 @@ def context_memories(*, session: Session, user: User, query: str, budget_chars: 
         budget_chars: characters of fact text at most (``Settings.memory_context_chars``).
         k: recalled facts at most (``Settings.memory_recall_k``).
     """
+    if not session.execute(_ANY, {"user": user.id}).scalar():
+        return ContextMemories([], [])  # nothing to recall: the message is not even encoded
     query = query.strip()[:MAX_QUERY_CHARS]
     rows = session.execute(_CONTEXT, {
         "vector": str(embed_query(query or " ")), "user": user.id, "min_cosine": MIN_COSINE, "depth": LEG_DEPTH,

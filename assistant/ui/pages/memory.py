@@ -322,6 +322,7 @@ def memory_page() -> rx.Component:
     return app_shell(
         "page.memory.title",
         rx.vstack(
+            rx.text(MemoryState.budget_note, size="2", color_scheme="gray", id="memory-budget"),
             pending_section(),
             add_form(),
             filters(),

@@ -18,6 +18,7 @@ from typing import Any, TypeVar
 import reflex as rx
 from sqlmodel import Session
 
+from assistant.core.config import get_settings
 from assistant.core.errors import InvalidInput, NotFound
 from assistant.core.i18n import format_date, format_datetime, translate
 from assistant.models import (
@@ -30,7 +31,7 @@ from assistant.models import (
     User,
 )
 from assistant.models.user import Role
-from assistant.services.memory import changes
+from assistant.services.memory import changes, listing
 from assistant.services.memory import entries as memories
 from assistant.ui import routes
 from assistant.ui.state.auth import AuthState, guarded, parse_id
@@ -142,7 +143,7 @@ def _version(entry: MemoryEntry, lang: str, tz: str) -> dict[str, Any]:
 
 def _read(session: Session, user: User, filters: _Filters, lang: str, history_id: str) -> _View:
     """The page as it is now for ``user`` (on a worker thread)."""
-    rows = memories.list_memories(
+    rows = listing.list_memories(
         session=session, user=user, query=filters.query,
         category=None if filters.category == ALL else filters.category,
         sensitive=None if filters.health == ALL else filters.health == "health",
@@ -151,7 +152,7 @@ def _read(session: Session, user: User, filters: _Filters, lang: str, history_id
     history: list[MemoryEntry] = []
     if history_id:
         try:
-            history = memories.memory_history(session=session, user=user, memory_id=parse_id(history_id, NOT_FOUND))
+            history = listing.memory_history(session=session, user=user, memory_id=parse_id(history_id, NOT_FOUND))
         except NotFound:
             history = []
     return _View(groups=_groups(rows, lang), pending=[_proposal(change, lang, user.timezone) for change in pending],
@@ -167,6 +168,7 @@ class MemoryState(AuthState):
 
     groups: list[dict[str, Any]] = []
     pending: list[dict[str, Any]] = []
+    budget_note: str = ""
     query: str = ""
     category_filter: str = ALL
     health_filter: str = ALL
@@ -228,6 +230,9 @@ class MemoryState(AuthState):
         """``on_load``: the facts, the proposals, nothing being edited. Skipped when
         ``AuthState.check_login`` just found no session (it has already reacted)."""
         self.editing_id, self.edit_error, self.add_error, self.history_id = "", "", "", ""
+        settings = get_settings()
+        self.budget_note = self._t("memory.page.budget", chars=settings.memory_context_chars,
+                                   k=settings.memory_recall_k)
         if self._role_shown(Role.USER):
             await self._reload()
 
@@ -235,7 +240,7 @@ class MemoryState(AuthState):
     @guarded
     async def set_query(self, value: str) -> None:
         """Search the facts' text."""
-        self.query = str(value)[:memories.MAX_SEARCH_CHARS]
+        self.query = str(value)[:listing.MAX_SEARCH_CHARS]
         await self._reload()
 
     @rx.event
@@ -359,7 +364,7 @@ class MemoryState(AuthState):
         ident, lang = parse_id(memory_id, NOT_FOUND), self.lang
         versions = await self._run_as_user(lambda session, user: [
             _version(entry, lang, user.timezone)
-            for entry in memories.memory_history(session=session, user=user, memory_id=ident)])
+            for entry in listing.memory_history(session=session, user=user, memory_id=ident)])
         self.history_id, self.history = str(ident), versions
 
     @rx.event

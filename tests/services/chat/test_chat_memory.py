@@ -14,7 +14,7 @@ from assistant.services.chat import chats
 from assistant.services.chat.context import ContextSources, Excerpt
 from assistant.services.chat.sources import memory_notes
 from assistant.services.chat.turns import ToolActivity, run_turn
-from assistant.services.memory import entries
+from assistant.services.memory import entries, listing
 
 pytestmark = pytest.mark.anyio
 
@@ -68,8 +68,8 @@ async def test_a_new_fact_then_a_changed_dose_leaves_one_fact_with_history_and_s
     assert changed["previous"] == "Takes metformin 500 mg twice daily" and changed["result"].startswith("updated")
 
     with session_scope() as session:
-        [current] = entries.list_memories(session=session, user=user)
-        history = entries.memory_history(session=session, user=user, memory_id=current.id)
+        [current] = listing.list_memories(session=session, user=user)
+        history = listing.memory_history(session=session, user=user, memory_id=current.id)
         messages = chats.list_messages(session=session, user=user, chat_id=chat.id).messages
     asked = [message for message in messages if message.role == "user"]
     assert current.content == "Takes metformin 1000 mg twice daily" and current.author == "assistant"
@@ -140,9 +140,9 @@ async def test_a_prompt_injected_document_cannot_write_to_another_users_memory(m
     proposal = json.loads(results[3].result)
     assert "proposed" in proposal["result"]  # an allergy change waits for the reader's confirmation
     with session_scope() as session:
-        assert [entry.content for entry in entries.list_memories(session=session, user=victim)] == [
+        assert [entry.content for entry in listing.list_memories(session=session, user=victim)] == [
             "Allergic to penicillin"]
-        assert [entry.content for entry in entries.list_memories(session=session, user=reader)] == [
+        assert [entry.content for entry in listing.list_memories(session=session, user=reader)] == [
             "Allergic to aspirin"]
         change = session.get(MemoryChange, proposal["change_id"])
         assert change.state == ChangeState.PENDING and change.user_id == reader.id

@@ -10,7 +10,7 @@ import pytest
 
 from assistant.core.errors import Conflict, InvalidInput, NotFound
 from assistant.models import ChangeKind, ChangeState, MemoryChange, MemoryEntry, MemoryStatus
-from assistant.services.memory import changes, entries
+from assistant.services.memory import changes, entries, listing
 from assistant.services.memory.entries import Provenance, validate_fact
 
 
@@ -20,7 +20,7 @@ def remember(call, user, content, category="allergy", **fields):
 
 
 def active(call, user, category=None):
-    return call(entries.list_memories, user=user, category=category)
+    return call(listing.list_memories, user=user, category=category)
 
 
 @pytest.fixture
@@ -62,7 +62,7 @@ def test_a_dose_change_supersedes_and_keeps_history(trusting, call):
     assert new.previous_content == "Takes metformin 500 mg twice daily"
     [current] = active(call, trusting, "medication")
     assert current.content == "Takes metformin 1000 mg twice daily"
-    history = call(entries.memory_history, user=trusting, memory_id=current.id)
+    history = call(listing.memory_history, user=trusting, memory_id=current.id)
     assert [entry.content for entry in history] == ["Takes metformin 1000 mg twice daily",
                                                     "Takes metformin 500 mg twice daily"]
     assert history[1].status == MemoryStatus.SUPERSEDED and history[1].superseded_by == current.id
@@ -144,7 +144,7 @@ def test_another_users_memory_is_not_found_on_every_path(trusting, make_user, ca
                    lambda: call(changes.dismiss, user=intruder, memory_id=target, provenance=Provenance()),
                    lambda: call(entries.edit_memory, user=intruder, memory_id=target, content="x"),
                    lambda: call(entries.forget_memory, user=intruder, memory_id=target),
-                   lambda: call(entries.memory_history, user=intruder, memory_id=target),
+                   lambda: call(listing.memory_history, user=intruder, memory_id=target),
                    lambda: call(changes.undo, user=intruder, change_id=owner_change.id)):
         with pytest.raises(NotFound):
             action()
