@@ -107,7 +107,7 @@ def test_a_result_goes_back_as_a_tool_message():
 
 
 def test_the_builtin_tools():
-    clock, documents = builtin_registry().specs()
+    clock, documents, *memory = builtin_registry().specs()
 
     assert clock.name == "get_current_time"
     assert clock.parameters()["properties"]["timezone"]["description"].startswith("An IANA time zone")
@@ -116,6 +116,8 @@ def test_the_builtin_tools():
     assert documents.parameters()["required"] == ["query"]
     assert documents.parameters()["properties"]["k"]["maximum"] == 10
     assert documents.parameters()["additionalProperties"] is False
+    assert [spec.name for spec in memory] == ["save_memory", "search_memory", "update_memory", "forget_memory"]
+    assert all(spec.parameters()["additionalProperties"] is False for spec in memory)  # no user id can slip in
 
 
 @pytest.mark.anyio
