@@ -4,7 +4,9 @@
   :func:`assistant.services.memory.dedupe.is_same_fact` (does a new fact restate or update one already
   remembered?) on the 200 hand-labelled pairs of ``tests/data/memory_pairs.jsonl``, overall and per
   language, with the real embedding model; the same on ``tests/data/memory_pairs_holdout.jsonl`` (40
-  pairs written after the rules were fixed, so not used to choose them); and how often
+  pairs written after the rules were fixed, so not used to choose them) and on
+  ``tests/data/memory_pairs_crosslingual.jsonl`` (40 pairs of an English and a Russian text, written
+  before cross-script pairing was built); and how often
   :func:`~assistant.services.memory.dedupe.is_same_value` agrees with the labels on the "same" pairs
   (a duplicate, or a changed value that supersedes), with the changed values it catches counted apart.
 * Scale: a fresh embedded PostgreSQL (``pgserver``, migrated) and one user given ``--entries`` facts
@@ -48,6 +50,7 @@ sys.path.insert(0, str(REPO))
 
 PAIRS = REPO / "tests" / "data" / "memory_pairs.jsonl"
 HOLDOUT = REPO / "tests" / "data" / "memory_pairs_holdout.jsonl"
+CROSSLINGUAL = REPO / "tests" / "data" / "memory_pairs_crosslingual.jsonl"
 
 MONTHS_EN = ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
              "November", "December"]
@@ -266,9 +269,9 @@ def cached_embeddings(texts: list[str], cache: Path, label: str) -> np.ndarray:
 
 
 def dedupe_quality(path: Path, cache: Path, prefix: str) -> dict[str, float | int]:
-    """Precision and recall of ``is_same_fact`` on the labelled pairs in ``path`` (overall, ``_en``,
-    ``_ru``), and, on the pairs labelled the same fact, the share where ``is_same_value`` agrees with
-    the label and the share of the changed values it catches."""
+    """Precision and recall of ``is_same_fact`` on the labelled pairs in ``path`` (overall, and per
+    language when the file has several: ``_en``, ``_ru``), and, on the pairs labelled the same fact, the
+    share where ``is_same_value`` agrees with the label and the share of the changed values it catches."""
     from assistant.services.memory.dedupe import is_same_fact, is_same_value
 
     rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
@@ -276,7 +279,8 @@ def dedupe_quality(path: Path, cache: Path, prefix: str) -> dict[str, float | in
     vectors = dict(zip(texts, cached_embeddings(texts, cache, path.stem), strict=True))
     said = [is_same_fact(row["a"], vectors[row["a"]], row["b"], vectors[row["b"]]) for row in rows]
     result: dict[str, float | int] = {f"{prefix}_pairs": len(rows)}
-    for language in ("", "en", "ru"):
+    languages = sorted({row["language"] for row in rows})
+    for language in ["", *languages] if len(languages) > 1 else [""]:
         chosen = [(row, same) for row, same in zip(rows, said, strict=True) if language in ("", row["language"])]
         hits = sum(1 for row, same in chosen if same and row["same"])
         name = f"{prefix}_{language}_" if language else f"{prefix}_"
@@ -416,6 +420,7 @@ def main() -> None:
     result: dict[str, object] = {}
     result.update(dedupe_quality(PAIRS, args.cache, "dedupe"))
     result.update(dedupe_quality(HOLDOUT, args.cache, "holdout"))
+    result.update(dedupe_quality(CROSSLINGUAL, args.cache, "crosslingual"))
 
     facts = synthetic_facts(args.entries)
     vectors = cached_embeddings([content for _, content in facts], args.cache, "facts")

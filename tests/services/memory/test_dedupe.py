@@ -1,5 +1,6 @@
 """Dedupe of remembered facts: pg_trgm's trigram similarity, and the same-fact / same-value decisions on
-clear pairs and on the 200 hand-labelled pairs of ``tests/data/memory_pairs.jsonl``, with the real
+clear pairs (English, Russian, and one against the other) and on the hand-labelled pairs of
+``tests/data/memory_pairs.jsonl`` and ``tests/data/memory_pairs_crosslingual.jsonl``, with the real
 embedding model."""
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from assistant.services.rag.embeddings import embed_passages
 pytestmark = pytest.mark.usefixtures("database")
 
 PAIRS = Path(__file__).resolve().parents[2] / "data" / "memory_pairs.jsonl"
+CROSSLINGUAL = PAIRS.with_name("memory_pairs_crosslingual.jsonl")
 
 
 def same_fact(a: str, b: str) -> bool:
@@ -73,6 +75,31 @@ def test_saying_less_is_a_duplicate_and_saying_more_or_the_opposite_supersedes()
     assert not is_same_value("Smokes", "Does not smoke")
 
 
+def test_an_allergy_said_in_english_twice_and_in_russian_once_is_one_fact():
+    said = ["allergic to penicillin", "Allergic to penicillin", "аллергия на пенициллин"]
+    for old, new in [(said[0], said[1]), (said[0], said[2]), (said[1], said[2]), (said[2], said[0])]:
+        assert same_fact(old, new), (old, new)
+        assert is_same_value(old, new), (old, new)  # a duplicate: nothing superseded
+    assert same_fact("Amoxicillin allergy", "У меня аллергия на амоксициллин")
+    assert same_fact("Has asthma", "Астма") and same_fact("Diabetes", "Диабет")
+
+
+def test_a_dose_said_in_the_other_language_is_the_same_value_and_a_changed_one_supersedes():
+    assert same_fact("Metformin 500 mg twice daily", "Метформин 500 мг два раза в день")
+    assert is_same_value("Metformin 500 mg twice daily", "Метформин 500 мг два раза в день")
+    assert not is_same_value("Metformin 500 mg twice daily", "Метформин 1000 мг два раза в день")
+    assert not is_same_value("Metformin 500 mg twice daily", "Метформин 500 мг раз в день")
+
+
+def test_another_allergen_or_condition_in_the_other_language_is_another_fact():
+    for a, b in [("аллергия на пенициллин", "allergic to peanuts"),
+                 ("Allergic to penicillin", "Аллергия на амоксициллин"),
+                 ("Гипотиреоз", "Hyperthyroidism"),
+                 ("Atorvastatin 20 mg at night", "Розувастатин 20 мг на ночь"),
+                 ("Type 2 diabetes", "Мама болеет диабетом 2 типа")]:
+        assert not same_fact(a, b), (a, b)
+
+
 def test_a_relatives_fact_is_not_the_users():
     assert not same_fact("Diabetes", "Mother has diabetes")
 
@@ -89,3 +116,14 @@ def test_the_labelled_pairs_reach_precision_and_recall_of_0_9_in_each_language()
         hits = sum(1 for row, same in zip(labelled, said, strict=True) if same and row["same"])
         precision, recall = hits / sum(said), hits / sum(row["same"] for row in labelled)
         assert precision >= 0.9 and recall >= 0.9, (language, precision, recall)
+
+
+def test_the_crosslingual_pairs_reach_precision_and_recall_of_0_9():
+    rows = [json.loads(line) for line in CROSSLINGUAL.read_text(encoding="utf-8").splitlines()]
+    assert len(rows) == 40 and {row["language"] for row in rows} == {"en-ru"}
+    texts = sorted({text for row in rows for text in (row["a"], row["b"])})
+    vectors = dict(zip(texts, embed_passages(texts), strict=True))
+    said = [is_same_fact(row["a"], vectors[row["a"]], row["b"], vectors[row["b"]]) for row in rows]
+    hits = sum(1 for row, same in zip(rows, said, strict=True) if same and row["same"])
+    precision, recall = hits / sum(said), hits / sum(row["same"] for row in rows)
+    assert precision >= 0.9 and recall >= 0.9, (precision, recall)
