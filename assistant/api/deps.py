@@ -23,11 +23,15 @@ bearer = HTTPBearer(auto_error=False)
 
 
 def get_session() -> Iterator[Session]:
+    """One session per request, committed when the route returns (rolled back if it raises)."""
     with session_scope() as session:
         yield session
 
 
-SessionDep = Annotated[Session, Depends(get_session)]
+#: ``scope="function"``: the commit happens before the response is sent. With FastAPI's default scope the
+#: exit code of a ``yield`` dependency runs after the response, so a client could read (or sign in to)
+#: what it was just told was created before it exists.
+SessionDep = Annotated[Session, Depends(get_session, scope="function")]
 
 
 def get_current_user(
