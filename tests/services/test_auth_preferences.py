@@ -9,7 +9,7 @@ import pytest
 from assistant.core.db import session_scope
 from assistant.core.errors import InvalidInput
 from assistant.models import User
-from assistant.services.auth import service as auth
+from assistant.services.auth import profile
 from assistant.services.chat import chats
 
 PREFERENCES = ("display_name", "preferred_name", "answer_style", "units", "default_tier", "confirm_health_memories")
@@ -17,7 +17,7 @@ PREFERENCES = ("display_name", "preferred_name", "answer_style", "units", "defau
 
 def update(user: User, data: dict) -> User:
     with session_scope() as sess:
-        return auth.update_profile(session=sess, user=sess.get(User, user.id), data=data)
+        return profile.update_profile(session=sess, user=sess.get(User, user.id), data=data)
 
 
 def stored(user: User) -> tuple:
@@ -62,7 +62,7 @@ def test_invalid_preferences_are_refused_and_nothing_is_stored(db, make_user, da
     with session_scope() as sess:
         row = sess.get(User, user.id)
         with pytest.raises(InvalidInput) as caught:
-            auth.update_profile(session=sess, user=row, data=data)
+            profile.update_profile(session=sess, user=row, data=data)
         assert (row.display_name, row.preferred_name, row.answer_style, row.default_tier) == (
             "Keep", "", "default", "medium")  # the account object is untouched too
     assert caught.value.code == code

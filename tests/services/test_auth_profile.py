@@ -7,12 +7,13 @@ import pytest
 from assistant.core.db import session_scope
 from assistant.core.errors import InvalidInput, Unauthorized
 from assistant.models import User
+from assistant.services.auth import profile
 from assistant.services.auth import service as auth
 
 
 def update(user: User, data: dict) -> User:
     with session_scope() as sess:
-        return auth.update_profile(session=sess, user=sess.get(User, user.id), data=data)
+        return profile.update_profile(session=sess, user=sess.get(User, user.id), data=data)
 
 
 def reload(user: User) -> User:

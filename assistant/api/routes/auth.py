@@ -7,6 +7,7 @@ from pydantic import BaseModel
 
 from assistant.api.deps import CurrentSessionId, CurrentUser, SessionDep, request_address
 from assistant.models import UserCreate, UserPublic, UserUpdate
+from assistant.services.auth import profile
 from assistant.services.auth import service as auth
 
 router = APIRouter(prefix="/auth", tags=["auth"])
@@ -76,7 +77,8 @@ def me(user: CurrentUser) -> UserPublic:
 
 @router.patch("/me", response_model=UserPublic)
 def update_me(body: UserUpdate, user: CurrentUser, session: SessionDep) -> UserPublic:
-    return UserPublic.model_validate(auth.update_profile(session=session, user=user, data=body), from_attributes=True)
+    changed = profile.update_profile(session=session, user=user, data=body)
+    return UserPublic.model_validate(changed, from_attributes=True)
 
 
 @router.post("/me/password", status_code=status.HTTP_204_NO_CONTENT)

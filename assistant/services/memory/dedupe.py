@@ -4,7 +4,7 @@
 a changed value supersedes the old fact.
 
 Both read a fact's *keywords*: its words after common names of one thing are read as one
-(:data:`_SYNONYMS`: "high blood pressure" is "hypertension", "гликированный гемоглобин" is "HbA1c"),
+(:data:`lexicon.SYNONYMS`: "high blood pressure" is "hypertension", "гликированный гемоглобин" is "HbA1c"),
 without function words and words that only frame a fact ("takes", "diagnosed with", "хочу",
 "принимаю"), and without the words that carry a *value*: numbers with their units, how often and when,
 severity, level, "as needed", months, negation. Keywords of the two texts pair when they are one word
@@ -45,6 +45,8 @@ from functools import lru_cache
 import iuliia
 import numpy as np
 
+from assistant.services.memory import lexicon
+
 #: A text that shares keywords with another and adds some must be at least this close by the embeddings'
 #: cosine (all-MiniLM-L6-v2, unit vectors) ... On the labelled pairs the same facts of this kind reach 0.69
 #: at the least; any value from 0 to 0.7 gives the same precision and recall there.
@@ -80,76 +82,6 @@ _TOKEN = re.compile(
 )
 _NEGATION = re.compile(r"\b(?:not|no|never|none|without|не|нет|никогда|без)\b|n['\u2019]t\b")
 
-_UNITS = {
-    "mg": "mg", "мг": "mg", "mcg": "mcg", "µg": "mcg", "μg": "mcg", "ug": "mcg", "мкг": "mcg", "g": "g", "г": "g",
-    "kg": "kg", "кг": "kg", "ml": "ml", "мл": "ml", "l": "l", "л": "l", "iu": "iu", "ме": "iu", "units": "units",
-    "unit": "units", "u": "units", "ед": "units", "mmol": "mmol", "ммоль": "mmol", "µmol": "umol", "μmol": "umol",
-    "umol": "umol", "мкмоль": "umol", "pmol": "pmol", "пмоль": "pmol", "ng": "ng", "нг": "ng", "pg": "pg", "пг": "pg",
-    "miu": "miu", "мед": "miu", "cm": "cm", "см": "cm", "сантиметров": "cm", "сантиметра": "cm", "mm": "mm",
-    "мм": "mm", "bpm": "bpm", "уд": "bpm", "ударов": "bpm", "years": "years", "year": "years", "yrs": "years",
-    "лет": "years", "km": "km", "км": "km", "c": "c",
-    "times": "x", "time": "x", "x": "x", "раз": "x", "раза": "x",
-}
-#: What may follow a unit as its denominator ("mmol/L", "уд/мин", "ударов в минуту").
-_DENOMINATORS = frozenset(("min", "minute", "мин", "минуту", "dl", "дл", "h", "ч"))
-_NUMBER_WORDS = {
-    "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10,
-    "first": 1, "second": 2, "third": 3,
-    "один": 1, "одна": 1, "одно": 1, "одну": 1, "одного": 1, "два": 2, "две": 2, "двух": 2, "три": 3, "трех": 3,
-    "четыре": 4, "пять": 5, "шесть": 6, "семь": 7, "восемь": 8, "девять": 9, "десять": 10,
-    "первый": 1, "первого": 1, "первая": 1, "первой": 1, "второй": 2, "второго": 2, "вторая": 2,
-    "третий": 3, "третьего": 3, "третья": 3, "третьей": 3,
-}
-#: Words that carry a value by themselves, with the value they carry.
-_VALUE_WORDS = {word: value for value, words in {
-    "1x": "once однажды", "2x": "twice дважды", "3x": "thrice трижды",
-    "/day": "daily day days день дня сутки ежедневно ежедневный",
-    "/week": "weekly week неделю неделя еженедельно", "/month": "monthly month месяц ежемесячно",
-    "/min": "minute min минуту мин", "/hour": "hourly hour hours час часа часов",
-    "morning": "morning mornings утром утрам утро", "evening": "evening evenings вечером вечерам",
-    "night": "night bedtime ночь сном", "prn": "needed necessary необходимости",
-    "mild": "mild slight легкая легкий легкой легкую слабая слабый",
-    "moderate": "moderate средняя средней умеренная умеренный",
-    "severe": "severe strong тяжелая тяжелый тяжелой сильная сильный",
-    "low": "low reduced decreased lowered снижен снижена снижено понижен низкий снизили уменьшили",
-    "high": "high elevated raised increased повышен повышена повышено высокий повысили увеличили",
-    "normal": "normal норма норме нормальный нормальная",
-    "positive": "positive положительный положительная", "negative": "negative отрицательный отрицательная",
-    "stopped": "stopped quit discontinued former бросил бросила прекратил прекратила отменили отменен отменена",
-}.items() for word in words.split()}
-_MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
-_ENGLISH_MONTHS = frozenset(("january february march april may june july august september october november "
-                             "december sept").split())
-_RU_MONTHS = ("январ", "феврал", "март", "апрел", "ма", "июн", "июл", "август", "сентябр", "октябр", "ноябр", "декабр")
-#: Words naming someone else: a fact about a relative is not the same fact as one about the user.
-_RELATIVES = frozenset("""
-mother mom mum father dad parent parents brother brothers sister sisters son sons daughter daughters wife husband
-grandmother grandfather grandma grandpa grandparents aunt uncle cousin child children kid kids partner family
-мама мамы маме маму мамой мать матери папа папы папе папу папой отец отца отцу отцом брат брата брату братом братья
-сестра сестры сестре сестру сестрой сын сына сыну сыном дочь дочери дочерью жена жены жене жену женой муж мужа мужу
-мужем бабушка бабушки бабушке дедушка дедушки дедушке родители родителей дети детей ребенок ребенка тетя тети дядя
-дяди семья семьи семье
-""".split())
-#: Function words and words that frame a fact rather than name what it is about, English and Russian.
-_STOP_WORDS = frozenset("""
-a an the i me my mine myself we us our you your he him his she her they them their it its s m t ll re ve
-not no never none without
-is am are was were be been being has have had having do does did doing doesn don didn isn aren wasn won
-get gets got getting take takes taking took use uses using used on in at to of for with by from about as
-and or but so than then there this that these those some any every each very also still now currently
-usual usually typically normally approximately around about when if after before since until per
-diagnosed suffer suffers suffering called named name want wants wanted like likes prefer prefers preferred
-would will should goal target plan plans try trying please remember note patient user sees see
-dr mr mrs ms
-не нет никогда без я мне меня мой моя мое мои моего моей моему моих у в во на с со к ко по о об от до из за
-для при перед после и или а
-но что это как же ли бы уже еще сейчас теперь обычно обычное обычный обычная около примерно есть год года
-году был была было были быть является
-принимаю принимает принимать пью пьет делали делал делала сделали хочу хочет хотел цель люблю любит
-предпочитаю предпочитает нравится зовут имя страдаю страдает бывают бывает часто диагноз диагностировали
-поставили очень также тоже он она они его ее их который которая этот эта все весь свой своя свои доктор
-""".split())
-
 
 @dataclass(frozen=True)
 class _Reading:
@@ -160,53 +92,9 @@ class _Reading:
     negated: bool
 
 
-#: Common names of one thing, English and Russian, each read as the first (so "high blood pressure" and
-#: "hypertension" pair, and "glycated hemoglobin" does not pair with "hemoglobin"). Longest phrase first.
-_SYNONYMS = {
-    "hypertension": ("high blood pressure", "hypertension", "повышенное артериальное давление",
-                     "повышенное давление", "гипертоническая болезнь", "гипертония", "гипертензия"),
-    "hypotension": ("low blood pressure", "hypotension", "пониженное давление", "гипотония", "гипотензия"),
-    "bloodpressure": ("blood pressure", "bp", "артериальное давление", "давление"),
-    "pulse": ("heart rate", "pulse", "частота сердечных сокращений", "чсс", "пульс"),
-    "hba1c": ("hba1c", "a1c", "glycated hemoglobin", "glycated haemoglobin", "glycosylated hemoglobin",
-              "гликированный гемоглобин", "гликозилированный гемоглобин", "гликогемоглобин"),
-    "ldl": ("ldl", "лпнп"),
-    "hdl": ("hdl", "лпвп"),
-    "tsh": ("tsh", "ттг"),
-    "height": ("height", "tall", "рост"),
-    "weight": ("body weight", "weight", "weighs", "weigh", "масса тела", "вес", "вешу", "весит"),
-    "hypothyroidism": ("underactive thyroid", "hypothyroidism", "гипотиреоз"),
-    "hyperthyroidism": ("overactive thyroid", "hyperthyroidism", "гипертиреоз"),
-    "infarction": ("heart attack", "myocardial infarction", "инфаркт миокарда", "инфаркт"),
-    "stroke": ("stroke", "инсульт"),
-    "ckd": ("chronic kidney disease", "ckd", "хроническая болезнь почек", "хбп"),
-    "copd": ("chronic obstructive pulmonary disease", "copd", "хобл"),
-    "gerd": ("gastroesophageal reflux disease", "acid reflux", "gerd", "гэрб", "рефлюкс"),
-    "mri": ("magnetic resonance imaging", "mri", "мрт"),
-    "ct": ("computed tomography", "ct scan", "ct", "компьютерная томография", "кт"),
-    "appendectomy": ("appendix removed", "appendectomy", "appendicectomy", "удаление аппендикса", "аппендэктомия"),
-    "tonsillectomy": ("tonsils removed", "tonsillectomy", "удаление миндалин", "тонзиллэктомия"),
-    "cholecystectomy": ("gallbladder removed", "cholecystectomy", "удаление желчного пузыря", "холецистэктомия"),
-    "gp": ("general practitioner", "family doctor", "gp", "семейный врач", "терапевт"),
-    "paracetamol": ("paracetamol", "acetaminophen", "парацетамол"),
-    "levothyroxine": ("levothyroxine", "euthyrox", "левотироксин", "эутирокс"),
-    "salbutamol": ("salbutamol", "albuterol", "ventolin", "сальбутамол", "вентолин"),
-    "aspirin": ("acetylsalicylic acid", "aspirin", "ацетилсалициловая кислота", "аспирин"),
-    "short": ("short", "brief", "concise", "короткие", "короткий", "коротко", "краткие", "краткий", "кратко"),
-    "answers": ("answers", "answer", "replies", "reply", "responses", "ответы", "отвечать", "ответ"),
-    "loseweight": ("lose weight", "lose", "slim down", "сбросить вес", "сбросить", "похудеть"),
-}
-_SYNONYM_PATTERN = re.compile(
-    r"(?<![^\W_])(?:"
-    + "|".join(sorted((re.escape(phrase).replace(r"\ ", r"\s+") for names in _SYNONYMS.values() for phrase in names),
-                      key=len, reverse=True))
-    + r")(?![^\W_])")
-_CANONICAL = {phrase: canonical for canonical, names in _SYNONYMS.items() for phrase in names}
-
-
 def _normalise(text: str) -> str:
     lowered = text.lower().replace("ё", "е")
-    return _SYNONYM_PATTERN.sub(lambda match: _CANONICAL[" ".join(match.group().split())], lowered)
+    return lexicon.SYNONYM_PATTERN.sub(lambda match: lexicon.CANONICAL[" ".join(match.group().split())], lowered)
 
 
 def _number(raw: str) -> str:
@@ -216,10 +104,10 @@ def _number(raw: str) -> str:
 
 
 def _month(word: str) -> str | None:
-    for number, prefix in enumerate(_MONTHS, start=1):
-        if word.startswith(prefix) and (len(word) == 3 or word in _ENGLISH_MONTHS):
+    for number, prefix in enumerate(lexicon.MONTHS, start=1):
+        if word.startswith(prefix) and (len(word) == 3 or word in lexicon.ENGLISH_MONTHS):
             return f"month:{number}"
-    for number, prefix in enumerate(_RU_MONTHS, start=1):
+    for number, prefix in enumerate(lexicon.RU_MONTHS, start=1):
         if word.startswith(prefix) and (prefix != "ма" or word in ("май", "мая", "мае")):
             return f"month:{number}"
     return None
@@ -237,10 +125,10 @@ def _read(text: str) -> _Reading:
     previous_word = ""
     for match in _TOKEN.finditer(normal):
         kind, token = match.lastgroup, match.group()
-        if kind == "number" or token in _NUMBER_WORDS:
+        if kind == "number" or token in lexicon.NUMBER_WORDS:
             if pending is not None:
                 values.add(pending)
-            pending = _number(token) if kind == "number" else str(_NUMBER_WORDS[token])
+            pending = _number(token) if kind == "number" else str(lexicon.NUMBER_WORDS[token])
             after_unit = False
             continue
         if kind == "percent":
@@ -250,21 +138,21 @@ def _read(text: str) -> _Reading:
         if kind == "sign":
             values.add(previous_word + token)
             continue
-        unit = _UNITS.get(token)
+        unit = lexicon.UNITS.get(token)
         if unit is not None and (pending is not None or unit == "x"):
             values.add(f"{pending or 1}{unit}")
             pending, after_unit = None, True
             continue
-        if after_unit and (unit is not None or token in _DENOMINATORS):
+        if after_unit and (unit is not None or token in lexicon.DENOMINATORS):
             continue
         if pending is not None:
             values.add(pending)
             pending = None
         previous_word = token
-        if token in _STOP_WORDS:  # "62 ударов в минуту": a unit's denominator may come after one
+        if token in lexicon.STOP_WORDS:  # "62 ударов в минуту": a unit's denominator may come after one
             continue
         after_unit = False
-        value = _VALUE_WORDS.get(token) or _month(token)
+        value = lexicon.VALUE_WORDS.get(token) or _month(token)
         if value is not None:
             values.add(value)
         elif token not in keywords:
@@ -278,7 +166,7 @@ def _same_stem(a: str, b: str) -> bool:
     """Whether two keywords are one word with different endings (see :data:`MIN_STEM`, :data:`MAX_ENDING`)."""
     if a == b:
         return True
-    if a in _SYNONYMS or b in _SYNONYMS:  # a name from the table pairs only with itself
+    if a in lexicon.SYNONYMS or b in lexicon.SYNONYMS:  # a name from the table pairs only with itself
         return False
     prefix = len(_common_prefix(a, b))
     return prefix >= max(MIN_STEM, min(len(a), len(b)) - MAX_ENDING) or _same_word_across_scripts(a, b)
@@ -388,7 +276,7 @@ def is_same_fact(a_text: str, a_vector: Sequence[float], b_text: str, b_vector: 
     """
     a, b = _read(a_text), _read(b_text)
     only_a, only_b = _unpaired(a.keywords, b.keywords), _unpaired(b.keywords, a.keywords)
-    if len(only_a) == len(a.keywords) or (only_a and only_b) or _RELATIVES.intersection(only_a + only_b):
+    if len(only_a) == len(a.keywords) or (only_a and only_b) or lexicon.RELATIVES.intersection(only_a + only_b):
         return False
     if not only_a and not only_b:
         return True

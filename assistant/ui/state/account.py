@@ -13,6 +13,7 @@ from assistant.core.db import session_scope
 from assistant.core.errors import AppError, InvalidInput
 from assistant.core.security import decode_access_token
 from assistant.models import User
+from assistant.services.auth import profile
 from assistant.services.auth import service as auth
 from assistant.ui.state.auth import AuthState, guarded
 
@@ -138,7 +139,8 @@ class ProfileState(AuthState):
         if switch is not None:
             data["confirm_health_memories"] = switch in (True, "on")
         self.profile_message = ""
-        user = await self._run_as_user(lambda session, user: auth.update_profile(session=session, user=user, data=data))
+        user = await self._run_as_user(
+            lambda session, user: profile.update_profile(session=session, user=user, data=data))
         self._show_profile(user)
         self.user_name = user.display_name
         self.profile_message = self._t("common.saved")

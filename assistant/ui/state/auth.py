@@ -30,7 +30,7 @@ from assistant.core.i18n import DEFAULT_LANGUAGE, LANGUAGES, catalogue, translat
 from assistant.core.net import client_address
 from assistant.models import User
 from assistant.models.user import Role
-from assistant.services.auth import acting
+from assistant.services.auth import acting, profile
 from assistant.services.auth import service as auth
 from assistant.ui import routes
 
@@ -224,7 +224,7 @@ class AuthState(rx.State):
         self.lang = language
         if self.access_token:
             await self._run_as_user(
-                lambda session, user: auth.update_profile(session=session, user=user, data={"language": language}))
+                lambda session, user: profile.update_profile(session=session, user=user, data={"language": language}))
 
     @rx.event
     async def logout(self) -> Any:

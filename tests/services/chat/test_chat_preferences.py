@@ -9,7 +9,7 @@ from sqlmodel import col, select
 
 from assistant.core.db import session_scope
 from assistant.models import Chat, Message, User
-from assistant.services.auth import service as auth
+from assistant.services.auth import profile
 from assistant.services.chat import chats
 from assistant.services.chat.context import assemble_context
 from assistant.services.llm.tiers import get_tier
@@ -44,7 +44,7 @@ def test_the_preferences_section_shows_name_units_and_answer_style(make_user, ca
         "Use metric units (kg, cm, °C, mmol/L); keep lab values in the units the document gives",
     ]  # the default answer style adds no instruction
 
-    call(auth.update_profile, user=user, data={"preferred_name": "Sasha", "units": "imperial",
+    call(profile.update_profile, user=user, data={"preferred_name": "Sasha", "units": "imperial",
                                                "answer_style": "concise", "language": "ru",
                                                "timezone": "Europe/Berlin"})
     concise = preferences(user, chat.id)
@@ -55,7 +55,7 @@ def test_the_preferences_section_shows_name_units_and_answer_style(make_user, ca
     assert "metric" not in concise
     assert concise.splitlines()[-1].startswith("Answer concisely: ")
 
-    call(auth.update_profile, user=user, data={"answer_style": "detailed", "preferred_name": ""})
+    call(profile.update_profile, user=user, data={"answer_style": "detailed", "preferred_name": ""})
     detailed = preferences(user, chat.id)
     assert detailed.splitlines()[0] == "Name: Alexandra"
     assert detailed.splitlines()[-1].startswith("Answer in detail: ")
