@@ -48,9 +48,9 @@ def upload_and_watch(page: Page, shot) -> None:
             break
         for i in range(2):
             row = rows.nth(i)
-            progress = row.locator(".document-progress")
-            if progress.count():
-                value = progress.first.inner_text().strip().rstrip("%").strip()
+            # all_inner_texts does not wait: the bar may vanish between two reads when the row turns ready
+            for text in row.locator(".document-progress").all_inner_texts()[:1]:
+                value = text.strip().rstrip("%").strip()
                 if value.isdigit():
                     seen[row.locator(".document-name").inner_text()].append(int(value))
         page.wait_for_timeout(100)
