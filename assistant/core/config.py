@@ -77,6 +77,10 @@ class Settings(BaseSettings):
     memory_context_chars: int = Field(default=4_000, ge=500, le=20_000)
     memory_recall_k: int = Field(default=8, ge=1, le=30)
 
+    #: Minutes an occurrence missed while the scheduler was down may still fire late (once); an occurrence
+    #: missed by longer is marked missed and the user is told.
+    reminder_grace_minutes: int = Field(default=60, ge=1, le=24 * 60)
+
     log_level: str = "INFO"
 
     _split = field_validator("cors_allowed_origins", "trusted_proxies", mode="before")(_split_csv)

@@ -36,8 +36,26 @@ from assistant.models.memory import (
     MemoryImportance,
     MemoryStatus,
 )
+from assistant.models.notification import Notification, NotificationStatus, NotificationType
 from assistant.models.platform import EventPayload, WorkerHeartbeat
+from assistant.models.reminder import (
+    MAX_REMINDER_NOTE_CHARS,
+    MAX_REMINDER_TITLE_CHARS,
+    Channel,
+    Recurrence,
+    Reminder,
+    ReminderKind,
+    ReminderStatus,
+)
 from assistant.models.settings import AppSetting
+from assistant.models.task import (
+    MAX_TASK_NOTES_CHARS,
+    MAX_TASK_TITLE_CHARS,
+    Task,
+    TaskAuthor,
+    TaskPriority,
+    TaskStatus,
+)
 from assistant.models.user import (
     AuthSession,
     LoginAttempt,
@@ -49,6 +67,22 @@ from assistant.models.user import (
 )
 
 __all__ = [
+    "MAX_REMINDER_NOTE_CHARS",
+    "MAX_REMINDER_TITLE_CHARS",
+    "MAX_TASK_NOTES_CHARS",
+    "MAX_TASK_TITLE_CHARS",
+    "Channel",
+    "Notification",
+    "NotificationStatus",
+    "NotificationType",
+    "Recurrence",
+    "Reminder",
+    "ReminderKind",
+    "ReminderStatus",
+    "Task",
+    "TaskAuthor",
+    "TaskPriority",
+    "TaskStatus",
     "HEALTH_CATEGORIES",
     "MAX_MEMORY_CHARS",
     "ChangeKind",

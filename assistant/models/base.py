@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime
+from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import Column, DateTime, func
@@ -39,3 +40,8 @@ def updated_at_field() -> Any:
 def tz_field(*, nullable: bool = True, index: bool = False) -> Any:
     """An optional timezone-aware time column, ``None`` by default (a field definition)."""
     return Field(default=None, sa_column=Column(DateTime(timezone=True), nullable=nullable, index=index))
+
+
+def one_of(column: str, values: type[StrEnum]) -> str:
+    """The SQL of a check constraint that ``column`` holds one of the enum's values: ``"x IN ('a', 'b')"``."""
+    return f"{column} IN ({', '.join(repr(member.value) for member in values)})"

@@ -13,7 +13,7 @@ from sqlalchemy import CheckConstraint, Column, Computed, Date, Index, Text, tex
 from sqlalchemy.dialects.postgresql import JSONB, TSVECTOR
 from sqlmodel import Field, SQLModel
 
-from assistant.models.base import created_at_field, tz_field, updated_at_field, uuid_pk
+from assistant.models.base import created_at_field, one_of, tz_field, updated_at_field, uuid_pk
 from assistant.models.document import EMBEDDING_DIMENSIONS
 
 #: The longest fact, in characters: one fact, not a document.
@@ -71,10 +71,6 @@ class MemoryAuthor(StrEnum):
     USER = "user"
 
 
-def _in(column: str, values: type[StrEnum]) -> str:
-    return f"{column} IN ({', '.join(repr(member.value) for member in values)})"
-
-
 class MemoryEntry(SQLModel, table=True):
     """One remembered fact of one user.
 
@@ -87,10 +83,10 @@ class MemoryEntry(SQLModel, table=True):
 
     __tablename__ = "memories"
     __table_args__ = (
-        CheckConstraint(_in("category", MemoryCategory), name="ck_memories_category"),
-        CheckConstraint(_in("importance", MemoryImportance), name="ck_memories_importance"),
-        CheckConstraint(_in("status", MemoryStatus), name="ck_memories_status"),
-        CheckConstraint(_in("author", MemoryAuthor), name="ck_memories_author"),
+        CheckConstraint(one_of("category", MemoryCategory), name="ck_memories_category"),
+        CheckConstraint(one_of("importance", MemoryImportance), name="ck_memories_importance"),
+        CheckConstraint(one_of("status", MemoryStatus), name="ck_memories_status"),
+        CheckConstraint(one_of("author", MemoryAuthor), name="ck_memories_author"),
         Index("ix_memories_user_status", "user_id", "status", "category"),
         Index("ix_memories_lexemes", "lexemes", postgresql_using="gin"),
     )
@@ -150,8 +146,8 @@ class MemoryChange(SQLModel, table=True):
 
     __tablename__ = "memory_changes"
     __table_args__ = (
-        CheckConstraint(_in("kind", ChangeKind), name="ck_memory_changes_kind"),
-        CheckConstraint(_in("state", ChangeState), name="ck_memory_changes_state"),
+        CheckConstraint(one_of("kind", ChangeKind), name="ck_memory_changes_kind"),
+        CheckConstraint(one_of("state", ChangeState), name="ck_memory_changes_state"),
         Index("ix_memory_changes_user_created", "user_id", "created_at"),
     )
 

@@ -1,4 +1,5 @@
-"""Tables of the platform itself: worker heartbeats and event payloads too large for a NOTIFY."""
+"""Tables of the platform itself: worker heartbeats, event payloads too large for a NOTIFY, the scheduler's job
+store."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Column, DateTime
+from sqlalchemy import Column, DateTime, Float, LargeBinary, Table, Unicode
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlmodel import Field, SQLModel
 
@@ -46,3 +47,16 @@ class EventPayload(SQLModel, table=True):
     topic: str = Field(max_length=50)
     payload: dict[str, Any] = Field(sa_column=Column(JSONB, nullable=False))
     created_at: datetime = created_at_field()
+
+
+#: APScheduler's SQLAlchemy job store (https://apscheduler.readthedocs.io/en/3.x/modules/jobstores/sqlalchemy.html),
+#: declared here with the columns APScheduler 3 creates so that Alembic owns the table; only the worker's
+#: scheduler reads and writes it (pickled jobs keyed by their explicit ids).
+SCHEDULER_JOBS_TABLE = "scheduler_jobs"
+scheduler_jobs = Table(
+    SCHEDULER_JOBS_TABLE,
+    SQLModel.metadata,
+    Column("id", Unicode(191), primary_key=True),
+    Column("next_run_time", Float(25), index=True),
+    Column("job_state", LargeBinary, nullable=False),
+)
