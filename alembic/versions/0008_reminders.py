@@ -1,4 +1,4 @@
-"""Tasks (with subtasks), reminders (local-time recurrence in an IANA time zone), notifications (one row per
+"""Tasks (with subtasks) and the runs of tasks handed to the assistant, reminders (local-time recurrence in an IANA time zone), notifications (one row per
 channel, unique idempotency key) and APScheduler's job store (``scheduler_jobs``).
 
 Revision ID: 0008
@@ -52,6 +52,29 @@ def upgrade() -> None:
     )
     op.create_index(op.f('ix_tasks_parent_id'), 'tasks', ['parent_id'], unique=False)
     op.create_index('ix_tasks_user_status', 'tasks', ['user_id', 'status', 'due_at'], unique=False)
+    op.create_table('task_runs',
+    sa.Column('id', sa.Uuid(), nullable=False),
+    sa.Column('user_id', sa.Uuid(), nullable=False),
+    sa.Column('task_id', sa.Uuid(), nullable=False),
+    sa.Column('status', sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
+    sa.Column('due_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('started_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('finished_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('chat_id', sa.Uuid(), nullable=True),
+    sa.Column('rounds', sa.Integer(), nullable=False),
+    sa.Column('input_tokens', sa.Integer(), nullable=False),
+    sa.Column('output_tokens', sa.Integer(), nullable=False),
+    sa.Column('error_code', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+    sa.Column('cancel_requested', sa.Boolean(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), server_default=sa.text('now()'), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), server_default=sa.text('now()'), nullable=False),
+    sa.CheckConstraint("status IN ('queued', 'running', 'done', 'failed', 'cancelled')", name='ck_task_runs_status'),
+    sa.ForeignKeyConstraint(['chat_id'], ['chats.id'], ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['task_id'], ['tasks.id'], ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['user_id'], ['users.id'], ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id')
+    )
+    op.create_index('ix_task_runs_task_created', 'task_runs', ['task_id', 'created_at'], unique=False)
     op.create_table('reminders',
     sa.Column('id', sa.Uuid(), nullable=False),
     sa.Column('user_id', sa.Uuid(), nullable=False),
@@ -72,7 +95,7 @@ def upgrade() -> None:
     sa.Column('task_id', sa.Uuid(), nullable=True),
     sa.Column('created_at', sa.DateTime(timezone=True), server_default=sa.text('now()'), nullable=False),
     sa.Column('updated_at', sa.DateTime(timezone=True), server_default=sa.text('now()'), nullable=False),
-    sa.CheckConstraint("kind IN ('general', 'medication')", name='ck_reminders_kind'),
+    sa.CheckConstraint("kind IN ('general', 'medication', 'assistant')", name='ck_reminders_kind'),
     sa.CheckConstraint("recurrence IN ('once', 'daily', 'weekdays', 'weekly', 'monthly', 'hourly', 'rrule')", name='ck_reminders_recurrence'),
     sa.CheckConstraint("status IN ('active', 'paused', 'ended')", name='ck_reminders_status'),
     sa.CheckConstraint('count IS NULL OR count > 0', name='ck_reminders_count'),
@@ -130,6 +153,8 @@ def downgrade() -> None:
     op.drop_index(op.f('ix_reminders_task_id'), table_name='reminders')
     op.drop_index('ix_reminders_next_fire_at', table_name='reminders')
     op.drop_table('reminders')
+    op.drop_index('ix_task_runs_task_created', table_name='task_runs')
+    op.drop_table('task_runs')
     op.drop_index('ix_tasks_user_status', table_name='tasks')
     op.drop_index(op.f('ix_tasks_parent_id'), table_name='tasks')
     op.drop_table('tasks')

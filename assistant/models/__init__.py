@@ -51,9 +51,11 @@ from assistant.models.settings import AppSetting
 from assistant.models.task import (
     MAX_TASK_NOTES_CHARS,
     MAX_TASK_TITLE_CHARS,
+    RunStatus,
     Task,
     TaskAuthor,
     TaskPriority,
+    TaskRun,
     TaskStatus,
 )
 from assistant.models.user import (
@@ -79,7 +81,9 @@ __all__ = [
     "Reminder",
     "ReminderKind",
     "ReminderStatus",
+    "RunStatus",
     "Task",
+    "TaskRun",
     "TaskAuthor",
     "TaskPriority",
     "TaskStatus",

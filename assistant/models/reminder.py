@@ -30,10 +30,13 @@ class Recurrence(StrEnum):
 
 
 class ReminderKind(StrEnum):
-    """``medication`` reminders are acknowledged with "Taken" rather than "Done"."""
+    """``medication`` reminders are acknowledged with "Taken" rather than "Done"; an ``assistant`` reminder is
+    the schedule of a task handed to the assistant: each occurrence starts a run of its task instead of
+    notifying."""
 
     GENERAL = "general"
     MEDICATION = "medication"
+    ASSISTANT = "assistant"
 
 
 class ReminderStatus(StrEnum):

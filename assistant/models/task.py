@@ -6,7 +6,7 @@ import uuid
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import CheckConstraint, Column, Index, Text
+from sqlalchemy import CheckConstraint, Column, DateTime, Index, Text
 from sqlmodel import Field, SQLModel
 
 from assistant.models.base import created_at_field, one_of, tz_field, updated_at_field, uuid_pk
@@ -63,5 +63,44 @@ class Task(SQLModel, table=True):
     position: int = 0
     author: str = Field(default=TaskAuthor.USER.value, max_length=16)
     completed_at: datetime | None = tz_field()
+    created_at: datetime = created_at_field()
+    updated_at: datetime = updated_at_field()
+
+
+class RunStatus(StrEnum):
+    QUEUED = "queued"
+    RUNNING = "running"
+    DONE = "done"
+    FAILED = "failed"
+    CANCELLED = "cancelled"
+
+
+class TaskRun(SQLModel, table=True):
+    """One run of a task handed to the assistant: a chat turn in the worker with the user's context and tools.
+
+    ``due_at``: when it starts (now, a chosen time, or an occurrence of the task's schedule); ``chat_id``: the
+    chat its result lands in; ``rounds``/``input_tokens``/``output_tokens``: what it cost; ``error_code``: an
+    i18n key when it failed; ``cancel_requested``: set by Cancel while it runs (the run stops within seconds).
+    """
+
+    __tablename__ = "task_runs"
+    __table_args__ = (
+        CheckConstraint(one_of("status", RunStatus), name="ck_task_runs_status"),
+        Index("ix_task_runs_task_created", "task_id", "created_at"),
+    )
+
+    id: uuid.UUID = uuid_pk()
+    user_id: uuid.UUID = Field(foreign_key="users.id", ondelete="CASCADE")
+    task_id: uuid.UUID = Field(foreign_key="tasks.id", ondelete="CASCADE")
+    status: str = Field(default=RunStatus.QUEUED.value, max_length=16)
+    due_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
+    started_at: datetime | None = tz_field()
+    finished_at: datetime | None = tz_field()
+    chat_id: uuid.UUID | None = Field(default=None, foreign_key="chats.id", ondelete="SET NULL")
+    rounds: int = 0
+    input_tokens: int = 0
+    output_tokens: int = 0
+    error_code: str = Field(default="", max_length=64)
+    cancel_requested: bool = False
     created_at: datetime = created_at_field()
     updated_at: datetime = updated_at_field()
