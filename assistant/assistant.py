@@ -13,6 +13,7 @@ from assistant.ui.pages.document_view import document_view_page
 from assistant.ui.pages.documents import documents_page
 from assistant.ui.pages.memory import memory_page
 from assistant.ui.pages.settings import settings_page
+from assistant.ui.pages.tasks import tasks_page
 from assistant.ui.state.account import ProfileState
 from assistant.ui.state.admin import AdminState
 from assistant.ui.state.auth import AuthState
@@ -22,6 +23,7 @@ from assistant.ui.state.document_view import DocumentViewState
 from assistant.ui.state.documents import DocumentsState
 from assistant.ui.state.memory import MemoryState
 from assistant.ui.state.skills import GeneralSkillsState, PersonalSkillsState
+from assistant.ui.state.tasks import TasksState
 from assistant.ui.state.tiers import TiersState
 from assistant.ui.styles import global_style
 
@@ -46,6 +48,7 @@ app.add_page(documents_page, route=routes.DOCUMENTS, title=PAGE_TITLE,
 app.add_page(document_view_page, route=routes.DOCUMENT, title=PAGE_TITLE,
              on_load=[AuthState.check_login, DocumentViewState.load])
 app.add_page(memory_page, route=routes.MEMORY, title=PAGE_TITLE, on_load=[AuthState.check_login, MemoryState.load])
+app.add_page(tasks_page, route=routes.TASKS, title=PAGE_TITLE, on_load=[AuthState.check_login, TasksState.load])
 app.add_page(
     settings_page,
     route=routes.SETTINGS,

@@ -12,6 +12,7 @@ CHAT = "/chats/[chat_id]"
 DOCUMENTS = "/documents"
 DOCUMENT = "/documents/[document_id]"
 MEMORY = "/memory"
+TASKS = "/tasks"
 SETTINGS = "/settings"
 ADMIN = "/admin"
 #: Where a signed-in user lands when nothing else was asked for.

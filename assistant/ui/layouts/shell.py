@@ -16,6 +16,7 @@ NAV_ITEMS: list[tuple[str, str, str, bool]] = [
     (routes.CHATS, "nav.chats", "messages-square", False),
     (routes.DOCUMENTS, "nav.documents", "file-text", False),
     (routes.MEMORY, "nav.memory", "brain", False),
+    (routes.TASKS, "tasks.nav", "list-checks", False),
     (routes.SETTINGS, "nav.settings", "settings", False),
     (routes.ADMIN, "nav.admin", "shield", True),
 ]

@@ -20,6 +20,7 @@ from assistant.ui import routes
 from assistant.ui.state.auth import AuthState
 from assistant.ui.state.documents import DocumentsState
 from assistant.ui.state.memory import MemoryState
+from assistant.ui.state.tasks import TasksState
 
 
 def tab_user(access_token: str) -> uuid.UUID | None:
@@ -46,6 +47,20 @@ class LiveState(AuthState):
             return await self._document(payload, str(me))
         if topic == "memory":
             return await self._memory()
+        if topic == "task":
+            return await self._tasks()
+        return None
+
+    async def _tasks(self) -> Any:
+        """The account's tasks changed (in another tab, a chat, another process): the Tasks page reads itself
+        again for the signed-in user (the payload's ids are not trusted)."""
+        if routes.path_segments(self.router.url.path) != routes.path_segments(routes.TASKS):
+            return None
+        tasks = await self.get_state(TasksState)
+        try:
+            await tasks._reload()
+        except AppError as exc:
+            return self._handle_error(exc)
         return None
 
     async def _memory(self) -> Any:
