@@ -11,6 +11,7 @@ from assistant.core.config import get_settings
 from assistant.core.logging import configure_logging
 from assistant.worker.housekeeping import run_housekeeping
 from assistant.worker.ingestion import run_ingestion
+from assistant.worker.scheduler import run_scheduler
 from assistant.worker.supervisor import Service, Supervisor
 
 log = logging.getLogger("assistant.worker")
@@ -19,6 +20,7 @@ log = logging.getLogger("assistant.worker")
 SERVICES = (
     Service("ingestion", run_ingestion),
     Service("housekeeping", run_housekeeping, leader_only=True),
+    Service("scheduler", run_scheduler, leader_only=True),
 )
 
 

@@ -1,0 +1,248 @@
+"""The leader's scheduler: reminders fire into notification rows, exactly once, on time or by the missed-run rule.
+
+APScheduler 3 (``BackgroundScheduler``) runs in the elected leader only (``Service(..., leader_only=True)``),
+with its SQLAlchemy job store on PostgreSQL (the ``scheduler_jobs`` table that migration 0008 creates), UTC
+inside, and the APScheduler FAQ's rules: module-level job functions (:func:`fire_reminder`,
+:func:`deliver_snoozed`, stored by reference), explicit job ids (``reminder:<uuid>``,
+``notification:<uuid>``) set with ``replace_existing=True``, ``coalesce=True``, ``max_instances=1`` and a
+``misfire_grace_time`` equal to the grace window. Each job is a ``DateTrigger`` at its row's time
+(``reminders.next_fire_at``, ``notifications.scheduled_at``); after firing, the reminder's job is set for
+its next occurrence.
+
+The rows are the truth and the job store follows them. The web process never touches the job store: it
+writes rows and sends a signal (``NOTIFY scheduler_signals``, :mod:`assistant.services.scheduler.signals`),
+on which this service re-reads the named row and sets or removes its job. On start, and every
+:data:`RECONCILE_SECONDS` as a safety net for lost signals and failed jobs, it reconciles: every active
+reminder has exactly its job, every pending (snoozed) notification its job, and no job is left without a
+row. Every change of a job happens under the row's lock (:mod:`assistant.worker.firing`), and notification
+rows carry a unique idempotency key, so restarts, stale jobs and a second worker never store an occurrence
+twice.
+
+**Missed-run rule** (applied in :func:`assistant.worker.firing.missed_run_rule` only). An occurrence whose
+fire time passed while the scheduler was down (or busy):
+
+* fires late, once, if its fire time is at most ``ASSISTANT_REMINDER_GRACE_MINUTES`` (default 60) ago;
+* is recorded as ``missed`` when older: a notification with status ``missed`` whose title and body tell the
+  user, in their language, that it was due while the assistant was offline (it shows on the bell);
+* if several occurrences of one reminder were missed (an hourly reminder, a long outage), only the latest
+  fires, if within the grace window; the older ones are recorded as missed, at most
+  :data:`~assistant.worker.firing.MAX_MISSED_ROWS` (24) per reminder per catch-up, the most recent ones
+  (the rest are only counted in the log);
+* a snoozed notification whose new time passed follows the same rule (``sent`` late within the window,
+  ``missed`` beyond).
+
+APScheduler's own misfire handling agrees: a job more than the grace window late is reported as
+``EVENT_JOB_MISSED`` instead of run, and the listener applies the same rule to its row.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+import uuid
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import psycopg
+from apscheduler.events import EVENT_JOB_MAX_INSTANCES, EVENT_JOB_MISSED, JobEvent  # type: ignore[import-untyped]
+from apscheduler.executors.pool import ThreadPoolExecutor  # type: ignore[import-untyped]
+from apscheduler.jobstores.base import JobLookupError  # type: ignore[import-untyped]
+from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore  # type: ignore[import-untyped]
+from apscheduler.schedulers.background import BackgroundScheduler  # type: ignore[import-untyped]
+from apscheduler.triggers.date import DateTrigger  # type: ignore[import-untyped]
+from psycopg import sql
+from sqlmodel import col, select
+
+from assistant.core.config import get_settings
+from assistant.core.db import database_url, libpq_url, session_scope, sqlalchemy_url
+from assistant.models import Notification, NotificationStatus
+from assistant.models.platform import SCHEDULER_JOBS_TABLE
+from assistant.models.reminder import Reminder, ReminderStatus
+from assistant.services.scheduler.signals import SCHEDULER_CHANNEL, parse_signal
+from assistant.worker import firing
+from assistant.worker.firing import notification_job_id, reminder_job_id
+
+log = logging.getLogger(__name__)
+
+#: Seconds between two reconciliations of rows and jobs (the first runs at start).
+RECONCILE_SECONDS = 300.0
+#: Threads that run due jobs; each holds one database connection while it works.
+EXECUTOR_THREADS = 8
+#: How often the signal listener checks whether the service is stopping, seconds.
+STOP_CHECK_SECONDS = 1.0
+#: A job dropped because its previous run had not ended (``max_instances``) is set again this much later.
+RETRY_SECONDS = 1.0
+
+_running: Jobs | None = None
+
+
+class Jobs:
+    """The running scheduler and the job of each row (the book :mod:`assistant.worker.firing` writes in)."""
+
+    def __init__(self, grace: timedelta) -> None:
+        self.grace = grace
+        store = SQLAlchemyJobStore(url=sqlalchemy_url(database_url()), tablename=SCHEDULER_JOBS_TABLE,
+                                   engine_options={"pool_pre_ping": True})
+        self.scheduler = BackgroundScheduler(
+            timezone=UTC, jobstores={"default": store},
+            executors={"default": ThreadPoolExecutor(max_workers=EXECUTOR_THREADS)},
+            job_defaults={"coalesce": True, "max_instances": 1,
+                          "misfire_grace_time": int(grace.total_seconds())})
+        self.scheduler.add_listener(self._on_event, EVENT_JOB_MISSED | EVENT_JOB_MAX_INSTANCES)
+
+    def set_reminder(self, reminder: Reminder) -> None:
+        """Set the reminder's job for ``next_fire_at``, carrying its ``next_occurrence_at``."""
+        assert reminder.next_fire_at is not None and reminder.next_occurrence_at is not None
+        self.scheduler.add_job(fire_reminder, DateTrigger(run_date=reminder.next_fire_at, timezone=UTC),
+                               id=reminder_job_id(reminder.id), name=f"reminder {reminder.id}",
+                               args=[str(reminder.id), reminder.next_occurrence_at.astimezone(UTC).isoformat()],
+                               replace_existing=True)
+
+    def set_notification(self, notification: Notification) -> None:
+        """Set the snoozed notification's job for ``scheduled_at``."""
+        assert notification.scheduled_at is not None
+        self.scheduler.add_job(deliver_snoozed, DateTrigger(run_date=notification.scheduled_at, timezone=UTC),
+                               id=notification_job_id(notification.id), name=f"notification {notification.id}",
+                               args=[str(notification.id)], replace_existing=True)
+
+    def remove(self, job_id: str) -> None:
+        """Remove a job if there is one."""
+        try:
+            self.scheduler.remove_job(job_id)
+        except JobLookupError:
+            pass
+
+    def sync(self, kind: str, item_id: uuid.UUID) -> None:
+        """Make the job of the row ``kind`` (``reminder``/``notification``) ``item_id`` match the row."""
+        if kind == "reminder":
+            firing.sync_reminder(item_id, self)
+        else:
+            firing.sync_notification(item_id, self)
+
+    def reconcile(self) -> int:
+        """Bring the job store in line with the rows (module docstring); returns how many jobs were set or
+        removed. Rows and jobs that differ are each synced under the row's lock, so a row that changed
+        since it was read is scheduled as it is now."""
+        with session_scope() as session:
+            reminders = session.exec(select(Reminder.id, Reminder.next_fire_at, Reminder.next_occurrence_at).where(
+                Reminder.status == ReminderStatus.ACTIVE.value, col(Reminder.next_fire_at).is_not(None),
+                col(Reminder.next_occurrence_at).is_not(None))).all()
+            snoozed = session.exec(select(Notification.id, Notification.scheduled_at).where(
+                Notification.status == NotificationStatus.PENDING.value,
+                col(Notification.scheduled_at).is_not(None))).all()
+        wanted: dict[str, tuple[datetime, list[str]]] = {}
+        for reminder_id, fire_at, occurrence in reminders:
+            assert fire_at is not None and occurrence is not None
+            wanted[reminder_job_id(reminder_id)] = (fire_at, [str(reminder_id), occurrence.astimezone(UTC).isoformat()])
+        for notification_id, scheduled_at in snoozed:
+            assert scheduled_at is not None
+            wanted[notification_job_id(notification_id)] = (scheduled_at, [str(notification_id)])
+        jobs = {job.id: job for job in self.scheduler.get_jobs()}
+        changed = [job_id for job_id, (run_at, args) in wanted.items()
+                   if (job := jobs.get(job_id)) is None or list(job.args) != args
+                   or abs((job.next_run_time - run_at).total_seconds()) > 0.001]
+        changed += [job_id for job_id in jobs if job_id not in wanted]
+        for job_id in changed:
+            kind, _, raw = job_id.partition(":")
+            try:
+                item_id = uuid.UUID(raw)
+            except ValueError:
+                item_id = None
+            if kind in ("reminder", "notification") and item_id is not None:
+                self.sync(kind, item_id)
+            else:
+                self.remove(job_id)
+        if changed:
+            log.info("scheduler reconciled %d job(s) with their rows", len(changed))
+        return len(changed)
+
+    def _on_event(self, event: JobEvent) -> None:
+        """A job too late to run (``EVENT_JOB_MISSED``, in an executor thread): the missed-run rule for its
+        row. A job dropped because its previous run was still going (``EVENT_JOB_MAX_INSTANCES``, in the
+        scheduler's thread): synced again after :data:`RETRY_SECONDS`."""
+        kind, _, raw = event.job_id.partition(":")
+        try:
+            item_id = uuid.UUID(raw)
+        except ValueError:
+            return
+        if event.code == EVENT_JOB_MAX_INSTANCES:
+            threading.Timer(RETRY_SECONDS, self._sync_quietly, args=(kind, item_id)).start()
+        elif kind == "reminder":
+            firing.settle_reminder(item_id, None, grace=self.grace, book=self)
+        else:
+            firing.settle_notification(item_id, grace=self.grace, book=self)
+
+    def _sync_quietly(self, kind: str, item_id: uuid.UUID) -> None:
+        try:
+            self.sync(kind, item_id)
+        except Exception:
+            log.exception("could not set the job of %s %s again (the next reconciliation will)", kind, item_id)
+
+
+def _book() -> Jobs:
+    if _running is None:
+        raise RuntimeError("the scheduler is not running in this process")
+    return _running
+
+
+def fire_reminder(reminder_id: str, occurrence_iso: str) -> None:
+    """APScheduler job: fire the reminder's occurrence ``occurrence_iso`` (ISO 8601, UTC) if it is still the
+    row's next one (:func:`assistant.worker.firing.settle_reminder`)."""
+    book = _book()
+    firing.settle_reminder(uuid.UUID(reminder_id), datetime.fromisoformat(occurrence_iso), grace=book.grace, book=book)
+
+
+def deliver_snoozed(notification_id: str) -> None:
+    """APScheduler job: deliver the snoozed notification again (:func:`assistant.worker.firing.settle_notification`)."""
+    book = _book()
+    firing.settle_notification(uuid.UUID(notification_id), grace=book.grace, book=book)
+
+
+def run_scheduler(stop: threading.Event) -> None:
+    """The scheduler service: run until ``stop`` is set (module docstring).
+
+    Listens for signals first, so none is lost while it reconciles; starts APScheduler paused, reconciles
+    (overdue rows get a job at their past time and go through the missed-run rule as soon as it resumes),
+    resumes, then handles signals and reconciles every :data:`RECONCILE_SECONDS`. On ``stop`` APScheduler
+    shuts down without waiting for running jobs (each is one transaction, idempotent).
+
+    Raises:
+        psycopg.OperationalError: the listening connection broke (the supervisor restarts the service).
+    """
+    global _running
+    logging.getLogger("apscheduler.executors.default").setLevel(logging.WARNING)
+    jobs = Jobs(timedelta(minutes=get_settings().reminder_grace_minutes))
+    with psycopg.connect(libpq_url(database_url()), autocommit=True, application_name="assistant-scheduler") as conn:
+        conn.execute(sql.SQL("LISTEN {}").format(sql.Identifier(SCHEDULER_CHANNEL)))
+        _running = jobs
+        jobs.scheduler.start(paused=True)
+        try:
+            jobs.reconcile()
+            jobs.scheduler.resume()
+            log.info("scheduler is running (grace %s)", jobs.grace)
+            _listen(conn, jobs, stop)
+        finally:
+            jobs.scheduler.shutdown(wait=False)
+            _running = None
+            log.info("scheduler stopped")
+
+
+def _listen(conn: psycopg.Connection[Any], jobs: Jobs, stop: threading.Event) -> None:
+    """Handle signals as they come and reconcile every :data:`RECONCILE_SECONDS` until ``stop`` is set."""
+    next_reconcile = time.monotonic() + RECONCILE_SECONDS
+    while not stop.is_set():
+        for note in conn.notifies(timeout=STOP_CHECK_SECONDS):
+            signal = parse_signal(note.payload)
+            if signal is None:
+                log.warning("ignored a malformed scheduler signal %r", note.payload[:100])
+                continue
+            try:
+                jobs.sync(*signal)
+            except Exception:
+                log.exception("could not handle the scheduler signal %s (the next reconciliation will)", note.payload)
+            if stop.is_set():
+                return
+        if time.monotonic() >= next_reconcile:
+            jobs.reconcile()
+            next_reconcile = time.monotonic() + RECONCILE_SECONDS
