@@ -13,6 +13,7 @@ DOCUMENTS = "/documents"
 DOCUMENT = "/documents/[document_id]"
 MEMORY = "/memory"
 TASKS = "/tasks"
+NOTIFICATIONS = "/notifications"
 SETTINGS = "/settings"
 ADMIN = "/admin"
 #: Where a signed-in user lands when nothing else was asked for.

@@ -1,4 +1,5 @@
-"""The signed-in layout: sidebar (menu on phones), header with theme and language, page content."""
+"""The signed-in layout: sidebar (menu on phones), header with the notifications bell, theme and language,
+page content."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from collections.abc import Callable
 import reflex as rx
 
 from assistant.ui import routes
+from assistant.ui.components.bell import bell
 from assistant.ui.i18n import t
 from assistant.ui.state.auth import AuthState
 from assistant.ui.styles import DESKTOP_ONLY, MOBILE_ONLY, SIDEBAR_WIDTH
@@ -17,6 +19,7 @@ NAV_ITEMS: list[tuple[str, str, str, bool]] = [
     (routes.DOCUMENTS, "nav.documents", "file-text", False),
     (routes.MEMORY, "nav.memory", "brain", False),
     (routes.TASKS, "tasks.nav", "list-checks", False),
+    (routes.NOTIFICATIONS, "notifications.nav", "bell", False),
     (routes.SETTINGS, "nav.settings", "settings", False),
     (routes.ADMIN, "nav.admin", "shield", True),
 ]
@@ -118,6 +121,7 @@ def header(title_key: str) -> rx.Component:
         mobile_menu(),
         rx.heading(t(title_key), size="6", id="page-title"),
         rx.spacer(),
+        bell(),
         language_select(),
         theme_toggle(),
         align="center",

@@ -20,6 +20,7 @@ from assistant.ui import routes
 from assistant.ui.state.auth import AuthState
 from assistant.ui.state.documents import DocumentsState
 from assistant.ui.state.memory import MemoryState
+from assistant.ui.state.notifications import BellState, NotificationsState
 from assistant.ui.state.tasks import TasksState
 
 
@@ -49,7 +50,24 @@ class LiveState(AuthState):
             return await self._memory()
         if topic == "task":
             return await self._tasks()
+        if topic == "notification":
+            return await self._notification(payload)
         return None
+
+    async def _notification(self, payload: dict[str, Any]) -> Any:
+        """A notification of the account was delivered, answered or snoozed (by the worker, another tab,
+        another process): the bell reads itself again, the Notifications page too when it is open; a newly
+        delivered one is announced with a toast (read for the signed-in user: the payload's id is not
+        trusted)."""
+        bell = await self.get_state(BellState)
+        try:
+            toast = await bell._on_event(payload)
+            if routes.path_segments(self.router.url.path) == routes.path_segments(routes.NOTIFICATIONS):
+                page = await self.get_state(NotificationsState)
+                await page._reload()
+        except AppError as exc:
+            return self._handle_error(exc)
+        return rx.toast.info(toast) if toast else None
 
     async def _tasks(self) -> Any:
         """The account's tasks changed (in another tab, a chat, another process): the Tasks page reads itself

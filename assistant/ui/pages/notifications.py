@@ -1,0 +1,132 @@
+"""The notifications page (``/notifications``): a filter (``#notifications-filter``: all, needs attention,
+reminders, missed), Mark all read (``#notifications-mark-all``) and the notifications, latest first
+(``.notification-item`` with ``.notification-title``, ``.notification-status``, ``.notification-body``,
+``.notification-when``, and the buttons ``.notification-ack`` (Done/Taken), ``.notification-read`` and
+``.notification-snooze``, which opens 10 min / 1 h (``.notification-snooze-10``, ``.notification-snooze-60``)
+and a custom length form (``.notification-snooze-form``)); ``#notifications-more`` shows more."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import reflex as rx
+
+from assistant.services.notifications.inbox import SNOOZE_MAX_MINUTES, SNOOZE_MIN_MINUTES
+from assistant.ui.i18n import t
+from assistant.ui.layouts.shell import app_shell
+from assistant.ui.state.notifications import FILTERS, BellState, NotificationsState
+
+STATUS_COLORS = {"pending": "blue", "sent": "amber", "delivered": "amber", "read": "gray", "acknowledged": "green",
+                 "missed": "red", "failed": "red"}
+
+
+def _snooze(ident: rx.Var[str]) -> rx.Component:
+    """Snooze choices: 10 min, 1 h, or a number of minutes."""
+    return rx.popover.root(
+        rx.popover.trigger(rx.button(rx.icon("alarm-clock", size=14), t("notifications.snooze"), size="1",
+                                     variant="soft", color_scheme="gray", class_name="notification-snooze")),
+        rx.popover.content(
+            rx.vstack(
+                rx.hstack(
+                    rx.popover.close(rx.button(t("notifications.snooze.10"), size="1", variant="soft",
+                                               on_click=BellState.snooze(ident, 10),
+                                               class_name="notification-snooze-10")),
+                    rx.popover.close(rx.button(t("notifications.snooze.60"), size="1", variant="soft",
+                                               on_click=BellState.snooze(ident, 60),
+                                               class_name="notification-snooze-60")),
+                    spacing="2",
+                ),
+                rx.form(
+                    rx.hstack(
+                        rx.input(type="hidden", name="notification_id", value=ident),
+                        rx.input(type="number", name="minutes", min=SNOOZE_MIN_MINUTES, max=SNOOZE_MAX_MINUTES,
+                                 step=1, required=True, width="6em", size="1",
+                                 aria_label=t("notifications.snooze.minutes"),
+                                 placeholder=t("notifications.snooze.minutes")),
+                        rx.button(t("notifications.snooze"), type="submit", size="1"),
+                        spacing="2",
+                        align="center",
+                    ),
+                    on_submit=BellState.snooze_custom,
+                    class_name="notification-snooze-form",
+                ),
+                spacing="2",
+            ),
+            size="1",
+        ),
+    )
+
+
+def _row(item: rx.Var[Any]) -> rx.Component:
+    ident = item["id"].to(str)
+    return rx.vstack(
+        rx.hstack(
+            rx.cond(item["unread"].to(bool),
+                    rx.box(width="0.5em", height="0.5em", border_radius="50%", background=rx.color("accent", 9),
+                           flex_shrink="0", class_name="notification-unread")),
+            rx.text(item["title"].to(str), weight="medium", class_name="notification-title"),
+            rx.badge(item["type_text"].to(str), variant="outline", color_scheme="gray"),
+            rx.badge(item["status_text"].to(str), variant="soft",
+                     color_scheme=rx.match(item["status"].to(str), *STATUS_COLORS.items(), "gray"),
+                     class_name="notification-status"),
+            spacing="2",
+            align="center",
+            wrap="wrap",
+        ),
+        rx.cond(item["body"].to(str) != "",
+                rx.text(item["body"].to(str), size="2", white_space="pre-wrap", class_name="notification-body")),
+        rx.text(item["when"].to(str), size="1", color_scheme="gray", title=item["when_full"].to(str),
+                class_name="notification-when"),
+        rx.hstack(
+            rx.cond(item["can_ack"].to(bool),
+                    rx.button(rx.icon("check", size=14), item["ack_text"].to(str), size="1",
+                              on_click=BellState.acknowledge(ident), class_name="notification-ack")),
+            rx.cond(item["can_snooze"].to(bool), _snooze(ident)),
+            rx.cond(item["unread"].to(bool),
+                    rx.button(t("notifications.mark_read"), size="1", variant="ghost",
+                              on_click=BellState.mark_read(ident), class_name="notification-read")),
+            spacing="2",
+            align="center",
+        ),
+        spacing="1",
+        width="100%",
+        padding_y="0.75em",
+        border_bottom=f"1px solid {rx.color('gray', 4)}",
+        class_name="notification-item",
+        custom_attrs={"data-id": ident},
+    )
+
+
+def notifications_page() -> rx.Component:
+    return app_shell(
+        "notifications.page.title",
+        rx.vstack(
+            rx.hstack(
+                rx.segmented_control.root(
+                    *[rx.segmented_control.item(t(f"notifications.filter.{value}"), value=value,
+                                                id=f"notifications-filter-{value}") for value in FILTERS],
+                    value=NotificationsState.show,
+                    on_change=NotificationsState.set_show,
+                    id="notifications-filter",
+                ),
+                rx.spacer(),
+                rx.button(rx.icon("check-check", size=16), t("notifications.mark_all_read"), variant="soft",
+                          on_click=BellState.mark_all_read, id="notifications-mark-all"),
+                width="100%",
+                align="center",
+                wrap="wrap",
+                spacing="3",
+            ),
+            rx.cond(
+                NotificationsState.items.length() > 0,
+                rx.vstack(rx.foreach(NotificationsState.items, _row), spacing="0", width="100%",
+                          id="notifications-list"),
+                rx.text(t("notifications.page.empty"), color_scheme="gray", id="notifications-empty"),
+            ),
+            rx.cond(NotificationsState.has_more,
+                    rx.button(t("notifications.page.more"), variant="soft", on_click=NotificationsState.show_more,
+                              id="notifications-more")),
+            spacing="3",
+            width="100%",
+        ),
+    )
