@@ -13,6 +13,7 @@ from assistant.ui.pages.document_view import document_view_page
 from assistant.ui.pages.documents import documents_page
 from assistant.ui.pages.memory import memory_page
 from assistant.ui.pages.notifications import notifications_page
+from assistant.ui.pages.reminders import reminders_page
 from assistant.ui.pages.settings import settings_page
 from assistant.ui.pages.tasks import tasks_page
 from assistant.ui.state.account import ProfileState
@@ -24,6 +25,7 @@ from assistant.ui.state.document_view import DocumentViewState
 from assistant.ui.state.documents import DocumentsState
 from assistant.ui.state.memory import MemoryState
 from assistant.ui.state.notifications import NotificationsState
+from assistant.ui.state.reminders import RemindersState
 from assistant.ui.state.skills import GeneralSkillsState, PersonalSkillsState
 from assistant.ui.state.tasks import TasksState
 from assistant.ui.state.tiers import TiersState
@@ -50,6 +52,8 @@ app.add_page(documents_page, route=routes.DOCUMENTS, title=PAGE_TITLE,
 app.add_page(document_view_page, route=routes.DOCUMENT, title=PAGE_TITLE,
              on_load=[AuthState.check_login, DocumentViewState.load])
 app.add_page(memory_page, route=routes.MEMORY, title=PAGE_TITLE, on_load=[AuthState.check_login, MemoryState.load])
+app.add_page(reminders_page, route=routes.REMINDERS, title=PAGE_TITLE,
+             on_load=[AuthState.check_login, RemindersState.load])
 app.add_page(tasks_page, route=routes.TASKS, title=PAGE_TITLE, on_load=[AuthState.check_login, TasksState.load])
 app.add_page(notifications_page, route=routes.NOTIFICATIONS, title=PAGE_TITLE,
              on_load=[AuthState.check_login, NotificationsState.load])

@@ -18,6 +18,7 @@ NAV_ITEMS: list[tuple[str, str, str, bool]] = [
     (routes.CHATS, "nav.chats", "messages-square", False),
     (routes.DOCUMENTS, "nav.documents", "file-text", False),
     (routes.MEMORY, "nav.memory", "brain", False),
+    (routes.REMINDERS, "reminders.page.nav", "alarm-clock", False),
     (routes.TASKS, "tasks.nav", "list-checks", False),
     (routes.NOTIFICATIONS, "notifications.nav", "bell", False),
     (routes.SETTINGS, "nav.settings", "settings", False),

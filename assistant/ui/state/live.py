@@ -21,6 +21,7 @@ from assistant.ui.state.auth import AuthState
 from assistant.ui.state.documents import DocumentsState
 from assistant.ui.state.memory import MemoryState
 from assistant.ui.state.notifications import BellState, NotificationsState
+from assistant.ui.state.reminders import RemindersState
 from assistant.ui.state.tasks import TasksState
 
 
@@ -48,6 +49,10 @@ class LiveState(AuthState):
             return await self._document(payload, str(me))
         if topic == "memory":
             return await self._memory()
+        if topic in ("reminder", "notification"):
+            failed = await self._reminders()
+            if topic == "reminder" or failed is not None:
+                return failed
         if topic == "task":
             return await self._tasks()
         if topic == "notification":
@@ -77,6 +82,19 @@ class LiveState(AuthState):
         tasks = await self.get_state(TasksState)
         try:
             await tasks._reload()
+        except AppError as exc:
+            return self._handle_error(exc)
+        return None
+
+    async def _reminders(self) -> Any:
+        """A reminder of the account changed or fired, or one of its notifications was answered (by the worker,
+        another tab, a chat): the Reminders page reads itself again for the signed-in user (the payload's ids
+        are not trusted). Returns the reaction to a failed read, else None."""
+        if routes.path_segments(self.router.url.path) != routes.path_segments(routes.REMINDERS):
+            return None
+        page = await self.get_state(RemindersState)
+        try:
+            await page._reload()
         except AppError as exc:
             return self._handle_error(exc)
         return None
