@@ -1,9 +1,10 @@
 """The notifications page (``/notifications``): a filter (``#notifications-filter``: all, needs attention,
 reminders, missed), Mark all read (``#notifications-mark-all``) and the notifications, latest first
-(``.notification-item`` with ``.notification-title``, ``.notification-status``, ``.notification-body``,
-``.notification-when``, and the buttons ``.notification-ack`` (Done/Taken), ``.notification-read`` and
-``.notification-snooze``, which opens 10 min / 1 h (``.notification-snooze-10``, ``.notification-snooze-60``)
-and a custom length form (``.notification-snooze-form``)); ``#notifications-more`` shows more."""
+(``.notification-item`` with ``.notification-unread``, ``.notification-title``, ``.notification-status``,
+``.notification-body``, ``.notification-when``, ``.notification-link`` (its task's or reminder's page), and
+the buttons ``.notification-ack`` (Done/Taken), ``.notification-read`` and ``.notification-snooze``, which
+opens 10 min / 1 h (``.notification-snooze-10``, ``.notification-snooze-60``) and a custom length form
+(``.notification-snooze-form``)); ``#notifications-more`` shows more."""
 
 from __future__ import annotations
 
@@ -78,6 +79,9 @@ def _row(item: rx.Var[Any]) -> rx.Component:
         rx.text(item["when"].to(str), size="1", color_scheme="gray", title=item["when_full"].to(str),
                 class_name="notification-when"),
         rx.hstack(
+            rx.cond(item["href"].to(str) != "",
+                    rx.link(item["link_text"].to(str), href=item["href"].to(str), size="2",
+                            class_name="notification-link")),
             rx.cond(item["can_ack"].to(bool),
                     rx.button(rx.icon("check", size=14), item["ack_text"].to(str), size="1",
                               on_click=BellState.acknowledge(ident), class_name="notification-ack")),

@@ -77,9 +77,19 @@ def _status_text(row: Notification, medication: bool, now: datetime, lang: str, 
     return translate(f"notifications.status.{status}", lang)
 
 
+def _link(row: Notification, lang: str) -> tuple[str, str]:
+    """Where a notification leads: ``(address, text)`` of its task's or reminder's page, or ``("", "")``."""
+    if row.task_id is not None:
+        return routes.TASKS, translate("notifications.open_task", lang)
+    if row.reminder_id is not None:
+        return routes.REMINDERS, translate("notifications.open_reminder", lang)
+    return "", ""
+
+
 def _item(entry: inbox.InboxItem, now: datetime, lang: str, tz: str) -> dict[str, Any]:
     """One notification as the bell and the page show it."""
     row = entry.notification
+    href, link_text = _link(row, lang)
     medication = entry.reminder_kind == ReminderKind.MEDICATION
     answerable = inbox.is_about_reminder(row) and row.status != NotificationStatus.ACKNOWLEDGED
     when = row.occurrence_at or row.sent_at or row.scheduled_at or row.created_at
@@ -92,7 +102,7 @@ def _item(entry: inbox.InboxItem, now: datetime, lang: str, tz: str) -> dict[str
         "when": translate("notifications.when", lang, time=_moment(when, now, lang, tz),
                           relative=_relative(when, now, lang)),
         "when_full": format_datetime(when, lang, tz, date="full"),
-        "unread": unread, "can_ack": answerable, "can_snooze": answerable,
+        "href": href, "link_text": link_text, "unread": unread, "can_ack": answerable, "can_snooze": answerable,
         "ack_text": translate("notifications.taken" if medication else "notifications.done", lang),
     }
 
