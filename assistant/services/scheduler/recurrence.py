@@ -32,8 +32,8 @@ from itertools import islice
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
-from dateutil.relativedelta import relativedelta  # type: ignore[import-untyped]  # no stubs installed
-from dateutil.rrule import DAILY, HOURLY, WEEKLY, rrule, rrulestr  # type: ignore[import-untyped]
+from dateutil.relativedelta import relativedelta
+from dateutil.rrule import DAILY, HOURLY, WEEKLY, rrule, rrulestr
 
 from assistant.core.errors import InvalidInput
 from assistant.models.reminder import Recurrence
@@ -222,7 +222,7 @@ def to_utc(local: datetime, timezone: str) -> datetime:
 def _shifted_start(rule: rrule, starts_at: datetime, before: datetime) -> datetime:
     """A later DTSTART giving the same occurrences from ``before`` on (whole periods of a DAILY, WEEKLY or
     HOURLY rule without COUNT), so a years-old series is not expanded from its beginning on every call."""
-    freq, interval = rule._freq, rule._interval  # noqa: SLF001 - dateutil exposes no accessor
+    freq, interval = rule._freq, rule._interval  # type: ignore[attr-defined]  # dateutil exposes no accessor
     step = {DAILY: timedelta(days=interval), WEEKLY: timedelta(weeks=interval),
             HOURLY: timedelta(hours=interval)}.get(freq)
     if step is None or before <= starts_at:

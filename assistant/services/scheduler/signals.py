@@ -17,9 +17,11 @@ from sqlmodel import Session
 #: The NOTIFY channel the worker's scheduler listens on.
 SCHEDULER_CHANNEL = "scheduler_signals"
 
-#: What a signal names: a reminder (created, edited, paused, resumed, snoozed, deleted) or a notification
-#: (snoozed: to be delivered again at its new ``scheduled_at``).
-SignalKind = Literal["reminder", "notification"]
+#: What a signal names: a reminder (created, edited, paused, resumed, snoozed, deleted), a notification
+#: (snoozed: to be delivered again at its new ``scheduled_at``) or a run of a task handed to the assistant
+#: (queued: to start at its ``due_at``; cancelled before it started).
+SignalKind = Literal["reminder", "notification", "task_run"]
+_KINDS = ("reminder", "notification", "task_run")
 
 
 def signal_scheduler(session: Session, kind: SignalKind, item_id: uuid.UUID) -> None:
@@ -31,7 +33,7 @@ def signal_scheduler(session: Session, kind: SignalKind, item_id: uuid.UUID) -> 
 def parse_signal(message: str) -> tuple[SignalKind, uuid.UUID] | None:
     """``(kind, id)`` from a signal's payload, or None for a malformed one."""
     kind, _, raw = message.partition(":")
-    if kind not in ("reminder", "notification"):
+    if kind not in _KINDS:
         return None
     try:
         return kind, uuid.UUID(raw)  # type: ignore[return-value]
