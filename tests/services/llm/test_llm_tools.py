@@ -107,7 +107,7 @@ def test_a_result_goes_back_as_a_tool_message():
 
 
 def test_the_builtin_tools():
-    clock, documents, *memory = builtin_registry().specs()
+    clock, documents, *rest = builtin_registry().specs()
 
     assert clock.name == "get_current_time"
     assert clock.parameters()["properties"]["timezone"]["description"].startswith("An IANA time zone")
@@ -116,8 +116,10 @@ def test_the_builtin_tools():
     assert documents.parameters()["required"] == ["query"]
     assert documents.parameters()["properties"]["k"]["maximum"] == 10
     assert documents.parameters()["additionalProperties"] is False
-    assert [spec.name for spec in memory] == ["save_memory", "search_memory", "update_memory", "forget_memory"]
-    assert all(spec.parameters()["additionalProperties"] is False for spec in memory)  # no user id can slip in
+    assert [spec.name for spec in rest] == ["save_memory", "search_memory", "update_memory", "forget_memory",
+                                            "create_task", "list_tasks", "update_task", "complete_task",
+                                            "schedule_reminder", "list_reminders", "cancel_reminder"]
+    assert all(spec.parameters()["additionalProperties"] is False for spec in rest)  # no user id can slip in
 
 
 @pytest.mark.anyio
