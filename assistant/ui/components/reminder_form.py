@@ -31,14 +31,16 @@ def _select(id_: str, options: list[tuple[str, str]], label_key: str, **props: A
     )
 
 
-def _field(label_key: str, id_: str, control: rx.Component) -> rx.Component:
-    return rx.vstack(field_label(label_key, id_), control, spacing="1")
+def _field(label_key: str, id_: str, control: rx.Component, width: str = "auto") -> rx.Component:
+    return rx.vstack(field_label(label_key, id_), control, spacing="1", width=width)
 
 
 def _input(name: str, label_key: str, **props: Any) -> rx.Component:
-    """A text-like input named ``name`` (id ``reminder-<name>``) starting with the form's value of it."""
+    """A text-like input named ``name`` (id ``reminder-<name>``) starting with the form's value of it (as
+    wide as its row when ``width="100%"``)."""
     id_ = f"reminder-{name.replace('_', '-')}"
-    return _field(label_key, id_, rx.input(name=name, id=id_, default_value=_VALUES[name], **props))
+    return _field(label_key, id_, rx.input(name=name, id=id_, default_value=_VALUES[name], **props),
+                  width=props.get("width", "auto"))
 
 
 def _weekdays() -> rx.Component:
@@ -108,7 +110,7 @@ def reminder_form() -> rx.Component:
                 _input("title", "reminders.page.form.title", width="100%"),
                 _field("reminders.page.form.note", "reminder-note",
                        rx.text_area(name="note", id="reminder-note", default_value=_VALUES["note"], rows="2",
-                                    resize="vertical", width="100%")),
+                                    resize="vertical", width="100%"), width="100%"),
                 rx.hstack(
                     _field("reminders.page.form.kind", "reminder-kind",
                            _select("reminder-kind", [(kind, f"reminders.page.kind.{kind}") for kind in FORM_KINDS],
