@@ -1,7 +1,8 @@
 """The Tasks page in a real browser: a refused title keeps what was typed; add a task due at a local time
-(Europe/Berlin, stored as UTC); add a subtask under it (indented); a subtask the assistant adds from another
-process appears without a reload; edit one and change another's status; complete the parent with its open
-subtasks; filter by status, priority and due date; delete the parent with its subtasks.
+(Europe/Berlin, stored as UTC) with a reminder (shown on its row, then removed); add a subtask under it
+(indented); a subtask the assistant adds from another process appears without a reload; edit one and change
+another's status; complete the parent with its open subtasks; filter by status, priority and due date; delete
+the parent with its subtasks.
 
 The app runs on this test session's database, so the test can read what was stored and add a task as a
 chat's tool would (its event reaches the app's listener)."""
@@ -19,7 +20,7 @@ from sqlmodel import select
 from support.browser import ensure_account, login
 
 from assistant.core.db import get_engine, session_scope
-from assistant.models import Task, TaskAuthor, User
+from assistant.models import Reminder, Task, TaskAuthor, User
 
 pytestmark = [pytest.mark.e2e, pytest.mark.usefixtures("patient_expect")]
 
@@ -89,6 +90,7 @@ def test_tasks_add_nest_live_edit_complete_filter_and_delete(tasks_app: str, bro
     page.fill("#task-new-due-date", "2030-05-01")
     page.fill("#task-new-due-time", "09:30")
     _choose(page, "task-new-priority", "high")
+    page.fill("#task-new-remind-at", "2030-04-30T18:00")
     page.click("#task-add")
     rows = page.locator(".task-row")
     expect(rows).to_have_count(1)
@@ -98,6 +100,11 @@ def test_tasks_add_nest_live_edit_complete_filter_and_delete(tasks_app: str, bro
     expect(trip.locator(".task-notes")).to_have_text("Lisbon, early May")
     expect(page.locator("#task-new-title")).to_have_value("")  # the form starts over
     assert _task("Plan the trip").due_at == datetime(2030, 5, 1, 7, 30, tzinfo=UTC)  # 09:30 CEST
+    expect(trip.locator(".task-reminder-text")).to_have_text("Reminder: Apr 30, 2030, 6:00 PM")
+    with session_scope() as session:
+        [reminder] = session.exec(select(Reminder)).all()
+        assert (reminder.task_id, reminder.next_fire_at) == (_task("Plan the trip").id,
+                                                             datetime(2030, 4, 30, 16, 0, tzinfo=UTC))
 
     # A subtask, nested under it.
     trip.locator(".task-add-subtask").first.click()
@@ -132,6 +139,11 @@ def test_tasks_add_nest_live_edit_complete_filter_and_delete(tasks_app: str, bro
     packing.locator(".task-status").click()
     page.click("#task-status-in_progress")
     expect(packing).to_have_attribute("data-status", "in_progress")
+
+    # The reminder can be removed from the row.
+    trip.locator(".task-reminder-remove").click()
+    expect(_toast(page, "Reminder removed.")).to_be_visible()
+    expect(page.locator(".task-reminder")).to_have_count(0)
 
     # Completing the parent completes its open subtasks; the open list is then empty.
     trip.locator(".task-check").first.click()

@@ -14,6 +14,8 @@ Rules every function keeps:
   checking off a parent checks off what is under it); cancelling cancels them; subtasks already closed
   keep their status. Reopening a task, or adding or moving an open task under a closed one, reopens the
   closed tasks above it (to ``todo``), so an open subtask is never hidden under a finished parent.
+* Reminders (:mod:`~assistant.services.tasks.reminding`): closing a task pauses the active reminders of it
+  and its subtasks; deleting deletes them.
 * Every change publishes a ``task`` event (``{"task_id", "action"}``) to the user's open tabs when the
   transaction commits.
 """
@@ -40,6 +42,7 @@ from assistant.models import (
     User,
 )
 from assistant.models.base import utcnow
+from assistant.services.tasks import reminding
 from assistant.services.tasks.due import Due, to_stored
 
 OPEN = frozenset({TaskStatus.TODO, TaskStatus.IN_PROGRESS})
@@ -204,7 +207,9 @@ def _apply_status(session: Session, user: User, task: Task, status: TaskStatus) 
     session.add(task)
     session.flush()
     if status in CLOSED:
-        return _set_status(session, _descendants(session, user, task.id), status, OPEN)
+        below = _descendants(session, user, task.id)
+        reminding.pause_for(session, user, [task.id, *below])
+        return _set_status(session, below, status, OPEN)
     return _reopen_above(session, user, task.parent_id)
 
 
@@ -313,14 +318,16 @@ def complete_task(*, session: Session, user: User, task_id: uuid.UUID) -> Status
 
 
 def delete_task(*, session: Session, user: User, task_id: uuid.UUID) -> int:
-    """Delete one of ``user``'s tasks and its subtasks at any depth; returns how many tasks were deleted.
+    """Delete one of ``user``'s tasks and its subtasks at any depth, with their reminders; returns how many
+    tasks were deleted.
 
     Raises:
         NotFound: ``tasks.not_found``.
     """
     task = get_task(session=session, user=user, task_id=task_id, lock=True)
-    count = 1 + len(_descendants(session, user, task.id))
+    doomed = [task.id, *_descendants(session, user, task.id)]
+    reminding.delete_for(session, user, doomed)
     session.delete(task)
     session.flush()
     _notify(session, user, task_id, "deleted")
-    return count
+    return len(doomed)

@@ -1,6 +1,7 @@
 """The forms of the Tasks page: adding a task (``#task-add-form``), adding a subtask under a task
 (``#task-subtask-form``) and editing one inline (``#task-edit-form``), and the selects they and the filters use.
-Field ids are ``task-<new|subtask|edit>-<field>`` (title, notes, due-date, due-time, priority, parent, status)."""
+Field ids are ``task-<new|subtask|edit>-<field>`` (title, notes, due-date, due-time, priority, parent, status,
+remind-at: the local time of a one-time reminder to add)."""
 
 from __future__ import annotations
 
@@ -52,9 +53,9 @@ def _labelled(key: str, id_: str, control: rx.Component) -> rx.Component:
 
 
 def _fields(prefix: str, *, row: rx.Var[Any] | None = None, parents: rx.Var[list[dict[str, Any]]] | None = None,
-            notes: bool = True) -> list[rx.Component]:
-    """Title, notes, due date and time, priority, and (with ``parents``) the parent task; filled from ``row``
-    when editing one."""
+            notes: bool = True, remind: bool = True) -> list[rx.Component]:
+    """Title, notes, due date and time, priority, (with ``parents``) the parent task and (``remind``) the time
+    of a one-time reminder; filled from ``row`` when editing one."""
     def value(key: str, default: str = "") -> rx.Var[Any] | str:
         return row[key].to(str) if row is not None else default
 
@@ -64,6 +65,9 @@ def _fields(prefix: str, *, row: rx.Var[Any] | None = None, parents: rx.Var[list
                                select(f"{prefix}-parent", [(NO_PARENT, "tasks.parent.none")], name="parent",
                                       default=value("parent_id", NO_PARENT), label_key="tasks.field.parent",
                                       dynamic=parents)))
+    if remind:
+        extra.append(_labelled("tasks.field.remind_at", f"{prefix}-remind-at",
+                               rx.input(type="datetime-local", name="remind_at", id=f"{prefix}-remind-at")))
     fields = [rx.input(name="title", id=f"{prefix}-title", default_value=value("title"), width="100%",
                        placeholder=t("tasks.add.placeholder"), aria_label=t("tasks.field.title"))]
     if notes:
@@ -111,7 +115,7 @@ def subtask_form() -> rx.Component:
     """The "add subtask" form under the task it was opened on: title, due, priority."""
     return rx.form(
         rx.vstack(
-            *_fields("task-subtask", notes=False),
+            *_fields("task-subtask", notes=False, remind=False),
             error(TasksState.subtask_error, "task-subtask-error"),
             rx.hstack(
                 rx.button(rx.icon("plus", size=14), t("tasks.action.add_subtask"), type="submit", size="2",

@@ -3,7 +3,8 @@
 list (``#task-list``): rows ``.task-row`` in tree order with ``data-id``, ``data-depth`` and ``data-status``,
 subtasks indented by depth. A row has the checkbox ``.task-check``, ``.task-title``, ``.task-priority``, the
 status menu ``.task-status`` (items ``#task-status-<status>``), ``.task-due`` (``data-overdue``), ``.task-notes``,
-``.task-parent`` (the parent of a subtask listed without it), ``.task-subtasks`` (progress) and the actions
+``.task-parent`` (the parent of a subtask listed without it), ``.task-subtasks`` (progress), ``.task-reminder``
+(the next reminder, removed with ``.task-reminder-remove``) and the actions
 ``.task-edit``, ``.task-add-subtask`` and ``.task-delete`` (confirmed with ``.task-delete-confirm``)."""
 
 from __future__ import annotations
@@ -88,6 +89,22 @@ def _small(text: rx.Var[str], class_name: str, **props: Any) -> rx.Component:
     return rx.cond(text != "", rx.text(text, size="1", color_scheme="gray", class_name=class_name, **props))
 
 
+def _reminder(row: rx.Var[Any]) -> rx.Component:
+    """The task's next reminder, with a button that removes it."""
+    return rx.hstack(
+        rx.icon("alarm-clock", size=12),
+        rx.text(row["reminder_text"].to(str), size="1", class_name="task-reminder-text"),
+        rx.icon_button(rx.icon("x", size=12), size="1", variant="ghost", color_scheme="gray",
+                       aria_label=t("tasks.reminder.remove"), title=t("tasks.reminder.remove"),
+                       on_click=TasksState.remove_reminder(row["reminder_id"].to(str)),
+                       class_name="task-reminder-remove"),
+        spacing="1",
+        align="center",
+        color=rx.color("gray", 11),
+        class_name="task-reminder",
+    )
+
+
 def _row(row: rx.Var[Any]) -> rx.Component:
     task_id = row["id"].to(str)
     closed = row["closed"].to(bool)
@@ -122,7 +139,10 @@ def _row(row: rx.Var[Any]) -> rx.Component:
                 rx.hstack(
                     _small(row["parent_text"].to(str), "task-parent"),
                     _small(row["subtasks_text"].to(str), "task-subtasks"),
+                    rx.cond(row["reminder_text"].to(str) != "", _reminder(row)),
                     spacing="3",
+                    align="center",
+                    wrap="wrap",
                 ),
                 rx.hstack(
                     _action("pencil", "edit", TasksState.start_edit(task_id)),

@@ -49,12 +49,14 @@ class LiveState(AuthState):
             return await self._document(payload, str(me))
         if topic == "memory":
             return await self._memory()
+        if topic in ("task", "reminder"):
+            failed = await self._tasks()
+            if topic == "task" or failed is not None:
+                return failed
         if topic in ("reminder", "notification"):
             failed = await self._reminders()
             if topic == "reminder" or failed is not None:
                 return failed
-        if topic == "task":
-            return await self._tasks()
         if topic == "notification":
             return await self._notification(payload)
         return None
@@ -75,8 +77,9 @@ class LiveState(AuthState):
         return rx.toast.info(toast) if toast else None
 
     async def _tasks(self) -> Any:
-        """The account's tasks changed (in another tab, a chat, another process): the Tasks page reads itself
-        again for the signed-in user (the payload's ids are not trusted)."""
+        """The account's tasks or reminders changed (in another tab, a chat, another process): the Tasks page
+        (which shows each task's next reminder) reads itself again for the signed-in user (the payload's ids are
+        not trusted)."""
         if routes.path_segments(self.router.url.path) != routes.path_segments(routes.TASKS):
             return None
         tasks = await self.get_state(TasksState)

@@ -1,5 +1,6 @@
 """The Tasks page: the user's tasks with their subtasks indented under them, filters and sort, adding a task
-or a subtask, editing one inline, completing with a checkbox, changing the status, deleting.
+or a subtask, editing one inline, completing with a checkbox, changing the status, deleting, and a one-time
+reminder of a task ("remind me", through :mod:`assistant.services.tasks.reminding`).
 
 State holds what is on screen only: display dicts built on a worker thread (texts translated, due times on
 the user's clock in the tab's language), the filters, which task is being edited and under which a subtask
@@ -19,11 +20,12 @@ import reflex as rx
 from sqlmodel import Session
 
 from assistant.core.errors import InvalidInput
-from assistant.core.i18n import format_date, format_time, translate
-from assistant.models import Task, TaskAuthor, TaskPriority, TaskStatus, User
+from assistant.core.i18n import format_date, format_datetime, format_time, translate
+from assistant.models import Reminder, Task, TaskAuthor, TaskPriority, TaskStatus, User
 from assistant.models.base import utcnow
 from assistant.models.user import Role
-from assistant.services.tasks import listing
+from assistant.services.scheduler import reminders
+from assistant.services.tasks import listing, reminding
 from assistant.services.tasks import tasks as service
 from assistant.services.tasks.due import is_overdue, parse_due, to_local, today
 from assistant.ui.state.auth import AuthState, guarded, parse_id
@@ -76,7 +78,7 @@ def _due_text(task: Task, lang: str, tz: str, now: datetime) -> str:
     return translate("tasks.due.at", lang, day=day, time=format_time(task.due_at, lang, tz))
 
 
-def _row(row: listing.TaskRow, lang: str, tz: str, now: datetime) -> dict[str, Any]:
+def _row(row: listing.TaskRow, lang: str, tz: str, now: datetime, reminder: Reminder | None) -> dict[str, Any]:
     task = row.task
     due = to_local(task.due_at, task.due_all_day, tz)
     open_ = task.status in service.OPEN
@@ -97,6 +99,9 @@ def _row(row: listing.TaskRow, lang: str, tz: str, now: datetime) -> dict[str, A
         "subtasks_text": (translate("tasks.page.subtasks", lang, done=row.subtasks_done, count=subtasks)
                           if subtasks else ""),
         "by_assistant": task.author == TaskAuthor.ASSISTANT,
+        "reminder_id": str(reminder.id) if reminder else "",
+        "reminder_text": (translate("tasks.reminder.next", lang, when=format_datetime(reminder.next_fire_at, lang, tz))
+                          if reminder and reminder.next_fire_at else ""),
         "delete_text": (translate("tasks.delete.body_with", lang, title=task.title, count=subtasks)
                         if subtasks else translate("tasks.delete.body", lang, title=task.title)),
     }
@@ -122,7 +127,9 @@ def _read(session: Session, user: User, filters: _Filters, lang: str) -> _View:
                               due=filters.due, sort=filters.sort, now=now)
     everything = listing.list_tasks(session=session, user=user, status=ALL, sort=listing.TaskSort.CREATED.value,
                                     now=now)
-    return _View(rows=[_row(row, lang, user.timezone, now) for row in rows], parents=_parents(everything),
+    soonest = reminding.next_reminders(session=session, user=user, task_ids=[row.task.id for row in rows])
+    return _View(rows=[_row(row, lang, user.timezone, now, soonest.get(row.task.id)) for row in rows],
+                 parents=_parents(everything),
                  count=translate("tasks.page.count", lang, count=len(rows)),
                  timezone_note=translate("tasks.page.timezone", lang, timezone=user.timezone))
 
@@ -247,14 +254,21 @@ class TasksState(AuthState):
     @rx.event
     @guarded
     async def add(self, form: dict[str, Any]) -> Any:
-        """Add a task typed in the form (a subtask when a parent is chosen); a refused one is explained in the
-        form, as typed."""
+        """Add a task typed in the form (a subtask when a parent is chosen), with a one-time reminder when a
+        time is given; a refused one (the reminder's time too) is explained in the form, as typed, and nothing
+        is stored."""
         self.add_error = ""
         try:
             fields = self._form_task(form)
             parent = _parent_id(form.get("parent"))
-            await self._apply(lambda session, user: service.create_task(session=session, user=user,
-                                                                        parent_id=parent, **fields))
+            remind_at = str(form.get("remind_at") or "").strip()
+
+            def add(session: Session, user: User) -> None:
+                task = service.create_task(session=session, user=user, parent_id=parent, **fields)
+                if remind_at:
+                    reminding.remind(session=session, user=user, task_id=task.id, at=remind_at)
+
+            await self._apply(add)
         except InvalidInput as exc:
             self.add_error = self._t(exc.code, **exc.params)
             return None
@@ -305,16 +319,23 @@ class TasksState(AuthState):
     @rx.event
     @guarded
     async def save_edit(self, form: dict[str, Any]) -> Any:
-        """Save the task being edited (title, notes, due, priority, status, parent); a refused change is
-        explained in the editor, as typed."""
+        """Save the task being edited (title, notes, due, priority, status, parent; a reminder when a time is
+        given); a refused change is explained in the editor, as typed, and nothing is stored."""
         task_id = parse_id(self.editing_id, service.NOT_FOUND)
         self.edit_error = ""
         try:
             fields = self._form_task(form)
             parent = _parent_id(form.get("parent"))
             status = str(form.get("status") or TaskStatus.TODO.value)
-            await self._apply(lambda session, user: service.update_task(
-                session=session, user=user, task_id=task_id, parent_id=parent, status=status, **fields))
+            remind_at = str(form.get("remind_at") or "").strip()
+
+            def save(session: Session, user: User) -> None:
+                service.update_task(session=session, user=user, task_id=task_id, parent_id=parent, status=status,
+                                    **fields)
+                if remind_at:
+                    reminding.remind(session=session, user=user, task_id=task_id, at=remind_at)
+
+            await self._apply(save)
         except InvalidInput as exc:
             self.edit_error = self._t(exc.code, **exc.params)
             return None
@@ -355,3 +376,11 @@ class TasksState(AuthState):
             return rx.toast.success(self._t("tasks.page.deleted_with", count=count - 1))
         return rx.toast.success(self._t("tasks.page.deleted"))
 
+    @rx.event
+    @guarded
+    async def remove_reminder(self, reminder_id: str) -> Any:
+        """Delete a task's reminder (shown on its row)."""
+        ident = parse_id(reminder_id, reminders.NOT_FOUND)
+        await self._apply(lambda session, user: reminders.delete_reminder(session=session, user=user,
+                                                                          reminder_id=ident))
+        return rx.toast.success(self._t("tasks.reminder.removed"))

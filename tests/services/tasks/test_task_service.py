@@ -263,3 +263,36 @@ def test_every_change_is_published_to_the_owner_on_commit(berlin, database, call
     assert published(lambda: None) == []
     assert [e.payload["action"] for e in published(
         lambda: call(service.delete_task, user=berlin, task_id=created[0].id))] == ["deleted"]
+
+
+def test_a_tasks_reminder_fires_at_the_local_time_pauses_when_done_and_goes_with_the_task(berlin, make_user, call):
+    from assistant.models import Reminder
+    from assistant.services.tasks import reminding
+
+    trip = add(call, berlin, "Plan the trip")
+    visa = add(call, berlin, "Apply for the visa", parent_id=trip.id)
+    reminder = call(reminding.remind, user=berlin, task_id=visa.id, at="2030-05-01T09:00")
+    call(reminding.remind, user=berlin, task_id=trip.id, at="2030-06-01T18:30")
+
+    assert (reminder.task_id, reminder.title, reminder.timezone, reminder.recurrence) == (
+        visa.id, "Apply for the visa", "Europe/Berlin", "once")
+    assert reminder.next_fire_at == datetime(2030, 5, 1, 7, 0, tzinfo=UTC)  # 09:00 CEST
+    soonest = call(reminding.next_reminders, user=berlin, task_ids=[trip.id, visa.id])
+    assert {task_id: r.next_fire_at for task_id, r in soonest.items()} == {
+        visa.id: datetime(2030, 5, 1, 7, 0, tzinfo=UTC), trip.id: datetime(2030, 6, 1, 16, 30, tzinfo=UTC)}
+
+    with pytest.raises(InvalidInput) as past:
+        call(reminding.remind, user=berlin, task_id=visa.id, at="2020-01-01T09:00")
+    assert past.value.code == "reminders.in_past"
+    intruder = make_user()
+    with pytest.raises(NotFound, match="tasks.not_found"):
+        call(reminding.remind, user=intruder, task_id=visa.id, at="2030-05-01T09:00")
+
+    # Completing the parent completes the subtask and pauses both reminders: nothing reminds of finished work.
+    call(service.complete_task, user=berlin, task_id=trip.id)
+    statuses = call(lambda session: sorted(r.status for r in session.exec(select(Reminder))))
+    assert statuses == ["paused", "paused"]
+    assert call(reminding.next_reminders, user=berlin, task_ids=[trip.id, visa.id]) == {}
+
+    assert call(service.delete_task, user=berlin, task_id=trip.id) == 2
+    assert call(lambda session: session.exec(select(func.count()).select_from(Reminder)).one()) == 0
