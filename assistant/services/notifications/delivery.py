@@ -37,6 +37,10 @@ EXPIRES_AFTER = timedelta(hours=24)
 
 Outcome = Literal["sent", "missed"]
 
+#: Rows of one occurrence, each stored unless its idempotency key is taken (compiled once, run per occurrence).
+_INSERT = (insert(Notification.__table__).on_conflict_do_nothing(index_elements=["idempotency_key"])  # type: ignore[attr-defined]
+           .returning(col(Notification.id)))
+
 
 def occurrence_key(occurrence_at: datetime) -> str:
     """An occurrence as it appears in idempotency keys: ISO 8601 in UTC with ``Z`` (``2026-03-30T06:00:00Z``;
@@ -86,9 +90,7 @@ def record_occurrence(*, session: Session, reminder: Reminder, occurrence_at: da
                      idempotency_key=idempotency_key(reminder.id, occurrence_at, channel))
         for channel in dict.fromkeys(channels)
     ]
-    statement = (insert(Notification).values([row.model_dump() for row in rows])
-                 .on_conflict_do_nothing(index_elements=["idempotency_key"]).returning(col(Notification.id)))
-    inserted = set(session.execute(statement).scalars())
+    inserted = set(session.execute(_INSERT, [row.model_dump() for row in rows]).scalars())
     stored = [row for row in rows if row.id in inserted]
     for row in stored:
         events.publish([row.user_id], "notification", {"notification_id": str(row.id), "status": row.status},
@@ -105,3 +107,25 @@ def _missed_text(session: Session, reminder: Reminder, occurrence_at: datetime) 
     if reminder.note:
         body = f"{body}\n\n{reminder.note}"
     return translate("scheduler.missed_title", language, title=reminder.title), body
+
+
+def send_notification(*, session: Session, user_id: uuid.UUID, type: NotificationType, title: str, body: str = "",
+                      idempotency_key: str, task_id: uuid.UUID | None = None,
+                      now: datetime | None = None) -> Notification | None:
+    """Store one in-app notification that is not a reminder's occurrence (a task run's outcome, an alert) as
+    sent now, and queue its ``notification`` event on ``session``.
+
+    ``idempotency_key`` names what it is about (``task_run:<id>:in_app``): a second call with the same key
+    stores nothing and returns None.
+    """
+    sent_at = now or datetime.now(UTC)
+    row = Notification(user_id=user_id, type=type.value, channel=Channel.IN_APP.value,
+                       status=NotificationStatus.SENT.value, title=title[:MAX_TITLE_CHARS], body=body,
+                       task_id=task_id, scheduled_at=sent_at, sent_at=sent_at, idempotency_key=idempotency_key)
+    statement = (insert(Notification).values([row.model_dump()])
+                 .on_conflict_do_nothing(index_elements=["idempotency_key"]).returning(col(Notification.id)))
+    if session.execute(statement).scalar() is None:
+        return None
+    events.publish([user_id], "notification", {"notification_id": str(row.id), "status": row.status},
+                   session=session)
+    return row
