@@ -2,10 +2,14 @@
 missed-run rule of :mod:`assistant.worker.scheduler`, applied in :func:`missed_run_rule` only), advance the
 reminder to its next occurrence, deliver a snoozed notification, and keep each row's job in step with it.
 
-Every function here locks the row it acts on (``SELECT ... FOR UPDATE``) and changes the job store while it
-holds the lock, so jobs are written in the order the rows changed: whatever runs last saw the newest row.
-Notification rows are stored through :func:`assistant.services.notifications.delivery.record_occurrence`,
-whose idempotency key makes a second run of the same occurrence store nothing.
+A reminder is settled when it is active and its fire time has come, whichever job finds it first: a job
+settles its own reminder and the other due ones in one transaction (:func:`settle_due`, batches of
+:data:`BATCH`, ``FOR UPDATE SKIP LOCKED``), so a thousand reminders due at 08:00 take a few dozen transactions
+(``scripts/bench_reminders.py``). Jobs are set or removed only while their row is locked
+(:func:`sync_reminder`, :func:`sync_notification`), so they are written in the order the rows changed:
+whatever runs last saw the newest row. Notification rows are stored through
+:func:`assistant.services.notifications.delivery.record_occurrence`, whose idempotency key makes a second run of
+the same occurrence store nothing.
 """
 
 from __future__ import annotations
@@ -19,7 +23,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Protocol
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from assistant.core import events
 from assistant.core.db import session_scope
@@ -40,6 +44,8 @@ log = logging.getLogger("assistant.worker.scheduler")
 MAX_MISSED_ROWS = 24
 #: Occurrences read per step while catching up.
 _PAGE = 200
+#: Due reminders settled in one transaction by one job (:func:`settle_due`).
+BATCH = 25
 #: A job that runs up to this much before its row's time waits for it; earlier, it is set again.
 EARLY_WAIT = timedelta(seconds=2)
 
@@ -137,30 +143,55 @@ def notification_job_id(notification_id: uuid.UUID) -> str:
 
 
 def settle_reminder(reminder_id: uuid.UUID, occurrence: datetime | None, *, grace: timedelta, book: JobBook) -> None:
-    """Run a reminder's due job: apply the missed-run rule, store the notifications, advance the row.
+    """Run a reminder's due job: settle it and the other due reminders (:func:`settle_due`), then set the jobs
+    of those still active for their next occurrence.
 
     Called by the reminder's job (whose own entry APScheduler has already removed) with the occurrence the
-    job was set for, or with None when APScheduler reported the job missed. Nothing happens to a reminder
-    that is gone, paused or ended; a stale job (the row's next occurrence is another one) or one that came
-    more than :data:`EARLY_WAIT` early (the reminder was snoozed) only sets the row's job again.
+    job was set for, or with None when APScheduler reported the job missed. Nothing happens when the reminder
+    is gone, paused or ended, or when the job is stale (the row's next occurrence is another one: whoever
+    changed it set its job); a job that came more than :data:`EARLY_WAIT` early (the reminder was snoozed)
+    only sets the row's job again, one less early waits for its time.
     """
     with session_scope() as session:
-        reminder = _locked_reminder(session, reminder_id)
+        reminder = session.get(Reminder, reminder_id)
         if reminder is None or not _schedulable(reminder):
             return
-        assert reminder.next_fire_at is not None
         if occurrence is not None and reminder.next_occurrence_at != occurrence:
-            book.set_reminder(reminder)
             return
+        assert reminder.next_fire_at is not None
         early = (reminder.next_fire_at - utcnow()).total_seconds()
-        if early > EARLY_WAIT.total_seconds():
-            book.set_reminder(reminder)
-            return
-        if early > 0:
-            time.sleep(early)
-        _catch_up(session, reminder, utcnow(), grace)
-        if reminder.status == ReminderStatus.ACTIVE.value:
-            book.set_reminder(reminder)
+    if early > EARLY_WAIT.total_seconds():
+        sync_reminder(reminder_id, book)
+        return
+    if early > 0:
+        time.sleep(early)
+    for still_active in settle_due(reminder_id, grace=grace):
+        sync_reminder(still_active, book)
+
+
+def settle_due(first: uuid.UUID, *, grace: timedelta) -> list[uuid.UUID]:
+    """Settle, in one transaction, up to :data:`BATCH` active reminders whose fire time has come, ``first``
+    among them unless another transaction holds it: for each, the missed-run rule, its notification rows and
+    events, and the row moved to its next occurrence (or ended).
+
+    Rows locked elsewhere are skipped (``FOR UPDATE SKIP LOCKED``): another job is settling them, or an edit
+    whose signal will set their job. So when many reminders come due at once, the first jobs to run store
+    them all in a few transactions and the later jobs find nothing left to do.
+
+    Returns:
+        The ids of the settled reminders that are still active (their jobs are to be set).
+    """
+    now = utcnow()
+    with session_scope() as session:
+        due = session.exec(
+            select(Reminder)
+            .where(Reminder.status == ReminderStatus.ACTIVE.value, col(Reminder.next_occurrence_at).is_not(None),
+                   col(Reminder.next_fire_at) <= now)
+            .order_by(col(Reminder.id) != first, col(Reminder.next_fire_at))
+            .limit(BATCH).with_for_update(skip_locked=True)).all()
+        for reminder in due:
+            _catch_up(session, reminder, now, grace)
+        return [reminder.id for reminder in due if reminder.status == ReminderStatus.ACTIVE.value]
 
 
 def _catch_up(session: Session, reminder: Reminder, now: datetime, grace: timedelta) -> None:

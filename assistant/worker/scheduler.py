@@ -7,7 +7,8 @@ inside, and the APScheduler FAQ's rules: module-level job functions (:func:`fire
 ``notification:<uuid>``) set with ``replace_existing=True``, ``coalesce=True``, ``max_instances=1`` and a
 ``misfire_grace_time`` equal to the grace window. Each job is a ``DateTrigger`` at its row's time
 (``reminders.next_fire_at``, ``notifications.scheduled_at``); after firing, the reminder's job is set for
-its next occurrence.
+its next occurrence. A job settles the other reminders due at the same moment with its own, a batch per
+transaction (:mod:`assistant.worker.firing`), on :data:`EXECUTOR_THREADS` threads.
 
 The rows are the truth and the job store follows them. The web process never touches the job store: it
 writes rows and sends a signal (``NOTIFY scheduler_signals``, :mod:`assistant.services.scheduler.signals`),
@@ -67,12 +68,18 @@ log = logging.getLogger(__name__)
 
 #: Seconds between two reconciliations of rows and jobs (the first runs at start).
 RECONCILE_SECONDS = 300.0
-#: Threads that run due jobs; each holds one database connection while it works.
-EXECUTOR_THREADS = 8
+#: Threads that run due jobs; each holds one database connection while it works. Two to four settled 1,000
+#: reminders due at once fastest on 2 cores (more threads only share the interpreter lock; see
+#: docs/performance.md).
+EXECUTOR_THREADS = 4
 #: How often the signal listener checks whether the service is stopping, seconds.
 STOP_CHECK_SECONDS = 1.0
 #: A job dropped because its previous run had not ended (``max_instances``) is set again this much later.
 RETRY_SECONDS = 1.0
+
+#: The rows whose jobs this service keeps: job ids ``<kind>:<uuid>``. Signals and jobs of other kinds (a task
+#: run, ``task_run:<uuid>``) are not its business and are left alone.
+OWN_KINDS = ("reminder", "notification")
 
 _running: Jobs | None = None
 
@@ -114,10 +121,11 @@ class Jobs:
             pass
 
     def sync(self, kind: str, item_id: uuid.UUID) -> None:
-        """Make the job of the row ``kind`` (``reminder``/``notification``) ``item_id`` match the row."""
+        """Make the job of the row ``kind`` (``reminder``/``notification``) ``item_id`` match the row; other
+        kinds (:data:`OWN_KINDS`) are not this service's and are left alone."""
         if kind == "reminder":
             firing.sync_reminder(item_id, self)
-        else:
+        elif kind == "notification":
             firing.sync_notification(item_id, self)
 
     def reconcile(self) -> int:
@@ -142,17 +150,13 @@ class Jobs:
         changed = [job_id for job_id, (run_at, args) in wanted.items()
                    if (job := jobs.get(job_id)) is None or list(job.args) != args
                    or abs((job.next_run_time - run_at).total_seconds()) > 0.001]
-        changed += [job_id for job_id in jobs if job_id not in wanted]
+        changed += [job_id for job_id in jobs if job_id not in wanted and job_id.partition(":")[0] in OWN_KINDS]
         for job_id in changed:
-            kind, _, raw = job_id.partition(":")
-            try:
-                item_id = uuid.UUID(raw)
-            except ValueError:
-                item_id = None
-            if kind in ("reminder", "notification") and item_id is not None:
-                self.sync(kind, item_id)
-            else:
+            named = _job_row(job_id)
+            if named is None:
                 self.remove(job_id)
+            else:
+                self.sync(*named)
         if changed:
             log.info("scheduler reconciled %d job(s) with their rows", len(changed))
         return len(changed)
@@ -161,11 +165,10 @@ class Jobs:
         """A job too late to run (``EVENT_JOB_MISSED``, in an executor thread): the missed-run rule for its
         row. A job dropped because its previous run was still going (``EVENT_JOB_MAX_INSTANCES``, in the
         scheduler's thread): synced again after :data:`RETRY_SECONDS`."""
-        kind, _, raw = event.job_id.partition(":")
-        try:
-            item_id = uuid.UUID(raw)
-        except ValueError:
+        named = _job_row(event.job_id)
+        if named is None:
             return
+        kind, item_id = named
         if event.code == EVENT_JOB_MAX_INSTANCES:
             threading.Timer(RETRY_SECONDS, self._sync_quietly, args=(kind, item_id)).start()
         elif kind == "reminder":
@@ -178,6 +181,17 @@ class Jobs:
             self.sync(kind, item_id)
         except Exception:
             log.exception("could not set the job of %s %s again (the next reconciliation will)", kind, item_id)
+
+
+def _job_row(job_id: str) -> tuple[str, uuid.UUID] | None:
+    """``(kind, id)`` of a job of this service (``reminder:<uuid>``, ``notification:<uuid>``), else None."""
+    kind, _, raw = job_id.partition(":")
+    if kind not in OWN_KINDS:
+        return None
+    try:
+        return kind, uuid.UUID(raw)
+    except ValueError:
+        return None
 
 
 def _book() -> Jobs:

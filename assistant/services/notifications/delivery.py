@@ -37,7 +37,7 @@ EXPIRES_AFTER = timedelta(hours=24)
 
 Outcome = Literal["sent", "missed"]
 
-#: Rows of one occurrence, each stored unless its idempotency key is taken (compiled once, run per occurrence).
+#: Notification rows, each stored unless its idempotency key is taken (compiled once, run per call).
 _INSERT = (insert(Notification.__table__).on_conflict_do_nothing(index_elements=["idempotency_key"])  # type: ignore[attr-defined]
            .returning(col(Notification.id)))
 
@@ -122,9 +122,7 @@ def send_notification(*, session: Session, user_id: uuid.UUID, type: Notificatio
     row = Notification(user_id=user_id, type=type.value, channel=Channel.IN_APP.value,
                        status=NotificationStatus.SENT.value, title=title[:MAX_TITLE_CHARS], body=body,
                        task_id=task_id, scheduled_at=sent_at, sent_at=sent_at, idempotency_key=idempotency_key)
-    statement = (insert(Notification).values([row.model_dump()])
-                 .on_conflict_do_nothing(index_elements=["idempotency_key"]).returning(col(Notification.id)))
-    if session.execute(statement).scalar() is None:
+    if session.execute(_INSERT, [row.model_dump()]).scalar() is None:
         return None
     events.publish([user_id], "notification", {"notification_id": str(row.id), "status": row.status},
                    session=session)
