@@ -60,6 +60,10 @@ ALLOWED_EVENTS = {
                    "toggle_active"},
     "CollectionsState": {"create", "delete", "grant", "load", "revoke"},
     "TiersState": {"choose_provider", "load", "save"},
+    "TasksState": {"add", "add_subtask", "cancel_edit", "cancel_run", "cancel_subtask", "close_runs", "delete",
+                   "hand_over", "load", "open_runs", "remove_reminder", "remove_schedule", "save_edit",
+                   "set_due_filter", "set_priority_filter", "set_run_mode", "set_run_repeat", "set_sort",
+                   "set_status_filter", "set_task_status", "start_edit", "start_subtask", "toggle_done"},
     "LiveState": {"receive"},
 }
 #: Reflex's own event on every state: it sets only vars that have a setter (none of the account's, see below).

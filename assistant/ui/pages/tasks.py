@@ -5,7 +5,8 @@ subtasks indented by depth. A row has the checkbox ``.task-check``, ``.task-titl
 status menu ``.task-status`` (items ``#task-status-<status>``), ``.task-due`` (``data-overdue``), ``.task-notes``,
 ``.task-parent`` (the parent of a subtask listed without it), ``.task-subtasks`` (progress), ``.task-reminder``
 (the next reminder, removed with ``.task-reminder-remove``) and the actions
-``.task-edit``, ``.task-add-subtask`` and ``.task-delete`` (confirmed with ``.task-delete-confirm``)."""
+``.task-edit``, ``.task-add-subtask`` and ``.task-delete`` (confirmed with ``.task-delete-confirm``). Handing a task
+to the assistant (``.task-assistant``), its runs and schedules: :mod:`assistant.ui.components.task_runs`."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from typing import Any
 
 import reflex as rx
 
+from assistant.ui.components.task_runs import no_model_note, open_button, runs_panel, schedules
 from assistant.ui.components.tasks import add_form, edit_form, select, statuses, subtask_form
 from assistant.ui.i18n import t
 from assistant.ui.layouts.shell import app_shell
@@ -140,6 +142,7 @@ def _row(row: rx.Var[Any]) -> rx.Component:
                     _small(row["parent_text"].to(str), "task-parent"),
                     _small(row["subtasks_text"].to(str), "task-subtasks"),
                     rx.cond(row["reminder_text"].to(str) != "", _reminder(row)),
+                    schedules(row),
                     spacing="3",
                     align="center",
                     wrap="wrap",
@@ -147,6 +150,7 @@ def _row(row: rx.Var[Any]) -> rx.Component:
                 rx.hstack(
                     _action("pencil", "edit", TasksState.start_edit(task_id)),
                     _action("list-plus", "add-subtask", TasksState.start_subtask(task_id)),
+                    open_button(task_id),
                     _delete(row),
                     spacing="4",
                     wrap="wrap",
@@ -161,6 +165,7 @@ def _row(row: rx.Var[Any]) -> rx.Component:
         ),
         rx.cond(TasksState.editing_id == task_id, edit_form(row)),
         rx.cond(TasksState.subtask_parent_id == task_id, subtask_form()),
+        rx.cond(TasksState.run_task_id == task_id, runs_panel()),
         spacing="2",
         width="100%",
         padding_y="0.6em",
@@ -176,6 +181,7 @@ def tasks_page() -> rx.Component:
         "tasks.title",
         rx.vstack(
             add_form(),
+            no_model_note(),
             filters(),
             rx.cond(
                 TasksState.rows.length() == 0,

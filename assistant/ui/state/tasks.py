@@ -1,6 +1,8 @@
 """The Tasks page: the user's tasks with their subtasks indented under them, filters and sort, adding a task
 or a subtask, editing one inline, completing with a checkbox, changing the status, deleting, and a one-time
-reminder of a task ("remind me", through :mod:`assistant.services.tasks.reminding`).
+reminder of a task ("remind me", through :mod:`assistant.services.tasks.reminding`). Handing a task to the
+assistant (now, at a time, on a schedule), its runs and schedules: the mixin
+:class:`~assistant.ui.state.task_runs.TaskRuns`.
 
 State holds what is on screen only: display dicts built on a worker thread (texts translated, due times on
 the user's clock in the tab's language), the filters, which task is being edited and under which a subtask
@@ -20,7 +22,7 @@ import reflex as rx
 from sqlmodel import Session
 
 from assistant.core.errors import InvalidInput
-from assistant.core.i18n import format_date, format_datetime, format_time, translate
+from assistant.core.i18n import format_date, format_time, translate
 from assistant.models import Reminder, Task, TaskAuthor, TaskPriority, TaskStatus, User
 from assistant.models.base import utcnow
 from assistant.models.user import Role
@@ -29,6 +31,7 @@ from assistant.services.tasks import listing, reminding
 from assistant.services.tasks import tasks as service
 from assistant.services.tasks.due import is_overdue, parse_due, to_local, today
 from assistant.ui.state.auth import AuthState, guarded, parse_id
+from assistant.ui.state.task_runs import TaskRuns, reminder_fields, run_rows, task_reminders
 
 T = TypeVar("T")
 
@@ -63,6 +66,7 @@ class _View:
     parents: list[dict[str, Any]]
     count: str
     timezone_note: str
+    runs: list[dict[str, Any]]
 
 
 def _due_text(task: Task, lang: str, tz: str, now: datetime) -> str:
@@ -78,7 +82,8 @@ def _due_text(task: Task, lang: str, tz: str, now: datetime) -> str:
     return translate("tasks.due.at", lang, day=day, time=format_time(task.due_at, lang, tz))
 
 
-def _row(row: listing.TaskRow, lang: str, tz: str, now: datetime, reminder: Reminder | None) -> dict[str, Any]:
+def _row(row: listing.TaskRow, lang: str, tz: str, now: datetime, reminder: Reminder | None,
+         schedules: list[Reminder]) -> dict[str, Any]:
     task = row.task
     due = to_local(task.due_at, task.due_all_day, tz)
     open_ = task.status in service.OPEN
@@ -99,9 +104,7 @@ def _row(row: listing.TaskRow, lang: str, tz: str, now: datetime, reminder: Remi
         "subtasks_text": (translate("tasks.page.subtasks", lang, done=row.subtasks_done, count=subtasks)
                           if subtasks else ""),
         "by_assistant": task.author == TaskAuthor.ASSISTANT,
-        "reminder_id": str(reminder.id) if reminder else "",
-        "reminder_text": (translate("tasks.reminder.next", lang, when=format_datetime(reminder.next_fire_at, lang, tz))
-                          if reminder and reminder.next_fire_at else ""),
+        **reminder_fields(reminder, schedules, lang, tz),
         "delete_text": (translate("tasks.delete.body_with", lang, title=task.title, count=subtasks)
                         if subtasks else translate("tasks.delete.body", lang, title=task.title)),
     }
@@ -120,18 +123,20 @@ def _parents(rows: list[listing.TaskRow]) -> list[dict[str, Any]]:
     return choices
 
 
-def _read(session: Session, user: User, filters: _Filters, lang: str) -> _View:
-    """The page as it is now for ``user`` (on a worker thread)."""
+def _read(session: Session, user: User, filters: _Filters, lang: str, run_task_id: str = "") -> _View:
+    """The page as it is now for ``user`` (on a worker thread); ``run_task_id``: the task whose runs are shown."""
     now = utcnow()
     rows = listing.list_tasks(session=session, user=user, status=filters.status, priority=filters.priority,
                               due=filters.due, sort=filters.sort, now=now)
     everything = listing.list_tasks(session=session, user=user, status=ALL, sort=listing.TaskSort.CREATED.value,
                                     now=now)
-    soonest = reminding.next_reminders(session=session, user=user, task_ids=[row.task.id for row in rows])
-    return _View(rows=[_row(row, lang, user.timezone, now, soonest.get(row.task.id)) for row in rows],
+    soonest, schedules = task_reminders(session, user, [row.task.id for row in rows])
+    return _View(rows=[_row(row, lang, user.timezone, now, soonest.get(row.task.id), schedules.get(row.task.id, []))
+                       for row in rows],
                  parents=_parents(everything),
                  count=translate("tasks.page.count", lang, count=len(rows)),
-                 timezone_note=translate("tasks.page.timezone", lang, timezone=user.timezone))
+                 timezone_note=translate("tasks.page.timezone", lang, timezone=user.timezone),
+                 runs=run_rows(session, user, run_task_id, lang))
 
 
 def _choice(value: str, allowed: tuple[str, ...], default: str) -> str:
@@ -143,9 +148,10 @@ def _parent_id(value: object) -> uuid.UUID | None:
     return None if text == NO_PARENT else parse_id(text, "tasks.parent_not_found")
 
 
-class TasksState(AuthState):
+class TasksState(TaskRuns, AuthState):
     """The tasks on screen, the filters, the forms' messages, the task being edited and the one a subtask is
-    being added under."""
+    being added under; the assistant's part from the mixin :class:`TaskRuns` (``AuthState`` stays named as a
+    base: a state whose bases are all mixins is itself a mixin to Reflex)."""
 
     rows: list[dict[str, Any]] = []
     parents: list[dict[str, Any]] = []
@@ -187,16 +193,17 @@ class TasksState(AuthState):
             self.editing_id, self.edit_error = "", ""
         if self.subtask_parent_id not in shown:
             self.subtask_parent_id, self.subtask_error = "", ""
+        self._show_runs(shown, view.runs)
 
     async def _apply(self, action: Callable[[Session, User], T]) -> T:
         """Run ``action(session, user)`` for the re-checked user, then read the page again in the same
         transaction and show it; returns what ``action`` returned."""
         async with self:
-            filters, lang = self._filters(), self.lang
+            filters, lang, run_task_id = self._filters(), self.lang, self.run_task_id
 
         def work(session: Session, user: User) -> tuple[T, _View]:
             result = action(session, user)
-            return result, _read(session, user, filters, lang)
+            return result, _read(session, user, filters, lang, run_task_id)
 
         result, view = await self._run_as_user(work)
         async with self:
@@ -210,12 +217,13 @@ class TasksState(AuthState):
     @rx.event
     @guarded
     async def load(self) -> None:
-        """``on_load``: the tasks, nothing being edited. Skipped when ``AuthState.check_login`` just found no
-        session (it has already reacted)."""
+        """``on_load``: the tasks, nothing being edited, and whether the assistant can take them. Skipped when
+        ``AuthState.check_login`` just found no session (it has already reacted)."""
         self.editing_id, self.edit_error, self.add_error = "", "", ""
         self.subtask_parent_id, self.subtask_error = "", ""
+        self.run_task_id, self.run_error = "", ""
         if self._role_shown(Role.USER):
-            await self._reload()
+            await self._check_assistant()
 
     @rx.event
     @guarded
