@@ -64,6 +64,11 @@ ALLOWED_EVENTS = {
                    "hand_over", "load", "open_runs", "remove_reminder", "remove_schedule", "save_edit",
                    "set_due_filter", "set_priority_filter", "set_run_mode", "set_run_repeat", "set_sort",
                    "set_status_filter", "set_task_status", "start_edit", "start_subtask", "toggle_done"},
+    "BellState": {"acknowledge", "load", "mark_all_read", "mark_read", "snooze", "snooze_custom"},
+    "NotificationsState": {"load", "set_show", "show_more"},
+    "RemindersState": {"ask_delete", "cancel_delete", "close_form", "confirm_delete", "load", "open_edit", "open_new",
+                       "pause", "resume", "save", "set_form_end", "set_form_recurrence", "set_status_filter", "snooze",
+                       "snooze_custom"},
     "LiveState": {"receive"},
 }
 #: Reflex's own event on every state: it sets only vars that have a setter (none of the account's, see below).
