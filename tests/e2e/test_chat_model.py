@@ -9,6 +9,8 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterator
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from playwright.sync_api import Page, expect
@@ -372,3 +374,40 @@ def test_memory_cards_confirm_reject_undo_and_remember_this(chat: Page, model: S
     expect(marked).to_be_in_viewport()
     expect(chat.locator(".memory-card")).to_have_count(4)
     shot(chat, "linked-message")
+
+
+def test_one_turn_schedules_a_daily_reminder_and_adds_a_task(chat: Page, model: ScriptedModel, model_app_url: str,
+                                                              shot) -> None:
+    chat_url = chat.url
+    chat.goto(f"{model_app_url}/settings")  # the user's time zone: "every day at 8" is 08:00 there
+    chat.fill("#timezone", "America/New_York")
+    chat.click("#profile-save")
+    expect(chat.locator("#profile-message")).to_be_visible(timeout=20_000)
+    chat.goto(chat_url)
+
+    tomorrow = (datetime.now(ZoneInfo("America/New_York")) + timedelta(days=1)).date()
+    model.script(
+        Reply(events=openai_events(Turn(tool_calls=(
+            ToolUse("call_r1", "schedule_reminder", (json.dumps(
+                {"title": "Take metformin", "time": f"{tomorrow.isoformat()}T08:00", "repeat": "daily",
+                 "kind": "medication"}),)),
+            ToolUse("call_t1", "create_task", (json.dumps({"title": "Refill the metformin prescription"}),)),
+        )))),
+        answer("Your daily reminder and the task are set."),
+    )
+    _send(chat, "Remind me to take metformin every day at 8, and add a task to refill the prescription.")
+    _answered(chat, "Your daily reminder and the task are set.")
+    expect(chat.locator(".tool-call", has_text="schedule_reminder").first).to_be_visible()
+    expect(chat.locator(".tool-call", has_text="create_task").first).to_be_visible()
+
+    chat.click("#nav-reminders")
+    item = chat.locator(".reminder-item")
+    expect(item).to_have_count(1)
+    expect(item.locator(".reminder-title")).to_have_text("Take metformin")
+    expect(item.locator(".reminder-timezone")).to_contain_text("America/New_York")
+    times = item.locator(".reminder-next-time")
+    expect(times).to_have_count(5)
+    assert all("8:00" in text for text in times.all_inner_texts()), times.all_inner_texts()
+    shot(chat, "reminder-from-chat")
+    chat.click("#nav-tasks")
+    expect(chat.locator(".task-title")).to_have_text(["Refill the metformin prescription"])
