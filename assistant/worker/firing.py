@@ -189,8 +189,9 @@ def settle_due(first: uuid.UUID, *, grace: timedelta) -> list[uuid.UUID]:
                    col(Reminder.next_fire_at) <= now)
             .order_by(col(Reminder.id) != first, col(Reminder.next_fire_at))
             .limit(BATCH).with_for_update(skip_locked=True)).all()
-        for reminder in due:
-            _catch_up(session, reminder, now, grace)
+        with session.no_autoflush:  # the rows' updates go out together at the commit, not one by one
+            for reminder in due:
+                _catch_up(session, reminder, now, grace)
         return [reminder.id for reminder in due if reminder.status == ReminderStatus.ACTIVE.value]
 
 
