@@ -28,6 +28,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 import pytest
 from support.app import app_port, browser  # noqa: F401 - one build and one browser for the whole run
@@ -258,3 +259,16 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         if uses_browser:
             browser_modules.add(item.path)
     items.sort(key=lambda item: item.path in browser_modules)
+
+
+@pytest.fixture
+def call(db) -> Callable[..., Any]:
+    """``call(fn, **kwargs)``: ``fn(session=..., **kwargs)`` in its own committed transaction, as one
+    request of the UI or the API would run it."""
+    from assistant.core.db import session_scope
+
+    def _call(fn: Callable[..., Any], /, **kwargs: Any) -> Any:
+        with session_scope() as session:
+            return fn(session=session, **kwargs)
+
+    return _call

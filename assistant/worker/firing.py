@@ -9,7 +9,8 @@ settles its own reminder and the other due ones in one transaction (:func:`settl
 (:func:`sync_reminder`, :func:`sync_notification`), so they are written in the order the rows changed:
 whatever runs last saw the newest row. Notification rows are stored through
 :func:`assistant.services.notifications.delivery.record_occurrence`, whose idempotency key makes a second run of
-the same occurrence store nothing.
+the same occurrence store nothing. An occurrence of an ``assistant`` reminder queues a run of its task
+instead (:mod:`assistant.worker.task_runs`).
 """
 
 from __future__ import annotations
@@ -30,9 +31,11 @@ from assistant.core.db import session_scope
 from assistant.core.errors import InvalidInput
 from assistant.models import Notification, NotificationStatus
 from assistant.models.base import utcnow
-from assistant.models.reminder import Reminder, ReminderStatus
+from assistant.models.reminder import Reminder, ReminderKind, ReminderStatus
 from assistant.services.notifications.delivery import record_occurrence
 from assistant.services.scheduler.recurrence import occurrences
+from assistant.services.scheduler.signals import signal_scheduler
+from assistant.services.tasks.runs import queue_scheduled_run
 
 if TYPE_CHECKING:
     from assistant.services.notifications.delivery import Outcome
@@ -205,6 +208,9 @@ def _catch_up(session: Session, reminder: Reminder, now: datetime, grace: timede
     if decision.fire is not None:
         outcomes.append((decision.fire, "sent"))
     for occurrence, outcome in outcomes:
+        if outcome == "sent" and reminder.kind == ReminderKind.ASSISTANT.value and reminder.task_id is not None:
+            _queue_run(session, reminder.task_id, occurrence)
+            continue
         record_occurrence(session=session, reminder=reminder, occurrence_at=occurrence, status=outcome, now=now,
                           scheduled_at=fire_times[occurrence], next_occurrence_at=following)
     if decision.fire is not None:
@@ -221,6 +227,14 @@ def _catch_up(session: Session, reminder: Reminder, now: datetime, grace: timede
         reminder.status = ReminderStatus.ENDED.value
     session.add(reminder)
     events.publish([reminder.user_id], "reminder", {"reminder_id": str(reminder.id)}, session=session)
+
+
+def _queue_run(session: Session, task_id: uuid.UUID, occurrence: datetime) -> None:
+    """An ``assistant`` reminder's occurrence: queue a run of its task (none while one is still open) and
+    signal it, so the scheduler sets its job once this transaction has committed the row."""
+    run = queue_scheduled_run(session=session, task_id=task_id, occurrence_at=occurrence)
+    if run is not None:
+        signal_scheduler(session, "task_run", run.id)
 
 
 def sync_reminder(reminder_id: uuid.UUID, book: JobBook) -> None:

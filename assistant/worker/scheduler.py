@@ -57,12 +57,13 @@ from sqlmodel import col, select
 
 from assistant.core.config import get_settings
 from assistant.core.db import database_url, libpq_url, session_scope, sqlalchemy_url
-from assistant.models import Notification, NotificationStatus
+from assistant.models import Notification, NotificationStatus, TaskRun
 from assistant.models.platform import SCHEDULER_JOBS_TABLE
 from assistant.models.reminder import Reminder, ReminderStatus
 from assistant.services.scheduler.signals import SCHEDULER_CHANNEL, parse_signal
-from assistant.worker import firing
+from assistant.worker import firing, task_runs
 from assistant.worker.firing import notification_job_id, reminder_job_id
+from assistant.worker.task_runs import RUN_EXECUTOR, RUN_THREADS, run_job_id, start_task_run
 
 log = logging.getLogger(__name__)
 
@@ -77,9 +78,9 @@ STOP_CHECK_SECONDS = 1.0
 #: A job dropped because its previous run had not ended (``max_instances``) is set again this much later.
 RETRY_SECONDS = 1.0
 
-#: The rows whose jobs this service keeps: job ids ``<kind>:<uuid>``. Signals and jobs of other kinds (a task
-#: run, ``task_run:<uuid>``) are not its business and are left alone.
-OWN_KINDS = ("reminder", "notification")
+#: The rows whose jobs this service keeps: job ids ``<kind>:<uuid>`` (a reminder, a snoozed notification, a
+#: queued run of a task handed to the assistant: :mod:`assistant.worker.task_runs`).
+OWN_KINDS = ("reminder", "notification", "task_run")
 
 _running: Jobs | None = None
 
@@ -93,7 +94,8 @@ class Jobs:
                                    engine_options={"pool_pre_ping": True})
         self.scheduler = BackgroundScheduler(
             timezone=UTC, jobstores={"default": store},
-            executors={"default": ThreadPoolExecutor(max_workers=EXECUTOR_THREADS)},
+            executors={"default": ThreadPoolExecutor(max_workers=EXECUTOR_THREADS),
+                       RUN_EXECUTOR: ThreadPoolExecutor(max_workers=RUN_THREADS)},
             job_defaults={"coalesce": True, "max_instances": 1,
                           "misfire_grace_time": int(grace.total_seconds())})
         self.scheduler.add_listener(self._on_event, EVENT_JOB_MISSED | EVENT_JOB_MAX_INSTANCES)
@@ -113,6 +115,12 @@ class Jobs:
                                id=notification_job_id(notification.id), name=f"notification {notification.id}",
                                args=[str(notification.id)], replace_existing=True)
 
+    def set_run(self, run: TaskRun) -> None:
+        """Set the queued run's job for ``due_at`` in the runs' own executor, with no misfire limit."""
+        self.scheduler.add_job(start_task_run, DateTrigger(run_date=run.due_at, timezone=UTC),
+                               id=run_job_id(run.id), name=f"task run {run.id}", args=[str(run.id)],
+                               executor=RUN_EXECUTOR, misfire_grace_time=None, replace_existing=True)
+
     def remove(self, job_id: str) -> None:
         """Remove a job if there is one."""
         try:
@@ -127,6 +135,8 @@ class Jobs:
             firing.sync_reminder(item_id, self)
         elif kind == "notification":
             firing.sync_notification(item_id, self)
+        elif kind == "task_run":
+            task_runs.sync_run(item_id, self)
 
     def reconcile(self) -> int:
         """Bring the job store in line with the rows (module docstring); returns how many jobs were set or
@@ -146,6 +156,8 @@ class Jobs:
         for notification_id, scheduled_at in snoozed:
             assert scheduled_at is not None
             wanted[notification_job_id(notification_id)] = (scheduled_at, [str(notification_id)])
+        for run_id, due_at in task_runs.queued_runs():
+            wanted[run_job_id(run_id)] = (due_at, [str(run_id)])
         jobs = {job.id: job for job in self.scheduler.get_jobs()}
         changed = [job_id for job_id, (run_at, args) in wanted.items()
                    if (job := jobs.get(job_id)) is None or list(job.args) != args
@@ -173,7 +185,7 @@ class Jobs:
             threading.Timer(RETRY_SECONDS, self._sync_quietly, args=(kind, item_id)).start()
         elif kind == "reminder":
             firing.settle_reminder(item_id, None, grace=self.grace, book=self)
-        else:
+        elif kind == "notification":
             firing.settle_notification(item_id, grace=self.grace, book=self)
 
     def _sync_quietly(self, kind: str, item_id: uuid.UUID) -> None:
@@ -218,8 +230,9 @@ def run_scheduler(stop: threading.Event) -> None:
 
     Listens for signals first, so none is lost while it reconciles; starts APScheduler paused, reconciles
     (overdue rows get a job at their past time and go through the missed-run rule as soon as it resumes),
-    resumes, then handles signals and reconciles every :data:`RECONCILE_SECONDS`. On ``stop`` APScheduler
-    shuts down without waiting for running jobs (each is one transaction, idempotent).
+    resumes, then handles signals and reconciles every :data:`RECONCILE_SECONDS`. Task runs a dead worker left
+    running are marked failed first. On ``stop`` APScheduler shuts down without waiting for running jobs (a
+    reminder's is one transaction, idempotent; a task run still going is marked failed by the next leader).
 
     Raises:
         psycopg.OperationalError: the listening connection broke (the supervisor restarts the service).
@@ -232,6 +245,7 @@ def run_scheduler(stop: threading.Event) -> None:
         _running = jobs
         jobs.scheduler.start(paused=True)
         try:
+            task_runs.fail_interrupted_runs()
             jobs.reconcile()
             jobs.scheduler.resume()
             log.info("scheduler is running (grace %s)", jobs.grace)
