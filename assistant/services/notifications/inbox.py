@@ -39,14 +39,14 @@ from assistant.core.events import publish
 from assistant.models import Notification, NotificationStatus, NotificationType, Reminder, User
 from assistant.models.base import utcnow
 from assistant.models.reminder import Channel
+from assistant.services.scheduler.reminders import check_snooze_minutes
 from assistant.services.scheduler.signals import signal_scheduler
 
 #: The bus topic of notification changes.
 TOPIC = "notification"
 NOT_FOUND = "notifications.not_found"
-#: A snooze lasts this many minutes at least and at most (the presets are 10 and 60).
-SNOOZE_MIN_MINUTES = 1
-SNOOZE_MAX_MINUTES = 1_440
+#: The snooze lengths offered as buttons, minutes (any length is checked by
+#: :func:`~assistant.services.scheduler.reminders.check_snooze_minutes`).
 SNOOZE_PRESETS = (10, 60)
 #: How long a snoozed reminder keeps asking after its new time when its expiry fell before that time.
 SNOOZED_EXPIRY = timedelta(days=1)
@@ -279,25 +279,6 @@ def acknowledge(*, session: Session, user: User, notification_id: uuid.UUID) -> 
     return row
 
 
-def check_snooze_minutes(minutes: object) -> int:
-    """``minutes`` as a snooze length: a whole number from :data:`SNOOZE_MIN_MINUTES` to
-    :data:`SNOOZE_MAX_MINUTES` (an integer, or text of one as a form sends it).
-
-    Raises:
-        InvalidInput: ``notifications.snooze_range`` (``min``, ``max``).
-    """
-    error = InvalidInput("notifications.snooze_range", min=SNOOZE_MIN_MINUTES, max=SNOOZE_MAX_MINUTES)
-    if isinstance(minutes, bool) or not isinstance(minutes, (int, str)):
-        raise error
-    try:
-        value = int(minutes)
-    except ValueError as exc:
-        raise error from exc
-    if not SNOOZE_MIN_MINUTES <= value <= SNOOZE_MAX_MINUTES:
-        raise error
-    return value
-
-
 def snooze(*, session: Session, user: User, notification_id: uuid.UUID, minutes: object) -> Notification:
     """Snooze: deliver one of ``user``'s notifications again in ``minutes`` (1 to 1,440). It becomes
     ``pending`` with ``scheduled_at`` now + minutes, ``snooze_count`` + 1 and ``read_at`` cleared (an expiry
@@ -305,7 +286,7 @@ def snooze(*, session: Session, user: User, notification_id: uuid.UUID, minutes:
     time, delivers it again (``sent``). Snoozing a snoozed one sets its new time.
 
     Raises:
-        InvalidInput: ``notifications.snooze_range``; ``notifications.already_acknowledged``.
+        InvalidInput: ``reminders.snooze_invalid``; ``notifications.already_acknowledged``.
         NotFound: ``notifications.not_found``.
     """
     length = check_snooze_minutes(minutes)

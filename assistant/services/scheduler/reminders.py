@@ -322,18 +322,21 @@ def resume_reminder(*, session: Session, user: User, reminder_id: uuid.UUID) -> 
     return _changed(session, user, reminder, "resumed")
 
 
-def check_snooze_minutes(minutes: int | str) -> int:
-    """``minutes`` (an integer or its text) if from :data:`SNOOZE_MIN_MINUTES` to :data:`SNOOZE_MAX_MINUTES`.
+def check_snooze_minutes(minutes: object) -> int:
+    """``minutes`` as a snooze length (of a reminder or of one of its notifications): a whole number from
+    :data:`SNOOZE_MIN_MINUTES` to :data:`SNOOZE_MAX_MINUTES`, given as an integer or as text of one (a form).
 
     Raises:
         InvalidInput: ``reminders.snooze_invalid`` (``min``, ``max``).
     """
     error = InvalidInput("reminders.snooze_invalid", min=SNOOZE_MIN_MINUTES, max=SNOOZE_MAX_MINUTES)
+    if isinstance(minutes, bool) or not isinstance(minutes, (int, str)):
+        raise error
     try:
         value = int(minutes)
-    except (TypeError, ValueError):
+    except ValueError:
         raise error from None
-    if isinstance(minutes, bool) or not SNOOZE_MIN_MINUTES <= value <= SNOOZE_MAX_MINUTES:
+    if not SNOOZE_MIN_MINUTES <= value <= SNOOZE_MAX_MINUTES:
         raise error
     return value
 

@@ -12,7 +12,7 @@ from typing import Any
 
 import reflex as rx
 
-from assistant.services.notifications.inbox import SNOOZE_MAX_MINUTES, SNOOZE_MIN_MINUTES
+from assistant.services.scheduler.reminders import SNOOZE_MAX_MINUTES, SNOOZE_MIN_MINUTES
 from assistant.ui.i18n import t
 from assistant.ui.layouts.shell import app_shell
 from assistant.ui.state.notifications import FILTERS, BellState, NotificationsState

@@ -29,6 +29,7 @@ from assistant.models.base import utcnow
 from assistant.models.reminder import Channel
 from assistant.models.user import Role
 from assistant.services.notifications import inbox
+from assistant.services.scheduler.reminders import check_snooze_minutes
 from assistant.ui import routes
 from assistant.ui.state.auth import AuthState, guarded, parse_id
 
@@ -217,7 +218,7 @@ class BellState(AuthState):
 
     async def _snooze(self, notification_id: object, minutes: object) -> Any:
         ident = parse_id(notification_id, inbox.NOT_FOUND)
-        length = inbox.check_snooze_minutes(minutes)
+        length = check_snooze_minutes(minutes)
         await self._answer(lambda session, user: inbox.snooze(session=session, user=user, notification_id=ident,
                                                               minutes=length))
         return rx.toast.success(translate("notifications.snoozed", self.lang, minutes=length))

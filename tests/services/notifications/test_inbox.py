@@ -213,7 +213,7 @@ def test_a_snooze_of_a_refused_length_changes_nothing(call, database, ann, minut
     with pytest.raises(InvalidInput) as refused:
         _heard(database.url, SCHEDULER_CHANNEL,
                lambda: call(inbox.snooze, user=ann, notification_id=row.id, minutes=minutes))
-    assert refused.value.code == "notifications.snooze_range"
+    assert refused.value.code == "reminders.snooze_invalid"
     assert refused.value.params == {"min": 1, "max": 1440}
     assert _stored(row.id).status == "sent" and _stored(row.id).snooze_count == 0
 
