@@ -96,8 +96,9 @@ class ToolRegistry:
 
         Never raises for a bad call: an unknown tool, arguments that fail validation (the message lists
         each field's problem, so the model can correct itself), an ``AppError`` from the handler (its
-        English message) or an unexpected exception (logged; a generic message) give
-        ``ToolResult(is_error=True)``.
+        English message) or an unexpected exception (a generic message) give ``ToolResult(is_error=True)``;
+        each is logged with the tool, the user and the refusal's code or the invalid fields (never the
+        arguments' values, which may be health data).
         """
         tool = self._tools.get(call.name)
         if tool is None:
@@ -107,10 +108,13 @@ class ToolRegistry:
         except ValidationError as exc:
             problems = "; ".join(f"{'.'.join(map(str, err['loc'])) or 'arguments'}: {err['msg']}"
                                  for err in exc.errors())
+            log.info("tool %s refused invalid arguments of user %s (%s)", call.name, context.user_id,
+                     ", ".join(".".join(map(str, err["loc"])) or "arguments" for err in exc.errors()))
             return ToolResult(call.id, call.name, f"Invalid arguments: {problems}", is_error=True)
         try:
             output = await tool.handler(arguments, context)
         except AppError as exc:
+            log.info("tool %s refused for user %s: %s", call.name, context.user_id, exc.code)
             return ToolResult(call.id, call.name, translate(exc.code, "en", **exc.params), is_error=True)
         except Exception:
             log.exception("tool %s failed for user %s", call.name, context.user_id)
