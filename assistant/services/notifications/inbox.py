@@ -45,9 +45,6 @@ from assistant.services.scheduler.signals import signal_scheduler
 #: The bus topic of notification changes.
 TOPIC = "notification"
 NOT_FOUND = "notifications.not_found"
-#: The snooze lengths offered as buttons, minutes (any length is checked by
-#: :func:`~assistant.services.scheduler.reminders.check_snooze_minutes`).
-SNOOZE_PRESETS = (10, 60)
 #: How long a snoozed reminder keeps asking after its new time when its expiry fell before that time.
 SNOOZED_EXPIRY = timedelta(days=1)
 #: Rows listed at most per call, and those the bell's list shows.

@@ -12,50 +12,13 @@ from typing import Any
 
 import reflex as rx
 
-from assistant.services.scheduler.reminders import SNOOZE_MAX_MINUTES, SNOOZE_MIN_MINUTES
+from assistant.ui.components.snooze import snooze_menu
 from assistant.ui.i18n import t
 from assistant.ui.layouts.shell import app_shell
 from assistant.ui.state.notifications import FILTERS, BellState, NotificationsState
 
 STATUS_COLORS = {"pending": "blue", "sent": "amber", "delivered": "amber", "read": "gray", "acknowledged": "green",
                  "missed": "red", "failed": "red"}
-
-
-def _snooze(ident: rx.Var[str]) -> rx.Component:
-    """Snooze choices: 10 min, 1 h, or a number of minutes."""
-    return rx.popover.root(
-        rx.popover.trigger(rx.button(rx.icon("alarm-clock", size=14), t("notifications.snooze"), size="1",
-                                     variant="soft", color_scheme="gray", class_name="notification-snooze")),
-        rx.popover.content(
-            rx.vstack(
-                rx.hstack(
-                    rx.popover.close(rx.button(t("notifications.snooze.10"), size="1", variant="soft",
-                                               on_click=BellState.snooze(ident, 10),
-                                               class_name="notification-snooze-10")),
-                    rx.popover.close(rx.button(t("notifications.snooze.60"), size="1", variant="soft",
-                                               on_click=BellState.snooze(ident, 60),
-                                               class_name="notification-snooze-60")),
-                    spacing="2",
-                ),
-                rx.form(
-                    rx.hstack(
-                        rx.input(type="hidden", name="notification_id", value=ident),
-                        rx.input(type="number", name="minutes", min=SNOOZE_MIN_MINUTES, max=SNOOZE_MAX_MINUTES,
-                                 step=1, required=True, width="6em", size="1",
-                                 aria_label=t("notifications.snooze.minutes"),
-                                 placeholder=t("notifications.snooze.minutes")),
-                        rx.button(t("notifications.snooze"), type="submit", size="1"),
-                        spacing="2",
-                        align="center",
-                    ),
-                    on_submit=BellState.snooze_custom,
-                    class_name="notification-snooze-form",
-                ),
-                spacing="2",
-            ),
-            size="1",
-        ),
-    )
 
 
 def _row(item: rx.Var[Any]) -> rx.Component:
@@ -85,7 +48,9 @@ def _row(item: rx.Var[Any]) -> rx.Component:
             rx.cond(item["can_ack"].to(bool),
                     rx.button(rx.icon("check", size=14), item["ack_text"].to(str), size="1",
                               on_click=BellState.acknowledge(ident), class_name="notification-ack")),
-            rx.cond(item["can_snooze"].to(bool), _snooze(ident)),
+            rx.cond(item["can_snooze"].to(bool),
+                    snooze_menu("notification", ident, snooze=BellState.snooze,
+                                snooze_custom=BellState.snooze_custom, variant="soft")),
             rx.cond(item["unread"].to(bool),
                     rx.button(t("notifications.mark_read"), size="1", variant="ghost",
                               on_click=BellState.mark_read(ident), class_name="notification-read")),

@@ -12,11 +12,11 @@ from typing import Any
 
 import reflex as rx
 
-from assistant.services.scheduler.reminders import SNOOZE_MAX_MINUTES, SNOOZE_MIN_MINUTES
 from assistant.ui.components.reminder_form import reminder_form
+from assistant.ui.components.snooze import snooze_menu
 from assistant.ui.i18n import t
 from assistant.ui.layouts.shell import app_shell
-from assistant.ui.state.reminders import SNOOZE_PRESETS, STATUS_FILTERS, RemindersState
+from assistant.ui.state.reminders import STATUS_FILTERS, RemindersState
 
 STATUS_COLORS = {"active": "green", "paused": "amber", "ended": "gray"}
 
@@ -25,41 +25,6 @@ def _action(icon: str, name: str, on_click: Any, color: str = "gray") -> rx.Comp
     """A reminder's action button: label ``reminders.page.action.<name>``, class ``reminder-<name>``."""
     return rx.button(rx.icon(icon, size=14), t(f"reminders.page.action.{name}"), size="1", variant="ghost",
                      color_scheme=color, on_click=on_click, class_name=f"reminder-{name}")
-
-
-def _snooze(ident: rx.Var[str]) -> rx.Component:
-    """Snooze choices: 10 min, 1 h, or a number of minutes."""
-    return rx.popover.root(
-        rx.popover.trigger(rx.button(rx.icon("alarm-clock", size=14), t("notifications.snooze"), size="1",
-                                     variant="ghost", color_scheme="gray", class_name="reminder-snooze")),
-        rx.popover.content(
-            rx.vstack(
-                rx.hstack(
-                    *[rx.popover.close(rx.button(t(f"notifications.snooze.{minutes}"), size="1", variant="soft",
-                                                 on_click=RemindersState.snooze(ident, minutes),
-                                                 class_name=f"reminder-snooze-{minutes}"))
-                      for minutes in SNOOZE_PRESETS],
-                    spacing="2",
-                ),
-                rx.form(
-                    rx.hstack(
-                        rx.input(type="hidden", name="reminder_id", value=ident),
-                        rx.input(type="number", name="minutes", min=SNOOZE_MIN_MINUTES, max=SNOOZE_MAX_MINUTES,
-                                 step=1, required=True, width="6em", size="1",
-                                 aria_label=t("notifications.snooze.minutes"),
-                                 placeholder=t("notifications.snooze.minutes")),
-                        rx.button(t("notifications.snooze"), type="submit", size="1"),
-                        spacing="2",
-                        align="center",
-                    ),
-                    on_submit=RemindersState.snooze_custom,
-                    class_name="reminder-snooze-form",
-                ),
-                spacing="2",
-            ),
-            size="1",
-        ),
-    )
 
 
 def _next_times(row: rx.Var[Any]) -> rx.Component:
@@ -106,7 +71,9 @@ def _row(row: rx.Var[Any]) -> rx.Component:
                 rx.cond(row["editable"].to(bool), _action("pencil", "edit", RemindersState.open_edit(ident))),
                 rx.cond(row["active"].to(bool), _action("pause", "pause", RemindersState.pause(ident))),
                 rx.cond(row["paused"].to(bool), _action("play", "resume", RemindersState.resume(ident))),
-                rx.cond(row["active"].to(bool), _snooze(ident)),
+                rx.cond(row["active"].to(bool),
+                        snooze_menu("reminder", ident, snooze=RemindersState.snooze,
+                                    snooze_custom=RemindersState.snooze_custom, variant="ghost")),
                 _action("trash-2", "delete", RemindersState.ask_delete(ident), "red"),
                 spacing="4",
                 wrap="wrap",

@@ -43,8 +43,6 @@ FORM_KINDS = (ReminderKind.GENERAL.value, ReminderKind.MEDICATION.value)
 #: How a series ends: never, after its last day, after a number of times.
 END_MODES = ("none", "until", "count")
 WEEKDAYS = tuple(range(7))
-#: Snooze lengths offered as buttons, in minutes (any other length through the custom field).
-SNOOZE_PRESETS = (10, 60)
 NOT_FOUND = reminders.NOT_FOUND
 #: The every-N-hours preset's starting values in a new form.
 NEW_INTERVAL_HOURS, NEW_WINDOW = "4", ("08:00", "20:00")
