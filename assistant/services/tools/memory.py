@@ -16,11 +16,12 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlmodel import Session
 
 from assistant.core.db import in_session
-from assistant.core.errors import InvalidInput, NotFound
-from assistant.models import MAX_MEMORY_CHARS, ChangeKind, ChangeState, MemoryChange, User
+from assistant.core.errors import InvalidInput
+from assistant.models import MAX_MEMORY_CHARS, ChangeKind, ChangeState, MemoryChange
 from assistant.services.memory import changes
 from assistant.services.memory.entries import Provenance, validate_fact
 from assistant.services.memory.recall import FoundFact, search_memories
+from assistant.services.tools.acting import acting_user, parse_row_id
 from assistant.services.tools.registry import Tool, ToolContext
 from assistant.services.tools.spec import ToolSpec
 
@@ -106,20 +107,6 @@ def _provenance(context: ToolContext, citation: int | None) -> Provenance:
                       chunk_id=uuid.UUID(excerpt.chunk_id))
 
 
-def _memory_id(value: str) -> uuid.UUID:
-    try:
-        return uuid.UUID(value.strip())
-    except ValueError:
-        raise NotFound("memory.not_found") from None
-
-
-def _user(session: Session, context: ToolContext) -> User:
-    user = session.get(User, context.user_id)
-    if user is None or not user.is_active:
-        raise NotFound("errors.not_found")
-    return user
-
-
 def _outcome(change: MemoryChange) -> dict[str, Any]:
     """What the model reads: the change id (the chat's card), the fact's id and the outcome."""
     result: dict[str, Any] = {
@@ -150,7 +137,7 @@ async def save_memory(arguments: SaveMemoryArguments, context: ToolContext) -> d
     provenance = _provenance(context, arguments.source_citation)
 
     def run(session: Session) -> dict[str, Any]:
-        return _outcome(changes.remember(session=session, user=_user(session, context), fact=fact,
+        return _outcome(changes.remember(session=session, user=acting_user(session, context), fact=fact,
                                          provenance=provenance))
 
     return await in_session(run)
@@ -174,7 +161,8 @@ async def search_memory(arguments: SearchMemoryArguments, context: ToolContext) 
         or ``{"memories": [], "note": ...}`` when none is related.
     """
     def run(session: Session) -> list[dict[str, Any]]:
-        hits = search_memories(session=session, user=_user(session, context), query=arguments.query, k=arguments.k)
+        hits = search_memories(session=session, user=acting_user(session, context), query=arguments.query,
+                               k=arguments.k)
         return [_view(hit) for hit in hits]
 
     found = await in_session(run)
@@ -189,11 +177,11 @@ async def update_memory(arguments: UpdateMemoryArguments, context: ToolContext) 
     Raises:
         NotFound: an id that is not one of the user's active facts. InvalidInput: bad values.
     """
-    memory_id = _memory_id(arguments.memory_id)
+    memory_id = parse_row_id(arguments.memory_id, "memory.not_found")
     provenance = _provenance(context, arguments.source_citation)
 
     def run(session: Session) -> dict[str, Any]:
-        return _outcome(changes.revise(session=session, user=_user(session, context), memory_id=memory_id,
+        return _outcome(changes.revise(session=session, user=acting_user(session, context), memory_id=memory_id,
                                        content=arguments.content, category=arguments.category,
                                        importance=arguments.importance, valid_from=arguments.valid_from,
                                        provenance=provenance))
@@ -207,11 +195,11 @@ async def forget_memory(arguments: ForgetMemoryArguments, context: ToolContext) 
     Raises:
         NotFound: an id that is not one of the user's active facts.
     """
-    memory_id = _memory_id(arguments.memory_id)
+    memory_id = parse_row_id(arguments.memory_id, "memory.not_found")
     provenance = Provenance(chat_id=context.chat_id, message_id=context.message_id)
 
     def run(session: Session) -> dict[str, Any]:
-        return _outcome(changes.dismiss(session=session, user=_user(session, context), memory_id=memory_id,
+        return _outcome(changes.dismiss(session=session, user=acting_user(session, context), memory_id=memory_id,
                                         provenance=provenance))
 
     return await in_session(run)

@@ -9,7 +9,6 @@ deletes the reminder, as Delete on the Reminders page does (its notifications go
 
 from __future__ import annotations
 
-import uuid
 from datetime import datetime
 from typing import Any, Literal
 
@@ -17,12 +16,11 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlmodel import Session
 
 from assistant.core.db import in_session
-from assistant.core.errors import NotFound
-from assistant.models import User
 from assistant.models.reminder import MAX_REMINDER_NOTE_CHARS, MAX_REMINDER_TITLE_CHARS
 from assistant.services.scheduler import reminders, views
 from assistant.services.scheduler.recurrence import WEEKDAY_CODES
 from assistant.services.scheduler.reminders import ReminderInput
+from assistant.services.tools.acting import acting_user, parse_row_id
 from assistant.services.tools.registry import Tool, ToolContext
 from assistant.services.tools.spec import ToolSpec
 
@@ -83,20 +81,6 @@ class CancelReminderArguments(BaseModel):
     reminder_id: str = Field(description="The id of the reminder to cancel (from list_reminders or schedule_reminder).")
 
 
-def _user(session: Session, context: ToolContext) -> User:
-    user = session.get(User, context.user_id)
-    if user is None or not user.is_active:
-        raise NotFound("errors.not_found")
-    return user
-
-
-def _reminder_id(value: str) -> uuid.UUID:
-    try:
-        return uuid.UUID(value.strip())
-    except ValueError:
-        raise NotFound(reminders.NOT_FOUND) from None
-
-
 def _local(moment: datetime) -> str:
     return f"{moment.isoformat(timespec='minutes')} ({moment.strftime('%a')})"
 
@@ -133,7 +117,7 @@ async def schedule_reminder(arguments: ScheduleReminderArguments, context: ToolC
         window_end=arguments.window_end, rrule=arguments.rrule, until_date=arguments.until, count=arguments.count)
 
     def run(session: Session) -> dict[str, Any]:
-        user = _user(session, context)
+        user = acting_user(session, context)
         reminder = reminders.create_reminder(session=session, user=user, data=data)
         view = views.reminder_view(session=session, user=user, reminder_id=reminder.id, language=_LANGUAGE)
         return {"result": "scheduled", **_described(view)}
@@ -151,7 +135,7 @@ async def list_reminders(arguments: ListRemindersArguments, context: ToolContext
     status = None if arguments.status == "all" else arguments.status
 
     def run(session: Session) -> dict[str, Any]:
-        found = views.list_reminder_views(session=session, user=_user(session, context), language=_LANGUAGE,
+        found = views.list_reminder_views(session=session, user=acting_user(session, context), language=_LANGUAGE,
                                           status=status, upcoming=_LIST_UPCOMING)
         listed: dict[str, Any] = {"reminders": [_described(view) for view in found[:_LIST_MAX]]}
         if len(found) > _LIST_MAX:
@@ -170,10 +154,10 @@ async def cancel_reminder(arguments: CancelReminderArguments, context: ToolConte
     Raises:
         NotFound: an id that is not one of the user's reminders.
     """
-    reminder_id = _reminder_id(arguments.reminder_id)
+    reminder_id = parse_row_id(arguments.reminder_id, reminders.NOT_FOUND)
 
     def run(session: Session) -> dict[str, Any]:
-        user = _user(session, context)
+        user = acting_user(session, context)
         title = reminders.get_reminder(session=session, user=user, reminder_id=reminder_id).title
         reminders.delete_reminder(session=session, user=user, reminder_id=reminder_id)
         return {"result": "deleted: it will not fire again and is gone from the Reminders page",

@@ -18,12 +18,12 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlmodel import Session
 
 from assistant.core.db import in_session
-from assistant.core.errors import NotFound
 from assistant.models import MAX_TASK_NOTES_CHARS, MAX_TASK_TITLE_CHARS, Task, TaskAuthor, User
 from assistant.models.base import utcnow
 from assistant.services.tasks import listing
 from assistant.services.tasks import tasks as service
 from assistant.services.tasks.due import is_overdue, iso_local, parse_due_text
+from assistant.services.tools.acting import acting_user, parse_row_id
 from assistant.services.tools.registry import Tool, ToolContext
 from assistant.services.tools.spec import ToolSpec
 
@@ -95,20 +95,6 @@ class CompleteTaskArguments(BaseModel):
     task_id: str = Field(description="The id of the task that is done.")
 
 
-def _task_id(value: str, code: str = service.NOT_FOUND) -> uuid.UUID:
-    try:
-        return uuid.UUID(value.strip())
-    except ValueError:
-        raise NotFound(code) from None
-
-
-def _user(session: Session, context: ToolContext) -> User:
-    user = session.get(User, context.user_id)
-    if user is None or not user.is_active:
-        raise NotFound("errors.not_found")
-    return user
-
-
 def _view(task: Task, user: User, now: datetime, *, notes_chars: int | None = None) -> dict[str, Any]:
     """What the model reads of a task: ids, title, status, priority, the due time on the user's clock."""
     view: dict[str, Any] = {"task_id": str(task.id), "title": task.title, "status": task.status,
@@ -138,10 +124,10 @@ async def create_task(arguments: CreateTaskArguments, context: ToolContext) -> d
     Raises:
         InvalidInput: a bad title, notes, due or priority. NotFound: an unknown parent task.
     """
-    parent_id = _task_id(arguments.parent_task_id, "tasks.parent_not_found") if arguments.parent_task_id else None
+    parent_id = parse_row_id(arguments.parent_task_id, "tasks.parent_not_found") if arguments.parent_task_id else None
 
     def run(session: Session) -> dict[str, Any]:
-        user = _user(session, context)
+        user = acting_user(session, context)
         due = parse_due_text(arguments.due, user.timezone) if arguments.due else None
         task = service.create_task(session=session, user=user, title=arguments.title, notes=arguments.notes,
                                    due=due, priority=arguments.priority or "normal", parent_id=parent_id,
@@ -159,7 +145,7 @@ async def list_tasks(arguments: ListTasksArguments, context: ToolContext) -> dic
         "subtasks"?, "subtasks_done"?, "parent_title"?, ...}], "more"?}``, or ``{"tasks": [], "note"}``.
     """
     def run(session: Session) -> dict[str, Any]:
-        user, now = _user(session, context), utcnow()
+        user, now = acting_user(session, context), utcnow()
         rows = listing.list_tasks(session=session, user=user, status=arguments.status, priority=arguments.priority,
                                   due=arguments.due, sort=arguments.sort, limit=arguments.limit + 1, now=now)
         found = []
@@ -189,15 +175,15 @@ async def update_task(arguments: UpdateTaskArguments, context: ToolContext) -> d
     Raises:
         NotFound: an unknown task or parent. InvalidInput: bad values, or a move under its own subtask.
     """
-    task_id = _task_id(arguments.task_id)
+    task_id = parse_row_id(arguments.task_id, service.NOT_FOUND)
     parent: uuid.UUID | None | service.Keep = service.KEEP
     if arguments.make_top_level:
         parent = None
     elif arguments.parent_task_id:
-        parent = _task_id(arguments.parent_task_id, "tasks.parent_not_found")
+        parent = parse_row_id(arguments.parent_task_id, "tasks.parent_not_found")
 
     def run(session: Session) -> dict[str, Any]:
-        user = _user(session, context)
+        user = acting_user(session, context)
         due = (None if arguments.clear_due else parse_due_text(arguments.due, user.timezone) if arguments.due
                else service.KEEP)
         fields = arguments.model_fields_set
@@ -220,10 +206,10 @@ async def complete_task(arguments: CompleteTaskArguments, context: ToolContext) 
     Raises:
         NotFound: an unknown task.
     """
-    task_id = _task_id(arguments.task_id)
+    task_id = parse_row_id(arguments.task_id, service.NOT_FOUND)
 
     def run(session: Session) -> dict[str, Any]:
-        user = _user(session, context)
+        user = acting_user(session, context)
         change = service.complete_task(session=session, user=user, task_id=task_id)
         return {"result": "completed", "task": _view(change.task, user, utcnow()),
                 "also_completed_subtasks": change.cascaded}
