@@ -13,26 +13,12 @@ from sqlmodel import func, select
 
 from assistant.core import events
 from assistant.core.errors import InvalidInput, NotFound
-from assistant.models import Task, TaskAuthor, User
+from assistant.models import Task, TaskAuthor
 from assistant.services.tasks import listing
 from assistant.services.tasks import tasks as service
 from assistant.services.tasks.due import Due, parse_due, parse_due_text, to_local
 
 BIG = "x" * 50_000
-
-
-@pytest.fixture
-def berlin(make_user, call) -> User:
-    """A user whose time zone is Europe/Berlin."""
-    user = make_user()
-
-    def set_zone(session, user):
-        row = session.get(User, user.id)
-        row.timezone = "Europe/Berlin"
-        session.add(row)
-        return row
-
-    return call(set_zone, user=user)
 
 
 def add(call, user, title, **fields) -> Task:

@@ -20,19 +20,6 @@ from assistant.services.tools.registry import ToolContext, ToolResult
 pytestmark = pytest.mark.anyio
 
 
-@pytest.fixture
-def berlin(make_user, call) -> User:
-    user = make_user()
-
-    def set_zone(session, user):
-        row = session.get(User, user.id)
-        row.timezone = "Europe/Berlin"
-        session.add(row)
-        return row
-
-    return call(set_zone, user=user)
-
-
 async def run(user: User, name: str, **arguments: Any) -> ToolResult:
     context = ToolContext(user_id=user.id, timezone=user.timezone)
     return await builtin_registry().run(ToolCall(uuid.uuid4().hex, name, arguments), context=context)
