@@ -14,7 +14,7 @@ import reflex as rx
 
 from assistant.services.scheduler.recurrence import MAX_RRULE_CHARS
 from assistant.services.scheduler.reminders import MAX_COUNT
-from assistant.ui.components.forms import field_label
+from assistant.ui.components.forms import field_label, labelled
 from assistant.ui.i18n import t
 from assistant.ui.state.reminders import END_MODES, FORM_KINDS, RECURRENCES, WEEKDAYS, RemindersState
 
@@ -31,16 +31,12 @@ def _select(id_: str, options: list[tuple[str, str]], label_key: str, **props: A
     )
 
 
-def _field(label_key: str, id_: str, control: rx.Component, width: str = "auto") -> rx.Component:
-    return rx.vstack(field_label(label_key, id_), control, spacing="1", width=width)
-
-
 def _input(name: str, label_key: str, **props: Any) -> rx.Component:
     """A text-like input named ``name`` (id ``reminder-<name>``) starting with the form's value of it (as
     wide as its row when ``width="100%"``)."""
     id_ = f"reminder-{name.replace('_', '-')}"
-    return _field(label_key, id_, rx.input(name=name, id=id_, default_value=_VALUES[name], **props),
-                  width=props.get("width", "auto"))
+    return labelled(label_key, id_, rx.input(name=name, id=id_, default_value=_VALUES[name], **props),
+                    width=props.get("width", "auto"))
 
 
 def _weekdays() -> rx.Component:
@@ -83,10 +79,10 @@ def _rrule() -> rx.Component:
 def _end() -> rx.Component:
     """How a series ends (not shown for a one-time reminder)."""
     return rx.hstack(
-        _field("reminders.page.form.end", "reminder-end",
-               _select("reminder-end", [(mode, f"reminders.page.end.{mode}") for mode in END_MODES],
-                       "reminders.page.form.end", value=RemindersState.form_end,
-                       on_change=RemindersState.set_form_end)),
+        labelled("reminders.page.form.end", "reminder-end",
+                 _select("reminder-end", [(mode, f"reminders.page.end.{mode}") for mode in END_MODES],
+                         "reminders.page.form.end", value=RemindersState.form_end,
+                         on_change=RemindersState.set_form_end)),
         rx.match(
             RemindersState.form_end,
             ("until", _input("until_date", "reminders.page.form.until", type="date")),
@@ -108,13 +104,13 @@ def reminder_form() -> rx.Component:
                 rx.heading(rx.cond(RemindersState.editing_id != "", t("reminders.page.form.edit"),
                                    t("reminders.page.form.new")), size="4"),
                 _input("title", "reminders.page.form.title", width="100%"),
-                _field("reminders.page.form.note", "reminder-note",
-                       rx.text_area(name="note", id="reminder-note", default_value=_VALUES["note"], rows="2",
-                                    resize="vertical", width="100%"), width="100%"),
+                labelled("reminders.page.form.note", "reminder-note",
+                         rx.text_area(name="note", id="reminder-note", default_value=_VALUES["note"], rows="2",
+                                      resize="vertical", width="100%"), width="100%"),
                 rx.hstack(
-                    _field("reminders.page.form.kind", "reminder-kind",
-                           _select("reminder-kind", [(kind, f"reminders.page.kind.{kind}") for kind in FORM_KINDS],
-                                   "reminders.page.form.kind", name="kind", default_value=_VALUES["kind"])),
+                    labelled("reminders.page.form.kind", "reminder-kind",
+                             _select("reminder-kind", [(kind, f"reminders.page.kind.{kind}") for kind in FORM_KINDS],
+                                     "reminders.page.form.kind", name="kind", default_value=_VALUES["kind"])),
                     _input("date", "reminders.page.form.date", type="date"),
                     _input("time", "reminders.page.form.time", type="time"),
                     _input("timezone", "reminders.page.form.timezone", list="reminder-timezones", min_width="14em"),
@@ -125,11 +121,11 @@ def reminder_form() -> rx.Component:
                 ),
                 rx.text(t("reminders.page.form.kind_hint"), " ", t("reminders.page.form.timezone_hint"), size="1",
                         color_scheme="gray"),
-                _field("reminders.page.form.repeat", "reminder-recurrence",
-                       _select("reminder-recurrence",
-                               [(value, f"reminders.page.repeat.{value}") for value in RECURRENCES],
-                               "reminders.page.form.repeat", value=RemindersState.form_recurrence,
-                               on_change=RemindersState.set_form_recurrence)),
+                labelled("reminders.page.form.repeat", "reminder-recurrence",
+                         _select("reminder-recurrence",
+                                 [(value, f"reminders.page.repeat.{value}") for value in RECURRENCES],
+                                 "reminders.page.form.repeat", value=RemindersState.form_recurrence,
+                                 on_change=RemindersState.set_form_recurrence)),
                 rx.match(RemindersState.form_recurrence, ("weekly", _weekdays()), ("hourly", _hourly()),
                          ("rrule", _rrule()), rx.fragment()),
                 rx.cond(RemindersState.form_recurrence != "once", _end()),

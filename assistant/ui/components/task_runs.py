@@ -17,7 +17,7 @@ from typing import Any
 
 import reflex as rx
 
-from assistant.ui.components.forms import field_label
+from assistant.ui.components.forms import field_label, labelled
 from assistant.ui.components.tasks import error, select
 from assistant.ui.i18n import t
 from assistant.ui.state.task_runs import MODES, REPEATS, WEEKDAYS
@@ -61,10 +61,6 @@ def schedules(row: rx.Var[Any]) -> rx.Component:
     )
 
 
-def _labelled(key: str, id_: str, control: rx.Component) -> rx.Component:
-    return rx.vstack(field_label(key, id_), control, spacing="1")
-
-
 def _schedule_fields() -> rx.Component:
     """Repeat (daily, weekdays, weekly on ticked days) and the time of day."""
     days = rx.hstack(
@@ -75,13 +71,13 @@ def _schedule_fields() -> rx.Component:
         wrap="wrap",
     )
     return rx.hstack(
-        _labelled("reminders.page.form.repeat", "task-run-repeat",
-                  select("task-run-repeat", [(value, f"reminders.page.repeat.{value}") for value in REPEATS],
-                         value=TasksState.run_repeat, on_change=TasksState.set_run_repeat,
-                         label_key="reminders.page.form.repeat")),
+        labelled("reminders.page.form.repeat", "task-run-repeat",
+                 select("task-run-repeat", [(value, f"reminders.page.repeat.{value}") for value in REPEATS],
+                        value=TasksState.run_repeat, on_change=TasksState.set_run_repeat,
+                        label_key="reminders.page.form.repeat")),
         rx.cond(TasksState.run_repeat == "weekly", rx.vstack(rx.text(t("reminders.page.form.days"), size="2",
                                                                       weight="medium"), days, spacing="1")),
-        _labelled("tasks.run.page.time", "task-run-time", rx.input(type="time", name="time", id="task-run-time")),
+        labelled("tasks.run.page.time", "task-run-time", rx.input(type="time", name="time", id="task-run-time")),
         spacing="4",
         wrap="wrap",
         align="end",
@@ -93,13 +89,13 @@ def _form() -> rx.Component:
     return rx.form(
         rx.vstack(
             rx.hstack(
-                _labelled("tasks.run.page.mode", "task-run-mode",
-                          select("task-run-mode", [(mode, f"tasks.run.page.mode.{mode}") for mode in MODES],
-                                 value=TasksState.run_mode, on_change=TasksState.set_run_mode,
-                                 label_key="tasks.run.page.mode")),
+                labelled("tasks.run.page.mode", "task-run-mode",
+                         select("task-run-mode", [(mode, f"tasks.run.page.mode.{mode}") for mode in MODES],
+                                value=TasksState.run_mode, on_change=TasksState.set_run_mode,
+                                label_key="tasks.run.page.mode")),
                 rx.cond(TasksState.run_mode == "at",
-                        _labelled("tasks.run.page.at", "task-run-at",
-                                  rx.input(type="datetime-local", name="at", id="task-run-at"))),
+                        labelled("tasks.run.page.at", "task-run-at",
+                                 rx.input(type="datetime-local", name="at", id="task-run-at"))),
                 spacing="4",
                 wrap="wrap",
                 align="end",

@@ -9,7 +9,7 @@ from typing import Any
 
 import reflex as rx
 
-from assistant.ui.components.forms import field_label
+from assistant.ui.components.forms import labelled
 from assistant.ui.i18n import t
 from assistant.ui.state.tasks import NO_PARENT, PRIORITIES, STATUSES, TasksState
 
@@ -48,10 +48,6 @@ def error(text: rx.Var[str], id_: str) -> rx.Component:
     return rx.cond(text != "", rx.callout(text, color_scheme="red", icon="triangle-alert", id=id_, width="100%"))
 
 
-def _labelled(key: str, id_: str, control: rx.Component) -> rx.Component:
-    return rx.vstack(field_label(key, id_), control, spacing="1")
-
-
 def _fields(prefix: str, *, row: rx.Var[Any] | None = None, parents: rx.Var[list[dict[str, Any]]] | None = None,
             notes: bool = True, remind: bool = True) -> list[rx.Component]:
     """Title, notes, due date and time, priority, (with ``parents``) the parent task and (``remind``) the time
@@ -61,13 +57,13 @@ def _fields(prefix: str, *, row: rx.Var[Any] | None = None, parents: rx.Var[list
 
     extra = []
     if parents is not None:
-        extra.append(_labelled("tasks.field.parent", f"{prefix}-parent",
-                               select(f"{prefix}-parent", [(NO_PARENT, "tasks.parent.none")], name="parent",
-                                      default=value("parent_id", NO_PARENT), label_key="tasks.field.parent",
-                                      dynamic=parents)))
+        extra.append(labelled("tasks.field.parent", f"{prefix}-parent",
+                              select(f"{prefix}-parent", [(NO_PARENT, "tasks.parent.none")], name="parent",
+                                     default=value("parent_id", NO_PARENT), label_key="tasks.field.parent",
+                                     dynamic=parents)))
     if remind:
-        extra.append(_labelled("tasks.field.remind_at", f"{prefix}-remind-at",
-                               rx.input(type="datetime-local", name="remind_at", id=f"{prefix}-remind-at")))
+        extra.append(labelled("tasks.field.remind_at", f"{prefix}-remind-at",
+                              rx.input(type="datetime-local", name="remind_at", id=f"{prefix}-remind-at")))
     fields = [rx.input(name="title", id=f"{prefix}-title", default_value=value("title"), width="100%",
                        placeholder=t("tasks.add.placeholder"), aria_label=t("tasks.field.title"))]
     if notes:
@@ -75,13 +71,13 @@ def _fields(prefix: str, *, row: rx.Var[Any] | None = None, parents: rx.Var[list
                                    resize="vertical", width="100%", placeholder=t("tasks.field.notes"),
                                    aria_label=t("tasks.field.notes")))
     fields.append(rx.hstack(
-        _labelled("tasks.field.due_date", f"{prefix}-due-date",
-                  rx.input(type="date", name="due_date", id=f"{prefix}-due-date", default_value=value("due_date"))),
-        _labelled("tasks.field.due_time", f"{prefix}-due-time",
-                  rx.input(type="time", name="due_time", id=f"{prefix}-due-time", default_value=value("due_time"))),
-        _labelled("tasks.field.priority", f"{prefix}-priority",
-                  select(f"{prefix}-priority", priorities(), name="priority", default=value("priority", "normal"),
-                         label_key="tasks.field.priority")),
+        labelled("tasks.field.due_date", f"{prefix}-due-date",
+                 rx.input(type="date", name="due_date", id=f"{prefix}-due-date", default_value=value("due_date"))),
+        labelled("tasks.field.due_time", f"{prefix}-due-time",
+                 rx.input(type="time", name="due_time", id=f"{prefix}-due-time", default_value=value("due_time"))),
+        labelled("tasks.field.priority", f"{prefix}-priority",
+                 select(f"{prefix}-priority", priorities(), name="priority", default=value("priority", "normal"),
+                        label_key="tasks.field.priority")),
         *extra,
         spacing="4",
         wrap="wrap",
@@ -111,52 +107,53 @@ def add_form() -> rx.Component:
     )
 
 
-def subtask_form() -> rx.Component:
-    """The "add subtask" form under the task it was opened on: title, due, priority."""
+def _inline_form(prefix: str, fields: list[rx.Component], submit: rx.Component, on_cancel: Any,
+                 **props: Any) -> rx.Component:
+    """A form drawn under its task (``#<prefix>-form``): ``fields`` (its error line last), then ``submit`` and
+    Cancel (``#<prefix>-cancel``, runs ``on_cancel``); ``props`` go to the form (``on_submit``, ``key``)."""
     return rx.form(
         rx.vstack(
-            *_fields("task-subtask", notes=False, remind=False),
-            error(TasksState.subtask_error, "task-subtask-error"),
+            *fields,
             rx.hstack(
-                rx.button(rx.icon("plus", size=14), t("tasks.action.add_subtask"), type="submit", size="2",
-                          id="task-subtask-add"),
+                submit,
                 rx.button(t("common.cancel"), type="button", size="2", variant="soft", color_scheme="gray",
-                          on_click=TasksState.cancel_subtask, id="task-subtask-cancel"),
+                          on_click=on_cancel, id=f"{prefix}-cancel"),
                 spacing="2",
             ),
             spacing="2",
             width="100%",
         ),
-        on_submit=TasksState.add_subtask,
-        key=TasksState.subtask_form_key.to(str),
-        id="task-subtask-form",
+        id=f"{prefix}-form",
         width="100%",
         padding="0.5em",
         border_left=f"2px solid {rx.color('accent', 6)}",
+        **props,
+    )
+
+
+def subtask_form() -> rx.Component:
+    """The "add subtask" form under the task it was opened on: title, due, priority."""
+    return _inline_form(
+        "task-subtask",
+        [*_fields("task-subtask", notes=False, remind=False), error(TasksState.subtask_error, "task-subtask-error")],
+        rx.button(rx.icon("plus", size=14), t("tasks.action.add_subtask"), type="submit", size="2",
+                  id="task-subtask-add"),
+        TasksState.cancel_subtask,
+        on_submit=TasksState.add_subtask,
+        key=TasksState.subtask_form_key.to(str),
     )
 
 
 def edit_form(row: rx.Var[Any]) -> rx.Component:
     """The inline editor of the task being edited: every field, its status and its parent."""
-    return rx.form(
-        rx.vstack(
-            *_fields("task-edit", row=row, parents=TasksState.edit_parents),
-            _labelled("tasks.field.status", "task-edit-status",
-                      select("task-edit-status", statuses(), name="status", default=row["status"].to(str),
-                             label_key="tasks.field.status")),
-            error(TasksState.edit_error, "task-edit-error"),
-            rx.hstack(
-                rx.button(t("common.save"), type="submit", size="2", id="task-edit-save"),
-                rx.button(t("common.cancel"), type="button", size="2", variant="soft", color_scheme="gray",
-                          on_click=TasksState.cancel_edit, id="task-edit-cancel"),
-                spacing="2",
-            ),
-            spacing="2",
-            width="100%",
-        ),
+    return _inline_form(
+        "task-edit",
+        [*_fields("task-edit", row=row, parents=TasksState.edit_parents),
+         labelled("tasks.field.status", "task-edit-status",
+                  select("task-edit-status", statuses(), name="status", default=row["status"].to(str),
+                         label_key="tasks.field.status")),
+         error(TasksState.edit_error, "task-edit-error")],
+        rx.button(t("common.save"), type="submit", size="2", id="task-edit-save"),
+        TasksState.cancel_edit,
         on_submit=TasksState.save_edit,
-        id="task-edit-form",
-        width="100%",
-        padding="0.5em",
-        border_left=f"2px solid {rx.color('accent', 6)}",
     )
