@@ -18,14 +18,14 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Page, expect
-from sqlalchemy import text
+from playwright.sync_api import expect
 from sqlmodel import select
-from support.browser import ensure_account, login
+from support.app import app_on_test_database
+from support.browser import choose, ensure_account, login
 from support.crafted_pdf import crafted_pdf
 
 from assistant.core.config import get_settings
-from assistant.core.db import get_engine, session_scope
+from assistant.core.db import session_scope
 from assistant.models import Chunk, Document, Message, User
 
 pytestmark = [pytest.mark.e2e, pytest.mark.usefixtures("patient_expect")]
@@ -34,23 +34,12 @@ OWNER, OTHER = "mira@example.org", "oskar@example.org"
 PDF_LINE = "Home blood pressure log: 128 over 82 every morning this week."
 
 
-def _truncate() -> None:
-    with get_engine().begin() as conn:
-        tables = conn.execute(text("SELECT quote_ident(tablename) FROM pg_tables WHERE schemaname = 'public' "
-                                   "AND tablename <> 'alembic_version'")).scalars().all()
-        conn.execute(text(f"TRUNCATE TABLE {', '.join(tables)} RESTART IDENTITY CASCADE"))
-
-
 @pytest.fixture(scope="module")
 def memory_app(start_app, database) -> Iterator[str]:
     """The app on the test session's database (emptied before and after), so this process can seed
     data and save facts where the app reads them, and its events reach the app's listener."""
-    _truncate()
-    try:
-        with start_app({"DATABASE_URL": database.url}) as url:
-            yield url
-    finally:
-        _truncate()
+    with app_on_test_database(start_app, database.url) as url:
+        yield url
 
 
 def _user(email: str) -> User:
@@ -100,11 +89,6 @@ def _ingested_pdf(user: User, folder: Path) -> tuple[uuid.UUID, uuid.UUID]:
         return document.id, chunk.id
 
 
-def _choose(page: Page, select_id: str, value: str) -> None:
-    page.click(f"#{select_id}")
-    page.click(f"#{select_id}-{value}")
-
-
 def _remember(user: User, content: str, category: str, **provenance: object) -> None:
     """Save a fact as another process would (its event goes through the bus to the user's tabs)."""
     from assistant.services.memory import entries
@@ -138,7 +122,7 @@ def test_memory_page_add_edit_forget_restore_live_sources_and_privacy(memory_app
     expect(page.locator("#memory-new-content")).to_have_value(too_long)
 
     page.fill("#memory-new-content", "I take metformin 500 mg twice a day")
-    _choose(page, "memory-new-category", "medication")
+    choose(page, "memory-new-category", "medication")
     page.fill("#memory-new-valid-from", "2026-03-01")
     page.click("#memory-add")
     medication = page.locator('.memory-group[data-category="medication"]')
@@ -179,12 +163,12 @@ def test_memory_page_add_edit_forget_restore_live_sources_and_privacy(memory_app
     fact.locator(".memory-forget").click()
     expect(page.locator(".memory-fact")).to_have_count(0)
     expect(page.locator("#memory-empty")).to_be_visible()
-    _choose(page, "memory-filter-status", "forgotten")
+    choose(page, "memory-filter-status", "forgotten")
     expect(fact.locator(".memory-content")).to_have_text("I take metformin 1000 mg twice a day")
     expect(fact.locator(".memory-edit")).to_have_count(0)
     fact.locator(".memory-restore").click()
     expect(page.locator(".memory-fact")).to_have_count(0)
-    _choose(page, "memory-filter-status", "active")
+    choose(page, "memory-filter-status", "active")
     expect(fact.locator(".memory-content")).to_have_text("I take metformin 1000 mg twice a day")
 
     # Saved elsewhere: another user's fact (never shown), then the owner's from a chat and from a document
@@ -228,11 +212,11 @@ def test_memory_page_add_edit_forget_restore_live_sources_and_privacy(memory_app
 
     page.fill("#memory-search", "metformin")
     expect(page.locator(".memory-fact")).to_have_count(1)
-    _choose(page, "memory-filter-author", "assistant")
+    choose(page, "memory-filter-author", "assistant")
     expect(page.locator("#memory-empty")).to_have_text("No remembered fact matches.")
     page.fill("#memory-search", "")
     expect(page.locator(".memory-fact .memory-content")).to_have_text(["Allergic to penicillin"])
-    _choose(page, "memory-filter-author", "all")
+    choose(page, "memory-filter-author", "all")
     expect(page.locator(".memory-fact")).to_have_count(4)
 
     from_chat.locator(".memory-source").click()

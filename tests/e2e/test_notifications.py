@@ -16,12 +16,12 @@ from datetime import datetime, timedelta
 
 import pytest
 from playwright.sync_api import Page, expect
-from sqlalchemy import text
 from sqlmodel import select
+from support.app import app_on_test_database
 from support.browser import ensure_account, login
 
 from assistant.core import events
-from assistant.core.db import get_engine, session_scope
+from assistant.core.db import session_scope
 from assistant.models import Notification, Reminder, User
 from assistant.models.base import utcnow
 
@@ -42,22 +42,11 @@ WATCH = """() => {
 }"""
 
 
-def _truncate() -> None:
-    with get_engine().begin() as conn:
-        tables = conn.execute(text("SELECT quote_ident(tablename) FROM pg_tables WHERE schemaname = 'public' "
-                                   "AND tablename <> 'alembic_version'")).scalars().all()
-        conn.execute(text(f"TRUNCATE TABLE {', '.join(tables)} RESTART IDENTITY CASCADE"))
-
-
 @pytest.fixture(scope="module")
 def notifications_app(start_app, database) -> Iterator[str]:
     """The app on the test session's database (emptied before and after)."""
-    _truncate()
-    try:
-        with start_app({"DATABASE_URL": database.url}) as url:
-            yield url
-    finally:
-        _truncate()
+    with app_on_test_database(start_app, database.url) as url:
+        yield url
 
 
 def _store(email: str, *, reminder: bool, title: str = NEWS, kind: str = "info") -> tuple[Notification, float]:

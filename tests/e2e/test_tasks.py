@@ -15,11 +15,11 @@ from datetime import UTC, datetime
 
 import pytest
 from playwright.sync_api import Page, expect
-from sqlalchemy import text
 from sqlmodel import select
-from support.browser import ensure_account, login
+from support.app import app_on_test_database
+from support.browser import choose, ensure_account, login
 
-from assistant.core.db import get_engine, session_scope
+from assistant.core.db import session_scope
 from assistant.models import Reminder, Task, TaskAuthor, User
 
 pytestmark = [pytest.mark.e2e, pytest.mark.usefixtures("patient_expect")]
@@ -27,22 +27,11 @@ pytestmark = [pytest.mark.e2e, pytest.mark.usefixtures("patient_expect")]
 OWNER = "tamsin@example.org"
 
 
-def _truncate() -> None:
-    with get_engine().begin() as conn:
-        tables = conn.execute(text("SELECT quote_ident(tablename) FROM pg_tables WHERE schemaname = 'public' "
-                                   "AND tablename <> 'alembic_version'")).scalars().all()
-        conn.execute(text(f"TRUNCATE TABLE {', '.join(tables)} RESTART IDENTITY CASCADE"))
-
-
 @pytest.fixture(scope="module")
 def tasks_app(start_app, database) -> Iterator[str]:
     """The app on the test session's database (emptied before and after)."""
-    _truncate()
-    try:
-        with start_app({"DATABASE_URL": database.url}) as url:
-            yield url
-    finally:
-        _truncate()
+    with app_on_test_database(start_app, database.url) as url:
+        yield url
 
 
 def _in_berlin(email: str) -> User:
@@ -56,11 +45,6 @@ def _in_berlin(email: str) -> User:
 def _task(title: str) -> Task:
     with session_scope() as session:
         return session.exec(select(Task).where(Task.title == title)).one()
-
-
-def _choose(page: Page, select_id: str, value: str) -> None:
-    page.click(f"#{select_id}")
-    page.click(f"#{select_id}-{value}")
 
 
 def _toast(page: Page, message: str):
@@ -89,7 +73,7 @@ def test_tasks_add_nest_live_edit_complete_filter_and_delete(tasks_app: str, bro
     page.fill("#task-new-notes", "Lisbon, early May")
     page.fill("#task-new-due-date", "2030-05-01")
     page.fill("#task-new-due-time", "09:30")
-    _choose(page, "task-new-priority", "high")
+    choose(page, "task-new-priority", "high")
     page.fill("#task-new-remind-at", "2030-04-30T18:00")
     page.click("#task-add")
     rows = page.locator(".task-row")
@@ -149,7 +133,7 @@ def test_tasks_add_nest_live_edit_complete_filter_and_delete(tasks_app: str, bro
     trip.locator(".task-check").first.click()
     expect(_toast(page, "Done, with 2 open subtasks.")).to_be_visible()
     expect(rows).to_have_count(0)
-    _choose(page, "task-filter-status", "done")
+    choose(page, "task-filter-status", "done")
     expect(rows).to_have_count(3)
     expect(page.locator(".task-row[data-status=done]")).to_have_count(3)
     expect(rows.nth(0).locator(".task-title")).to_have_text("Plan the trip")
@@ -157,16 +141,16 @@ def test_tasks_add_nest_live_edit_complete_filter_and_delete(tasks_app: str, bro
     shot(page, "done")
 
     # Filters: priority keeps the parent only; "no due date" lists the subtasks with their parent named.
-    _choose(page, "task-filter-priority", "high")
+    choose(page, "task-filter-priority", "high")
     expect(rows).to_have_count(1)
-    _choose(page, "task-filter-priority", "all")
-    _choose(page, "task-filter-due", "none")
+    choose(page, "task-filter-priority", "all")
+    choose(page, "task-filter-due", "none")
     expect(rows).to_have_count(2)
     expect(page.locator(".task-row[data-depth='0'] .task-parent")).to_have_text(
         ['Subtask of "Plan the trip"', 'Subtask of "Plan the trip"'])
-    _choose(page, "task-filter-due", "overdue")
+    choose(page, "task-filter-due", "overdue")
     expect(page.locator("#task-empty")).to_have_text("No task matches these filters.")
-    _choose(page, "task-filter-due", "any")
+    choose(page, "task-filter-due", "any")
 
     # Deleting the parent takes its subtasks.
     trip.locator(".task-delete").first.click()

@@ -175,6 +175,32 @@ def start_app(tmp_path_factory: pytest.TempPathFactory,
     return functools.partial(_running_app, tmp_path_factory, app_port)
 
 
+def empty_app_tables() -> None:
+    """Empty every app table of the test process's database (``get_engine()``), ids starting again."""
+    from sqlalchemy import text
+
+    from assistant.core.db import get_engine
+
+    with get_engine().begin() as conn:
+        tables = conn.execute(text("SELECT quote_ident(tablename) FROM pg_tables WHERE schemaname = 'public' "
+                                   "AND tablename <> 'alembic_version'")).scalars().all()
+        conn.execute(text(f"TRUNCATE TABLE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+
+
+@contextmanager
+def app_on_test_database(start_app: Callable[[dict[str, str]], AbstractContextManager[str]],
+                         database_url: str) -> Iterator[str]:
+    """``with app_on_test_database(start_app, database.url) as url:`` the app on the test session's
+    database, emptied before and after, so the test process can seed rows where the app reads them and its
+    events reach the app's listener."""
+    empty_app_tables()
+    try:
+        with start_app({"DATABASE_URL": database_url}) as url:
+            yield url
+    finally:
+        empty_app_tables()
+
+
 @pytest.fixture(scope="session")
 def browser() -> Iterator[object]:
     if not Path(CHROMIUM).exists():

@@ -54,3 +54,9 @@ def ensure_account(url: str, email: str, name: str, password: str = PASSWORD) ->
         urllib.request.urlopen(request, timeout=10)
     except urllib.error.HTTPError as exc:
         assert exc.code == 409, exc.read()
+
+
+def choose(page: Page, select_id: str, value: str) -> None:
+    """Pick ``value`` in the select ``#<select_id>`` (its options have the ids ``<select_id>-<value>``)."""
+    page.click(f"#{select_id}")
+    page.click(f"#{select_id}-{value}")
