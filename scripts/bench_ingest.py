@@ -34,6 +34,8 @@ import time
 import uuid
 from pathlib import Path
 
+from bench_process import cpu_seconds, wait_for_line  # this script's folder, first on sys.path
+
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
@@ -67,10 +69,10 @@ def run(pdf: Path, threads: int | None, timeout: float) -> dict:
         worker = subprocess.Popen([sys.executable, "-m", "assistant.worker"], cwd=REPO, env=env,
                                   stdout=subprocess.DEVNULL, stderr=log.open("wb"), start_new_session=True)
         try:
-            _wait_for_line(log, LISTENING, worker, 120)
-            cpu_before = _cpu_seconds(worker.pid)
+            wait_for_line(log, LISTENING, worker, 120)
+            cpu_before = cpu_seconds(worker.pid)
             result = _measure(url, data_dir, pdf, timeout)
-            return result | {"worker_cpu_s": round(_cpu_seconds(worker.pid) - cpu_before, 2),
+            return result | {"worker_cpu_s": round(cpu_seconds(worker.pid) - cpu_before, 2),
                              "load_avg_1m": round(os.getloadavg()[0], 2), "threads": threads,
                              "cpus": os.cpu_count(), "python": platform.python_version()}
         finally:
@@ -80,23 +82,6 @@ def run(pdf: Path, threads: int | None, timeout: float) -> dict:
             except subprocess.TimeoutExpired:
                 os.killpg(worker.pid, signal.SIGKILL)
             stop_embedded_postgres(Path(tmp) / "pg")
-
-
-def _cpu_seconds(pid: int) -> float:
-    """CPU time (user + system, its finished children included) of process ``pid``, from /proc."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return sum(int(v) for v in fields[11:15]) / os.sysconf("SC_CLK_TCK")
-
-
-def _wait_for_line(log: Path, line: str, process: subprocess.Popen, timeout: float) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if line in log.read_text(errors="replace"):
-            return
-        if process.poll() is not None:
-            sys.exit(f"the worker exited ({process.returncode}):\n{log.read_text(errors='replace')}")
-        time.sleep(0.1)
-    sys.exit(f"the worker did not get ready in {timeout:g} s:\n{log.read_text(errors='replace')}")
 
 
 def _measure(url: str, data_dir: Path, pdf: Path, timeout: float) -> dict:

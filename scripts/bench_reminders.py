@@ -53,6 +53,8 @@ from contextlib import ExitStack
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from bench_process import cpu_seconds, wait_for_line  # this script's folder, first on sys.path
+
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
@@ -105,8 +107,8 @@ def run(reminders: int, users: int, lead: float, spread: float, tab: bool) -> di
             process = subprocess.Popen(command, cwd=REPO, env=env, stdout=out, stderr=subprocess.STDOUT,
                                        start_new_session=True)
         stack.callback(_stop, process)
-        _wait_for_line(log, RUNNING, process, 300)
-        _wait_for_line(log, READY, process, 300)
+        wait_for_line(log, RUNNING, process, 300)
+        wait_for_line(log, READY, process, 300)
         worker_pid = _worker_pid(url) if tab else process.pid
         page = None
         if tab:
@@ -165,23 +167,6 @@ def _worker_pid(url: str) -> int:
         if b"assistant.worker" in command and f"DATABASE_URL={url}".encode() in environment:
             return int(entry.name)
     sys.exit("the app's worker was not found")
-
-
-def _cpu_seconds(pid: int) -> float:
-    """CPU time (user + system) of process ``pid``, from /proc."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return sum(int(v) for v in fields[11:15]) / os.sysconf("SC_CLK_TCK")
-
-
-def _wait_for_line(log: Path, line: str, process: subprocess.Popen, timeout: float) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if line in log.read_text(errors="replace"):
-            return
-        if process.poll() is not None:
-            sys.exit(f"the worker exited ({process.returncode}):\n{log.read_text(errors='replace')[-4000:]}")
-        time.sleep(0.1)
-    sys.exit(f"the worker did not get ready in {timeout:g} s:\n{log.read_text(errors='replace')[-4000:]}")
 
 
 def _wait_until_up(base: str, process: subprocess.Popen, log: Path) -> None:
@@ -265,11 +250,11 @@ def _measure(url: str, pid: int, page, reminders: int, users: int, lead: float, 
             for reminder_id in ids:
                 cursor.execute("SELECT pg_notify('scheduler_signals', %s)", (f"reminder:{reminder_id}",))
         scheduled_s = _wait(conn, "SELECT count(*) FROM scheduler_jobs", reminders, lead + 60) - inserted
-        cpu_before = _cpu_seconds(pid)
+        cpu_before = cpu_seconds(pid)
         last_due = due + timedelta(seconds=spread)
         _wait(conn, "SELECT count(*) FROM notifications", reminders,
               (last_due - datetime.now(UTC)).total_seconds() + 90)
-        cpu_s = _cpu_seconds(pid) - cpu_before
+        cpu_s = cpu_seconds(pid) - cpu_before
         time.sleep(3)  # the last events, and the tab's last update
         done.set()
         stored = {str(row[0]): row[1:] for row in conn.execute(
