@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from playwright.sync_api import Page, expect
-from support.browser import ensure_account, login, register
+from support.browser import choose, ensure_account, login, register
 
 pytestmark = [pytest.mark.e2e, pytest.mark.usefixtures("patient_expect")]
 
@@ -22,11 +22,6 @@ PILL = "Metformin 500 mg"
 WALK = "Evening walk"
 #: The least time between saving the reminder and its minute (the form has no seconds).
 LEAD = timedelta(seconds=25)
-
-
-def _choose(page: Page, select_id: str, value: str) -> None:
-    page.click(f"#{select_id}")
-    page.click(f"#{select_id}-{value}")
 
 
 def _next_minute() -> datetime:
@@ -60,7 +55,7 @@ def test_a_medication_reminder_fires_live_is_taken_and_shows_adherence(app_url, 
     expect(owner.locator("#reminder-timezone")).to_have_value("UTC")  # the user's zone by default
     owner.fill("#reminder-title", PILL)
     owner.fill("#reminder-note", "With breakfast")
-    _choose(owner, "reminder-kind", "medication")
+    choose(owner, "reminder-kind", "medication")
     _fill_start(owner, datetime.now(UTC) - timedelta(hours=2))
     owner.click("#reminder-save")
     expect(owner.locator("#reminder-form-error")).to_contain_text("has already passed")
@@ -82,11 +77,11 @@ def test_a_medication_reminder_fires_live_is_taken_and_shows_adherence(app_url, 
     # while the minute comes: a weekly reminder is made, paused, resumed, snoozed, edited and deleted
     owner.click("#reminder-new")
     owner.fill("#reminder-title", WALK)
-    _choose(owner, "reminder-recurrence", "weekly")
+    choose(owner, "reminder-recurrence", "weekly")
     today = datetime.now(ZoneInfo(ZONE)).date()
     other_day = (today.weekday() + 2) % 7
     owner.click(f"#reminder-day-{other_day}")  # today's weekday is ticked already
-    _choose(owner, "reminder-end", "count")
+    choose(owner, "reminder-end", "count")
     owner.fill("#reminder-count", "3")
     _fill_start(owner, datetime.now(UTC) + timedelta(days=1))
     owner.click("#reminder-save")
@@ -131,9 +126,9 @@ def test_a_medication_reminder_fires_live_is_taken_and_shows_adherence(app_url, 
     expect(pill.locator(".reminder-adherence")).to_contain_text("taken 1 of 1")
     shot(owner, "taken")
 
-    _choose(owner, "reminders-filter", "active")
+    choose(owner, "reminders-filter", "active")
     expect(owner.locator("#reminders-empty")).to_be_visible()
-    _choose(owner, "reminders-filter", "ended")
+    choose(owner, "reminders-filter", "ended")
     expect(_row(owner, PILL)).to_have_count(1)
 
     other.reload()
