@@ -36,7 +36,6 @@ from assistant.services.scheduler.recurrence import (
     build_rule,
     check_timezone,
     first_occurrence,
-    next_occurrences,
     occurrence_after,
     occurrences,
 )
@@ -236,17 +235,6 @@ def list_reminders(*, session: Session, user: User, status: ReminderStatus | str
                 else_=2)
     query = query.order_by(rank, col(Reminder.next_fire_at).asc().nulls_last(), col(Reminder.created_at).desc())
     return list(session.exec(query.limit(LIST_LIMIT)).all())
-
-
-def preview_occurrences(*, session: Session, user: User, data: ReminderInput, limit: int = 5) -> list[datetime]:
-    """The next up to ``limit`` occurrences (aware, in the reminder's own time zone) that ``data`` would have if
-    it were saved now; nothing is stored. The same checks and errors as :func:`create_reminder`."""
-    reminder = Reminder(user_id=user.id, **_fields(session, user, data))
-    upcoming = next_occurrences(reminder, after=utcnow(), limit=limit)
-    if not upcoming:
-        raise _no_future(reminder)
-    zone = ZoneInfo(reminder.timezone)
-    return [moment.astimezone(zone) for moment in upcoming]
 
 
 def create_reminder(*, session: Session, user: User, data: ReminderInput) -> Reminder:

@@ -259,13 +259,3 @@ def test_adherence_counts_acknowledged_and_missed_occurrences_with_the_median_la
     assert view.adherence_text == "Last 14 days: taken 2 of 4, median 8 min late, missed: 1"
     assert call(views.adherence, user=berlin, reminder_id=reminder.id, days=30).occurrences == 5
 
-
-def test_a_preview_lists_the_next_times_without_storing_anything(berlin, call):
-    times = call(service.preview_occurrences, user=berlin, data=daily(), limit=3)
-    assert [(moment.hour, moment.minute, str(moment.tzinfo)) for moment in times] == [(8, 0, "Europe/Berlin")] * 3
-    assert times[0].date() == tomorrow_at(8).date()
-    with pytest.raises(InvalidInput) as refused:
-        call(service.preview_occurrences, user=berlin,
-             data=ReminderInput(title="Late", starts_at=datetime.now(BERLIN).replace(tzinfo=None) - timedelta(hours=1)))
-    assert refused.value.code == "reminders.in_past"
-    assert count_reminders(call) == 0
