@@ -114,6 +114,21 @@ def use_tier(call, admin) -> Callable[..., None]:
 
 
 @pytest.fixture
+def small_window(use_tier) -> int:
+    """The default chat tier (medium, OpenAI) with 256-token answers and a window 2,048 tokens larger than the
+    built-in tools' definitions take (so history is cut however many tools there are); returns the window."""
+    import json
+
+    from assistant.services.chat.tokens import estimate_tokens
+    from assistant.services.tools.builtin import builtin_registry
+    from assistant.services.tools.spec import to_openai
+
+    window = estimate_tokens(json.dumps([to_openai(spec) for spec in builtin_registry().specs()])) + 2048
+    use_tier("medium", provider="openai", model="gpt-4o", max_tokens=256, context_window=window)
+    return window
+
+
+@pytest.fixture
 def add_messages(db) -> Callable[..., list[int]]:
     """``add_messages(chat_id, [("user", "text"), ("assistant", "text", {"tool_calls": [...]}), ...])``
     inserts stored messages directly (fast, for long histories) and returns their seqs in order."""

@@ -192,19 +192,13 @@ async def test_the_primary_context_reaches_a_plain_users_turn(make_user, call, a
 
 # --- the history budget ---------------------------------------------------------------------------------
 
-def history_budget(system: str, window: int = 2048, max_tokens: int = 256) -> int:
+def history_budget(system: str, window: int, max_tokens: int = 256) -> int:
     tools = estimate_tokens(json.dumps([to_openai(spec) for spec in builtin_registry().specs()]))
     return window - max_tokens - estimate_tokens(system) - tools
 
 
 def cost(content: str, tool_calls=None) -> int:
     return estimate_message_tokens(content) + (estimate_tokens(json.dumps(tool_calls)) if tool_calls else 0)
-
-
-@pytest.fixture
-def small_window(use_tier):
-    """The default chat tier (medium, OpenAI) with a 2048-token window and 256-token answers."""
-    use_tier("medium", provider="openai", model="gpt-4o", max_tokens=256, context_window=2048)
 
 
 LONG_HISTORY = [row for number in range(20) for row in (
@@ -227,7 +221,7 @@ def test_a_long_history_is_cut_to_the_newest_messages_that_fit(make_user, call, 
     assert sent == rows[-kept:]  # a contiguous run ending with the newest message
     assert sent[0][0] == "user" and sent[-1] == ("user", "The newest question")
     assert context.omitted_until_seq == seqs[-kept - 1]
-    budget = history_budget(context.system)
+    budget = history_budget(context.system, small_window)
     assert sum(cost(content) for _, content in sent) <= budget
     previous_user = max(i for i in range(len(rows) - kept) if rows[i][0] == "user")
     assert sum(cost(content) for _, content in rows[previous_user:]) > budget  # no more would fit
@@ -327,7 +321,7 @@ async def test_the_model_receives_only_the_history_that_fits(make_user, call, ad
     assert system["role"] == "system" and body["max_tokens"] == 256
     assert [(m["role"], m["content"]) for m in history] == rows[-len(history):]
     assert history[0]["role"] == "user" and 1 < len(history) < len(rows)
-    assert sum(cost(m["content"]) for m in history) <= history_budget(system["content"])
+    assert sum(cost(m["content"]) for m in history) <= history_budget(system["content"], small_window)
     record = call(chats.get_message_context, user=user, message_id=events[0].answer_id)
     assert [s["kind"] for s in record] == ["preferences", "history", "message"]
     assert record[1]["content"] == str(len(history) - 1)

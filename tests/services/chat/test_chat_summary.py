@@ -14,7 +14,7 @@ from assistant.services.chat.upkeep import SUMMARY_EVERY
 
 pytestmark = pytest.mark.anyio
 
-#: 40 messages of about 130 tokens each: far more than a 2048-token window leaves for history.
+#: 40 messages of about 130 tokens each: far more than the small window leaves for history.
 HISTORY = [row for number in range(20) for row in (
     ("user", f"Question {number}: " + "q" * 500),
     ("assistant", f"Answer {number}: " + "a" * 500),
@@ -28,11 +28,6 @@ def reply(text: str) -> Reply:
 def chat_row(chat_id) -> Chat:
     with session_scope() as session:
         return session.get(Chat, chat_id)
-
-
-@pytest.fixture
-def small_window(use_tier):
-    use_tier("medium", provider="openai", model="gpt-4o", max_tokens=256, context_window=2048)
 
 
 def first_sent_seq(call, user, chat_id, body) -> int:
