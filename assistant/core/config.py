@@ -6,8 +6,11 @@ data folder in dev mode; in prod mode they must come from the environment.
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import os
 import secrets
+from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Literal
@@ -81,6 +84,14 @@ class Settings(BaseSettings):
     #: missed by longer is marked missed and the user is told.
     reminder_grace_minutes: int = Field(default=60, ge=1, le=24 * 60)
 
+    #: The Fernet key (or any passphrase of 32+ characters, hashed into one) that encrypts secrets at rest: the
+    #: SMTP password and the Telegram bot token. Required in prod; dev generates one into the data folder.
+    secret_key: SecretStr | None = None
+    #: The Telegram Bot API server (a self-hosted ``telegram-bot-api`` or, in tests, a loopback one).
+    telegram_api_url: str = "https://api.telegram.org"
+    #: Seconds an SMTP server or the Telegram API gets to answer.
+    channel_timeout_seconds: float = Field(default=20.0, gt=0, le=300)
+
     log_level: str = "INFO"
 
     _split = field_validator("cors_allowed_origins", "trusted_proxies", mode="before")(_split_csv)
@@ -131,11 +142,39 @@ class Settings(BaseSettings):
         return _read_or_create_secret(self.resolved_data_dir / "secrets" / "jwt_secret")
 
 
-def _read_or_create_secret(path: Path) -> str:
+    def fernet_key(self) -> bytes:
+        """The Fernet key that encrypts secrets at rest (urlsafe base64 of 32 bytes).
+
+        ``ASSISTANT_SECRET_KEY`` as is when it is a Fernet key, else the SHA-256 of it (at least 32
+        characters, not a known default). Unset: required in prod; in dev generated once into
+        ``<data_dir>/secrets/fernet_key``.
+
+        Raises:
+            ConfigurationError: prod mode with a missing, short or default key.
+        """
+        value = self.secret_key.get_secret_value().strip() if self.secret_key is not None else ""
+        if value:
+            try:
+                if len(base64.urlsafe_b64decode(value.encode("ascii"))) == 32:
+                    return value.encode("ascii")
+            except (ValueError, UnicodeEncodeError):
+                pass
+            if len(value) < MIN_SECRET_LENGTH or value.lower() in KNOWN_WEAK_SECRETS:
+                raise ConfigurationError(
+                    f"ASSISTANT_SECRET_KEY is too weak: use a Fernet key or at least {MIN_SECRET_LENGTH} random "
+                    "characters")
+            return base64.urlsafe_b64encode(hashlib.sha256(value.encode("utf-8")).digest())
+        if self.env == "prod":
+            raise ConfigurationError("ASSISTANT_SECRET_KEY must be set when ASSISTANT_ENV=prod")
+        path = self.resolved_data_dir / "secrets" / "fernet_key"
+        return _read_or_create_secret(path, lambda: base64.urlsafe_b64encode(os.urandom(32)).decode("ascii")).encode()
+
+
+def _read_or_create_secret(path: Path, make: Callable[[], str] = lambda: secrets.token_urlsafe(48)) -> str:
     if path.exists():
         return path.read_text().strip()
     path.parent.mkdir(parents=True, exist_ok=True)
-    value = secrets.token_urlsafe(48)
+    value = make()
     tmp = path.with_suffix(f".{os.getpid()}.tmp")
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w") as handle:

@@ -1,4 +1,4 @@
-"""Password hashing (bcrypt), access tokens (JWT, HS256) and refresh-token helpers.
+"""Password hashing (bcrypt), access tokens (JWT, HS256), refresh-token helpers and secrets at rest (Fernet).
 
 Access tokens carry ``sub`` (user id), ``sid`` (login session id), ``jti``, ``iat``, ``exp``, ``aud``
 and ``iss``; decoding pins the algorithm to HS256 and requires all of them (RFC 7519, RFC 8725 §3.1).
@@ -15,9 +15,10 @@ from datetime import UTC, datetime, timedelta
 
 import bcrypt
 import jwt
+from cryptography.fernet import Fernet, InvalidToken
 
 from assistant.core.config import Settings, get_settings
-from assistant.core.errors import InvalidInput, Unauthorized
+from assistant.core.errors import ConfigurationError, InvalidInput, Unauthorized
 
 JWT_ALGORITHM = "HS256"
 BCRYPT_ROUNDS = 12
@@ -185,3 +186,27 @@ def decode_download_ticket(ticket: str, *, settings: Settings | None = None) -> 
         raise Unauthorized("auth.token_expired") from exc
     except (jwt.PyJWTError, ValueError, KeyError) as exc:
         raise Unauthorized("auth.token_invalid") from exc
+
+
+def encrypt_secret(plain: str, *, settings: Settings | None = None) -> str:
+    """Encrypt a secret for storage (Fernet: AES-128-CBC + HMAC-SHA256, https://github.com/fernet/spec) with
+    :meth:`Settings.fernet_key`; returns the token as ASCII text.
+
+    Raises:
+        ConfigurationError: no usable key (see :meth:`Settings.fernet_key`).
+    """
+    return Fernet((settings or get_settings()).fernet_key()).encrypt(plain.encode("utf-8")).decode("ascii")
+
+
+def decrypt_secret(token: str, *, settings: Settings | None = None) -> str:
+    """The secret :func:`encrypt_secret` stored as ``token``.
+
+    Raises:
+        ConfigurationError: no usable key, or the token was made with another key (``ASSISTANT_SECRET_KEY``
+            changed: the secret must be entered again) or was altered.
+    """
+    try:
+        return Fernet((settings or get_settings()).fernet_key()).decrypt(token.encode("ascii")).decode("utf-8")
+    except (InvalidToken, UnicodeEncodeError) as exc:
+        raise ConfigurationError(
+            "a stored secret cannot be decrypted with ASSISTANT_SECRET_KEY: enter it again") from exc

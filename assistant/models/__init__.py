@@ -1,5 +1,15 @@
 """SQLModel tables and schemas. Importing this package registers every table (Alembic relies on it)."""
 
+from assistant.models.channels import (
+    CodePurpose,
+    DeliveryOutcome,
+    DeliveryPreferences,
+    NotificationDelivery,
+    OneTimeCode,
+    ProposalStatus,
+    ReminderProposal,
+    TelegramLink,
+)
 from assistant.models.chat import (
     TIERS,
     Chat,
@@ -69,6 +79,14 @@ from assistant.models.user import (
 )
 
 __all__ = [
+    "CodePurpose",
+    "DeliveryOutcome",
+    "DeliveryPreferences",
+    "NotificationDelivery",
+    "OneTimeCode",
+    "ProposalStatus",
+    "ReminderProposal",
+    "TelegramLink",
     "MAX_REMINDER_NOTE_CHARS",
     "MAX_REMINDER_TITLE_CHARS",
     "MAX_TASK_NOTES_CHARS",

@@ -44,6 +44,8 @@ class Notification(SQLModel, table=True):
     restarts or second workers do. ``occurrence_at``: the occurrence it is about; ``scheduled_at``: when it is
     due to be delivered (later than the occurrence when it fired late or was snoozed). ``expires_at``: when an
     unacknowledged reminder stops asking for attention (its next occurrence, or a day later).
+    ``attempts``: sends tried on an e-mail or Telegram row (each logged in ``notification_deliveries``);
+    ``last_error``: the last failure's reason.
     """
 
     __tablename__ = "notifications"
@@ -53,6 +55,7 @@ class Notification(SQLModel, table=True):
         CheckConstraint(one_of("status", NotificationStatus), name="ck_notifications_status"),
         Index("ix_notifications_user_channel_status", "user_id", "channel", "status", "created_at"),
         Index("ix_notifications_pending", "scheduled_at", postgresql_where="status = 'pending'"),
+        Index("ix_notifications_escalate_at", "escalate_at", postgresql_where="escalate_at IS NOT NULL"),
     )
 
     id: uuid.UUID = uuid_pk()
@@ -74,5 +77,8 @@ class Notification(SQLModel, table=True):
     attempts: int = 0
     last_error: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
     idempotency_key: str | None = Field(default=None, max_length=200, unique=True)
+    #: When this row's occurrence, still not acknowledged, is sent on the next channel (the reminder's
+    #: ``escalate_after_minutes`` after it was sent); None once escalated, acknowledged, or never.
+    escalate_at: datetime | None = tz_field()
     created_at: datetime = created_at_field()
     updated_at: datetime = updated_at_field()

@@ -48,11 +48,15 @@ class ReminderStatus(StrEnum):
 
 
 class Channel(StrEnum):
-    """Where a notification is delivered (e-mail and Telegram arrive with the channels issue)."""
+    """Where a notification is delivered; :data:`ESCALATION_ORDER` is the order escalation walks."""
 
     IN_APP = "in_app"
     EMAIL = "email"
     TELEGRAM = "telegram"
+
+
+#: The channel an unacknowledged reminder escalates to after each one.
+ESCALATION_ORDER = (Channel.IN_APP.value, Channel.TELEGRAM.value, Channel.EMAIL.value)
 
 
 class Reminder(SQLModel, table=True):
@@ -71,6 +75,8 @@ class Reminder(SQLModel, table=True):
         CheckConstraint(one_of("kind", ReminderKind), name="ck_reminders_kind"),
         CheckConstraint(one_of("status", ReminderStatus), name="ck_reminders_status"),
         CheckConstraint("count IS NULL OR count > 0", name="ck_reminders_count"),
+        CheckConstraint("escalate_after_minutes IS NULL OR escalate_after_minutes BETWEEN 1 AND 1440",
+                        name="ck_reminders_escalate_after_minutes"),
         Index("ix_reminders_user_status", "user_id", "status"),
         Index("ix_reminders_next_fire_at", "next_fire_at"),
     )
@@ -94,5 +100,11 @@ class Reminder(SQLModel, table=True):
     next_fire_at: datetime | None = tz_field()
     last_fired_at: datetime | None = tz_field()
     task_id: uuid.UUID | None = Field(default=None, foreign_key="tasks.id", ondelete="SET NULL", index=True)
+    #: Minutes after which an occurrence nobody acknowledged is sent again on the next channel (in-app ->
+    #: Telegram -> e-mail); None: never.
+    escalate_after_minutes: int | None = None
+    #: Where a reminder set up from a document came from (a medication on a prescription's page).
+    source_document_id: uuid.UUID | None = Field(default=None, foreign_key="documents.id", ondelete="SET NULL")
+    source_page: int | None = None
     created_at: datetime = created_at_field()
     updated_at: datetime = updated_at_field()

@@ -58,6 +58,8 @@ class User(UserBase, table=True):
     default_tier: str = Field(default="medium", max_length=16, sa_column_kwargs={"server_default": "medium"})
     #: Health facts the assistant wants to remember wait for the user's confirmation.
     confirm_health_memories: bool = Field(default=True, sa_column_kwargs={"server_default": text("true")})
+    #: When the user proved the account's address through a link in a mail; None: nothing is mailed to it.
+    email_verified_at: datetime | None = tz_field()
     created_at: datetime = created_at_field()
     updated_at: datetime = updated_at_field()
 
