@@ -59,16 +59,16 @@ def _markdown() -> MarkdownIt:
     return MarkdownIt("commonmark", {"html": False, "linkify": False}).enable("table")
 
 
-def render(name: str, language: str, **context: Any) -> tuple[str, str]:
-    """The plain-text and HTML bodies of the mail ``name`` (``notification``, ``verification``, ``test``),
+def render(template: str, language: str, /, **context: Any) -> tuple[str, str]:
+    """The plain-text and HTML bodies of the mail ``template`` (``notification``, ``verification``, ``test``),
     rendered from ``<name>.txt.j2`` and ``<name>.html.j2`` with ``context`` and ``t`` (translate in
     ``language``)."""
     def t(key: str, **params: Any) -> str:
         return translate(key, language, **params)
 
     environment = _templates()
-    text = environment.get_template(f"{name}.txt.j2").render(t=t, language=language, **context)
-    html = environment.get_template(f"{name}.html.j2").render(t=t, language=language, **context)
+    text = environment.get_template(f"{template}.txt.j2").render(t=t, language=language, **context)
+    html = environment.get_template(f"{template}.html.j2").render(t=t, language=language, **context)
     return text, html
 
 
@@ -138,7 +138,12 @@ async def send_mail(config: SmtpConfig, *, to: str, subject: str, text: str, htm
     return reply
 
 
-def _config(session: Session) -> SmtpConfig | None:
+def sending_config(*, session: Session) -> SmtpConfig | None:
+    """The SMTP settings to send with (:func:`.config.smtp_config`), None when not configured.
+
+    Raises:
+        DeliveryError: not retryable, the stored password cannot be decrypted (the secret key changed).
+    """
     try:
         return smtp_config(session=session)
     except ConfigurationError as exc:
@@ -173,7 +178,7 @@ def deliver(*, session: Session, notification: Notification, user: User) -> str:
     """
     if notification.user_id != user.id:
         raise DeliveryError("the notification is not this user's", retryable=False)
-    config = _config(session)
+    config = sending_config(session=session)
     if config is None:
         raise DeliveryError(_NOT_CONFIGURED_REASON, retryable=False)
     if user.email_verified_at is None:
@@ -193,7 +198,7 @@ def send_test_mail(*, session: Session, actor: User) -> str:
     """
     require_role(actor, Role.ADMIN)
     try:
-        config = _config(session)
+        config = sending_config(session=session)
     except DeliveryError as exc:
         raise InvalidInput(TEST_FAILED, reason=exc.reason) from None
     if config is None:
