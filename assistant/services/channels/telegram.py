@@ -281,7 +281,7 @@ def notification_messages(notification: Notification, user: User) -> list[str]:
 
 def _failure(exc: Exception, token: str) -> DeliveryError:
     if isinstance(exc, TelegramRetryAfter):
-        return DeliveryError(_masked(f"{exc.message} (retry after {exc.retry_after} s)", token), retryable=True)
+        return DeliveryError(f"Too Many Requests: retry after {exc.retry_after}", retryable=True)
     if isinstance(exc, TelegramAPIError):
         retryable = isinstance(exc, TelegramNetworkError | TelegramServerError)
         return DeliveryError(_masked(exc.message, token), retryable=retryable)
