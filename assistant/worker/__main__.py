@@ -13,6 +13,7 @@ from assistant.worker.housekeeping import run_housekeeping
 from assistant.worker.ingestion import run_ingestion
 from assistant.worker.scheduler import run_scheduler
 from assistant.worker.supervisor import Service, Supervisor
+from assistant.worker.telegram import run_telegram
 
 log = logging.getLogger("assistant.worker")
 
@@ -21,6 +22,7 @@ SERVICES = (
     Service("ingestion", run_ingestion),
     Service("housekeeping", run_housekeeping, leader_only=True),
     Service("scheduler", run_scheduler, leader_only=True),
+    Service("telegram", run_telegram, leader_only=True),
 )
 
 

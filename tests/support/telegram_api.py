@@ -5,7 +5,7 @@ Built from the documented wire format (https://core.telegram.org/bots/api): requ
 ``POST /bot<token>/<method>`` with form fields (JSON-encoded objects), answers ``{"ok": true, "result": ...}``
 or ``{"ok": false, "error_code": ..., "description": ...}``. Methods: ``getMe``, ``getUpdates`` (long polling over
 a queue the test fills), ``sendMessage``, ``editMessageText``, ``answerCallbackQuery``, ``deleteWebhook``,
-``close``, ``logOut``, ``setMyCommands``. Like Telegram:
+``close``, ``logOut``, ``setMyCommands``, ``sendChatAction``. Like Telegram:
 
 * a token other than :attr:`TelegramApiServer.token` gets ``401 Unauthorized`` on every method;
 * a text is parsed as HTML when ``parse_mode=HTML``: an unsupported or unbalanced tag gets ``400 Bad Request:
@@ -184,6 +184,15 @@ class TelegramApiServer:
                                        "chat_instance": f"ci{chat_id}", "data": data}})
         return query_id
 
+    def reset(self) -> None:
+        """Forget what the bot sent and the calls, answers, blocked chats and failures (not the updates)."""
+        with self._changed:
+            self._messages.clear()
+            self.callback_answers.clear()
+            self.calls.clear()
+            self.blocked.clear()
+            self._failures.clear()
+
     def fail(self, method: str, status: int, description: str, *, times: int = 1,
              retry_after: int | None = None) -> None:
         """The next ``times`` calls of ``method`` fail with ``status`` and ``description``."""
@@ -293,6 +302,9 @@ class TelegramApiServer:
         return True
 
     def _api_logOut(self, params: dict[str, Any]) -> bool:  # noqa: N802
+        return True
+
+    def _api_sendChatAction(self, params: dict[str, Any]) -> bool:  # noqa: N802
         return True
 
     def _api_setMyCommands(self, params: dict[str, Any]) -> bool:  # noqa: N802
