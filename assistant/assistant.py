@@ -16,13 +16,16 @@ from assistant.ui.pages.notifications import notifications_page
 from assistant.ui.pages.reminders import reminders_page
 from assistant.ui.pages.settings import settings_page
 from assistant.ui.pages.tasks import tasks_page
+from assistant.ui.pages.verify_email import verify_email_page
 from assistant.ui.state.account import ProfileState
 from assistant.ui.state.admin import AdminState
 from assistant.ui.state.auth import AuthState
+from assistant.ui.state.channels_admin import SmtpSettingsState
 from assistant.ui.state.chat import ChatState
 from assistant.ui.state.context import PersonalContextState, PrimaryContextState
 from assistant.ui.state.document_view import DocumentViewState
 from assistant.ui.state.documents import DocumentsState
+from assistant.ui.state.email_address import EmailAddressState, VerifyEmailState
 from assistant.ui.state.memory import MemoryState
 from assistant.ui.state.notifications import NotificationsState
 from assistant.ui.state.reminders import RemindersState
@@ -61,7 +64,8 @@ app.add_page(
     settings_page,
     route=routes.SETTINGS,
     title=PAGE_TITLE,
-    on_load=[AuthState.check_login, ProfileState.load, PersonalContextState.load, PersonalSkillsState.load],
+    on_load=[AuthState.check_login, ProfileState.load, PersonalContextState.load, PersonalSkillsState.load,
+             EmailAddressState.load_email],
 )
 app.add_page(
     admin_page,
@@ -69,5 +73,7 @@ app.add_page(
     title=PAGE_TITLE,
     on_load=[
         AuthState.check_login, AdminState.load, TiersState.load, PrimaryContextState.load, GeneralSkillsState.load,
+        SmtpSettingsState.load_smtp,
     ],
 )
+app.add_page(verify_email_page, route=routes.VERIFY_EMAIL, title=PAGE_TITLE, on_load=VerifyEmailState.verify)

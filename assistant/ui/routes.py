@@ -17,6 +17,8 @@ TASKS = "/tasks"
 NOTIFICATIONS = "/notifications"
 SETTINGS = "/settings"
 ADMIN = "/admin"
+#: The page a verification link in a mail opens (``?code=...``), signed in or not.
+VERIFY_EMAIL = "/verify-email"
 #: Where a signed-in user lands when nothing else was asked for.
 HOME = CHATS
 #: Pages for signed-out visitors: never a place to come back to after signing in.

@@ -70,6 +70,9 @@ ALLOWED_EVENTS = {
                        "pause", "resume", "save", "set_form_end", "set_form_recurrence", "set_status_filter", "snooze",
                        "snooze_custom"},
     "LiveState": {"receive"},
+    "SmtpSettingsState": {"load_smtp", "remove_smtp_password", "save_smtp_settings", "send_smtp_test"},
+    "EmailAddressState": {"load_email", "send_verification_link"},
+    "VerifyEmailState": {"verify"},
 }
 #: Reflex's own event on every state: it sets only vars that have a setter (none of the account's, see below).
 REFLEX_EVENTS = {"setvar"}

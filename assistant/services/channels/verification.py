@@ -5,6 +5,7 @@ address before that (:func:`assistant.services.channels.email.deliver` refuses).
 from __future__ import annotations
 
 import asyncio
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from urllib.parse import quote
 
@@ -81,3 +82,22 @@ def verify_email(*, session: Session, code: str) -> User:
     session.add(user)
     session.flush()
     return user
+
+
+@dataclass(frozen=True)
+class EmailStatus:
+    """What the Settings page shows of the account's address: the address, whether it is verified, and whether
+    mail can be sent at all (SMTP configured)."""
+
+    address: str
+    verified: bool
+    smtp_configured: bool
+
+
+def email_status(*, session: Session, user: User) -> EmailStatus:
+    """The account's address and its state, for ``user``'s own Settings page."""
+    try:
+        configured = sending_config(session=session) is not None
+    except DeliveryError:
+        configured = True  # configured, but broken: sending says why
+    return EmailStatus(address=user.email, verified=user.email_verified_at is not None, smtp_configured=configured)
