@@ -73,6 +73,8 @@ ALLOWED_EVENTS = {
     "SmtpSettingsState": {"load_smtp", "remove_smtp_password", "save_smtp_settings", "send_smtp_test"},
     "EmailAddressState": {"load_email", "send_verification_link"},
     "VerifyEmailState": {"verify"},
+    "TelegramLinkState": {"load_telegram", "start_telegram_link", "unlink_telegram"},
+    "TelegramBotState": {"check_telegram_bot", "load_bot", "remove_bot_token", "save_bot_token"},
 }
 #: Reflex's own event on every state: it sets only vars that have a setter (none of the account's, see below).
 REFLEX_EVENTS = {"setvar"}

@@ -16,6 +16,7 @@ from sqlmodel import Session, select
 
 from assistant.core.errors import InvalidInput
 from assistant.models import CodePurpose, TelegramLink, User
+from assistant.models.base import utcnow
 from assistant.services.channels.codes import consume_code, issue_code
 from assistant.services.channels.config import bot_username, telegram_token
 
@@ -23,6 +24,8 @@ from assistant.services.channels.config import bot_username, telegram_token
 LINK_TTL = timedelta(minutes=10)
 #: Raised by :func:`start_link` when no bot is set up or its username is not known yet (check the bot).
 NO_BOT = "telegram.no_bot"
+#: Why linking is not offered when a token is set but Telegram has not confirmed the bot (no username yet).
+BOT_UNCHECKED = "telegram.bot_unchecked"
 #: Raised by :func:`link_chat` for a chat linked to another account.
 CHAT_TAKEN = "telegram.chat_taken"
 
@@ -30,11 +33,31 @@ CHAT_TAKEN = "telegram.chat_taken"
 @dataclass(frozen=True)
 class LinkedChat:
     """The chat linked to an account, as Settings shows it: Telegram's ``chat_id``, the ``@username`` (may be
-    ``""``: not every Telegram account has one) and when it was linked (aware UTC)."""
+    ``""``: not every Telegram account has one) and when it was linked to this chat (aware UTC)."""
 
     chat_id: int
     username: str
     linked_at: datetime
+
+
+@dataclass(frozen=True)
+class LinkStatus:
+    """What Settings shows: ``available`` when a bot is set up and checked (else ``reason``, an i18n key:
+    :data:`NO_BOT` or :data:`BOT_UNCHECKED`), and the linked chat (None when none)."""
+
+    available: bool
+    reason: str
+    chat: LinkedChat | None
+
+
+def link_status(*, session: Session, user: User) -> LinkStatus:
+    """Whether ``user`` can link a chat now, and the chat linked to the account."""
+    chat = linked_chat(session=session, user=user)
+    if telegram_token(session=session) is None:
+        return LinkStatus(available=False, reason=NO_BOT, chat=chat)
+    if not bot_username(session=session):
+        return LinkStatus(available=False, reason=BOT_UNCHECKED, chat=chat)
+    return LinkStatus(available=True, reason="", chat=chat)
 
 
 def start_link(*, session: Session, user: User) -> str:
@@ -42,11 +65,14 @@ def start_link(*, session: Session, user: User) -> str:
     :data:`LINK_TTL` (earlier unused codes stop working).
 
     Raises:
-        InvalidInput: :data:`NO_BOT` when no token is set or the bot's username is unknown.
+        InvalidInput: :data:`NO_BOT` when no token is set, :data:`BOT_UNCHECKED` when the bot's username is
+            not known yet.
     """
     username = bot_username(session=session)
-    if not username or telegram_token(session=session) is None:
+    if telegram_token(session=session) is None:
         raise InvalidInput(NO_BOT)
+    if not username:
+        raise InvalidInput(BOT_UNCHECKED)
     code = issue_code(session=session, user=user, purpose=CodePurpose.TELEGRAM_LINK, ttl=LINK_TTL)
     return f"https://t.me/{username}?start={code}"
 
@@ -70,7 +96,7 @@ def link_chat(*, session: Session, code: str, chat_id: int, username: str) -> Us
     link = session.get(TelegramLink, user.id, with_for_update=True)
     if link is None:
         link = TelegramLink(user_id=user.id, chat_id=chat_id)
-    link.chat_id, link.username = chat_id, username[:64]
+    link.chat_id, link.username, link.linked_at = chat_id, username[:64], utcnow()
     session.add(link)
     session.flush()
     return user

@@ -12,6 +12,7 @@ from assistant.ui.components.collections import collections_card, uploads_card
 from assistant.ui.components.context_editor import context_editor
 from assistant.ui.components.skills import skills_editor
 from assistant.ui.components.smtp_settings import smtp_settings_card
+from assistant.ui.components.telegram_settings import telegram_settings_card
 from assistant.ui.components.tiers import tiers_card
 from assistant.ui.i18n import t
 from assistant.ui.layouts.shell import app_shell
@@ -94,6 +95,7 @@ def admin_page() -> rx.Component:
             tiers_card(),
             uploads_card(),
             smtp_settings_card(),
+            telegram_settings_card(),
             collections_card(),
             context_editor(PrimaryContextState, "primary-context", "context.primary", "context.primary_hint"),
             skills_editor(GeneralSkillsState, "skills.general", "skills.general_hint_admin", "general-skill-new",

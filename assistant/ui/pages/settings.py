@@ -15,6 +15,7 @@ from assistant.ui.components.context_editor import context_editor
 from assistant.ui.components.email_address import email_address_card
 from assistant.ui.components.forms import field_label
 from assistant.ui.components.skills import readonly_skill_list, skills_editor
+from assistant.ui.components.telegram_link import telegram_link_card
 from assistant.ui.i18n import t
 from assistant.ui.layouts.shell import app_shell, language_select
 from assistant.ui.state.account import HEALTH_SWITCH_ID, ProfileState
@@ -129,6 +130,7 @@ def settings_page() -> rx.Component:
         rx.vstack(
             profile,
             email_address_card(),
+            telegram_link_card(),
             context_editor(PersonalContextState, "personal-context", "context.personal", "context.personal_hint"),
             skills_editor(PersonalSkillsState, "skills.mine", "skills.mine_hint", "skill-new", "personal-skills"),
             general_skills,
