@@ -4,7 +4,9 @@ notification (read, Done/Taken, Snooze).
 The worker writes the rows (:mod:`assistant.services.notifications.delivery`); this module reads and answers
 them for one user. Every query filters by the owner: another user's notification is :class:`NotFound`, with the
 same message as a missing one. Lists and counts cover the in-app channel only (the e-mail and Telegram rows of
-the same occurrence are the same news on another channel); the answers accept any channel's row of the user.
+the same occurrence are the same news on another channel), except that the notifications page also lists an
+e-mail or Telegram row that failed for good, with its reason (``last_error``), so a send that did not arrive
+is never silent; the answers accept any channel's row of the user.
 
 Every change publishes a ``notification`` event to the user's open tabs (on commit), with the payload
 ``{"notification_id": "<uuid>" or "" (several rows), "status": "<the new status>"}``, as the worker does when
@@ -18,6 +20,7 @@ Rules chosen here:
   ``acknowledged_at - occurrence_at``; it then leaves the "missed" filter.
 * Marking a missed notification read keeps its status ``missed`` (only ``read_at`` is set), so the "missed"
   filter still finds it; a sent or delivered one becomes ``read``.
+* Done/Taken also ends the occurrence's escalation: ``escalate_at`` is cleared on all its rows.
 * A snooze makes the notification new again: ``read_at`` is cleared, and an expiry that falls before the new
   time moves to :data:`SNOOZED_EXPIRY` after it, so the reminder asks again when it comes back.
 """
@@ -57,6 +60,7 @@ _SENT, _DELIVERED = NotificationStatus.SENT.value, NotificationStatus.DELIVERED.
 _READ, _MISSED = NotificationStatus.READ.value, NotificationStatus.MISSED.value
 _PENDING, _ACKNOWLEDGED = NotificationStatus.PENDING.value, NotificationStatus.ACKNOWLEDGED.value
 _REMINDER = NotificationType.REMINDER.value
+_FAILED = NotificationStatus.FAILED.value
 
 
 def about_reminder() -> ColumnElement[bool]:
@@ -124,13 +128,17 @@ def _filter_clause(kind: InboxFilter, now: datetime) -> ColumnElement[bool] | No
 
 
 def _listed(session: Session, user: User, condition: ColumnElement[bool] | None, limit: int,
-            offset: int) -> list[InboxItem]:
-    """``user``'s in-app notifications matching ``condition``, the latest first (by when they last asked:
-    sent, else due, else created), each with its reminder's kind."""
+            offset: int, *, failed_too: bool = False) -> list[InboxItem]:
+    """``user``'s in-app notifications matching ``condition`` (with ``failed_too``, their failed rows on
+    other channels too), the latest first (by when they last asked: sent, else due, else created), each with
+    its reminder's kind."""
+    channel = col(Notification.channel) == _IN_APP
+    if failed_too:
+        channel = or_(channel, col(Notification.status) == _FAILED)
     statement = (select(Notification, Reminder.kind)
                  .outerjoin(Reminder, and_(col(Reminder.id) == col(Notification.reminder_id),
                                            col(Reminder.user_id) == user.id))
-                 .where(col(Notification.user_id) == user.id, col(Notification.channel) == _IN_APP))
+                 .where(col(Notification.user_id) == user.id, channel))
     if condition is not None:
         statement = statement.where(condition)
     latest = func.coalesce(col(Notification.sent_at), col(Notification.scheduled_at), col(Notification.created_at))
@@ -141,7 +149,8 @@ def _listed(session: Session, user: User, condition: ColumnElement[bool] | None,
 def list_notifications(*, session: Session, user: User, filter: str = InboxFilter.ALL.value,
                        limit: int = DEFAULT_LIMIT, offset: int = 0) -> list[InboxItem]:
     """``user``'s in-app notifications for the notifications page, the latest first (pending, snoozed
-    ones included under "all").
+    ones included under "all"; under "all" and "reminders", the e-mail and Telegram rows that failed, with
+    ``last_error``).
 
     Args:
         filter: an :class:`InboxFilter` value.
@@ -156,7 +165,8 @@ def list_notifications(*, session: Session, user: User, filter: str = InboxFilte
         raise InvalidInput("notifications.bad_filter") from exc
     if not 1 <= limit <= MAX_LIMIT or offset < 0:
         raise InvalidInput("notifications.bad_page", max=MAX_LIMIT)
-    return _listed(session, user, _filter_clause(kind, utcnow()), limit, offset)
+    return _listed(session, user, _filter_clause(kind, utcnow()), limit, offset,
+                   failed_too=kind in (InboxFilter.ALL, InboxFilter.REMINDERS))
 
 
 def unread_count(*, session: Session, user: User) -> int:
@@ -238,10 +248,11 @@ def mark_all_read(*, session: Session, user: User) -> int:
 def acknowledge(*, session: Session, user: User, notification_id: uuid.UUID) -> Notification:
     """Done/Taken: ``user`` acted on a reminder's occurrence. Every channel's row of that occurrence (same
     reminder and ``occurrence_at``) becomes ``acknowledged`` with one ``acknowledged_at`` (now, or the time an
-    earlier answer on another channel recorded) and ``read_at`` if empty; a pending one among them (snoozed,
-    or waiting for a retry) is signalled to the scheduler so it is not delivered again. A missed occurrence
-    may be acknowledged late (module docstring). Acknowledging again changes nothing. Returns the row asked
-    for.
+    earlier answer on another channel recorded) and ``read_at`` if empty (a failed one stays failed); a
+    pending one among them (snoozed, held by quiet hours, or waiting for a retry) is signalled to the
+    scheduler so it is not delivered again; every row's ``escalate_at`` is cleared (nothing more is sent on
+    another channel). A missed occurrence may be acknowledged late (module docstring). Acknowledging again
+    changes nothing. Returns the row asked for.
 
     Raises:
         NotFound: ``notifications.not_found``.
@@ -263,7 +274,12 @@ def acknowledge(*, session: Session, user: User, notification_id: uuid.UUID) -> 
     when = min(answered, default=now)
     changed = False
     for each in rows:
-        if each.status == _ACKNOWLEDGED:
+        if each.escalate_at is not None:
+            each.escalate_at = None
+            signal_scheduler(session, "escalation", each.id)
+            session.add(each)
+            changed = True
+        if each.status in (_ACKNOWLEDGED, _FAILED):
             continue
         if each.status == _PENDING:
             signal_scheduler(session, "notification", each.id)

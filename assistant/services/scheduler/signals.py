@@ -19,9 +19,10 @@ SCHEDULER_CHANNEL = "scheduler_signals"
 
 #: What a signal names: a reminder (created, edited, paused, resumed, snoozed, deleted), a notification
 #: (snoozed: to be delivered again at its new ``scheduled_at``) or a run of a task handed to the assistant
-#: (queued: to start at its ``due_at``; cancelled before it started).
-SignalKind = Literal["reminder", "notification", "task_run"]
-_KINDS = ("reminder", "notification", "task_run")
+#: (queued: to start at its ``due_at``; cancelled before it started), or a notification whose ``escalate_at``
+#: was set or cleared (its occurrence is sent on the next channel then, unless acknowledged).
+SignalKind = Literal["reminder", "notification", "task_run", "escalation"]
+_KINDS = ("reminder", "notification", "task_run", "escalation")
 
 
 def signal_scheduler(session: Session, kind: SignalKind, item_id: uuid.UUID) -> None:
