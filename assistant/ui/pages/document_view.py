@@ -1,5 +1,6 @@
 """The document viewer: a page of extracted text, the cited passage marked (``#cited-passage``), page
-navigation (``#page-previous``, ``#page-next``) and the original file (``#document-download``)."""
+navigation (``#page-previous``, ``#page-next``), the original file (``#document-download``) and "Propose
+reminders" (``#propose-reminders``, see :mod:`assistant.ui.components.proposal_card`)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from typing import Any
 import reflex as rx
 
 from assistant.ui import routes
+from assistant.ui.components.proposal_card import propose_button
 from assistant.ui.i18n import t
 from assistant.ui.layouts.shell import app_shell
 from assistant.ui.state.document_view import PASSAGE_ID, DocumentViewState
@@ -41,6 +43,7 @@ def toolbar() -> rx.Component:
                                    title=t("viewer.next"), on_click=state.show_page(state.next_number)),
                     align="center", spacing="2",
                 )),
+        propose_button(state.document_id),
         rx.button(rx.icon("download", size=14), t("viewer.download"), size="1", variant="soft",
                   id="document-download", on_click=state.download),
         width="100%",

@@ -35,6 +35,7 @@ from assistant.ui import routes
 from assistant.ui.state.auth import AuthState, guarded, parse_id
 from assistant.ui.state.chat_memory import ChatMemory
 from assistant.ui.state.chat_view import change_ids, chat_dict, message_dicts
+from assistant.ui.state.proposals import ChatProposals, proposal_cards, request_message, with_proposals
 from assistant.ui.state.turn import StreamedTurn
 
 T = TypeVar("T")
@@ -62,9 +63,10 @@ def _changes(session: Session, user: User, messages: list[MessageView]) -> dict[
     return memory_changes.changes_by_id(session=session, user=user, change_ids=change_ids(messages))
 
 
-class ChatState(StreamedTurn, ChatMemory, AuthState):
+class ChatState(StreamedTurn, ChatMemory, ChatProposals, AuthState):
     """Chats of the signed-in user and the open chat; sending and streaming come from the mixin
-    :class:`StreamedTurn`, the memory cards and "Remember this" from the mixin :class:`ChatMemory`.
+    :class:`StreamedTurn`, the memory cards and "Remember this" from the mixin :class:`ChatMemory`, the cards of
+    proposed medication reminders from :class:`ChatProposals`.
     ``AuthState`` stays named as a base although the mixins derive from it: a state whose bases are all
     mixins is itself a mixin to Reflex (no substate, no events)."""
 
@@ -145,8 +147,9 @@ class ChatState(StreamedTurn, ChatMemory, AuthState):
             "chat_id": str(chat.id), "chat_title": chat.title, "chat_tier": chat.tier,
             "chat_skill": str(chat.skill_id) if chat.skill_id else NO_SKILL,
             "chat_archived": chat.archived_at is not None,
-            "messages": message_dicts(shown, lambda code, **params: translate(code, lang, **params),
-                                      _changes(session, user, shown)),
+            "messages": with_proposals(message_dicts(shown, lambda code, **params: translate(code, lang, **params),
+                                                     _changes(session, user, shown)),
+                                       proposal_cards(session, user, shown, lang)),
             "has_older": page.has_older,
             "offline": tier_offline(session=session, name=chat.tier, settings=get_settings()),
         }
@@ -175,16 +178,18 @@ class ChatState(StreamedTurn, ChatMemory, AuthState):
             return None
         chat_id, list_filter, lang = self._route_chat_id(), self._list_filter(), self.lang
         linked = _optional_id(str(self.router.url.query_parameters.get("message", "")))
+        propose = _optional_id(str(self.router.url.query_parameters.get("propose", "")))
 
         def work(session: Session, user: User) -> tuple[list[dict[str, Any]], list[dict[str, str]],
-                                                        dict[str, Any] | None]:
+                                                        dict[str, Any] | None, str]:
             skills = [{"id": str(skill.id), "name": skill.name, "icon": skill.icon}
                       for skill in list_skills(session=session, user=user, active_only=True)]
             view = None if chat_id is None else ChatState._chat_view(session, user, chat_id, lang, linked)
-            return ChatState._chat_rows(session, user, list_filter), skills, view
+            request = request_message(session, user, propose, lang, view["messages"]) if view else ""
+            return ChatState._chat_rows(session, user, list_filter), skills, view, request
 
         try:
-            self.chats, self.skills, view = await self._run_as_user(work)
+            self.chats, self.skills, view, request = await self._run_as_user(work)
         except NotFound as exc:
             self._close()
             return [rx.toast.error(self._t(exc.code)), rx.redirect(routes.CHATS)]
@@ -193,6 +198,9 @@ class ChatState(StreamedTurn, ChatMemory, AuthState):
             return None
         self._show_chat(view)
         self.remember_open = False
+        if request:  # opened from a document's "Propose reminders": ask at once
+            self.draft = request
+            return ChatState.send
         shown = linked is not None and any(message["id"] == str(linked) for message in self.messages)
         self.marked_message_id = str(linked) if shown else ""
         return rx.call_script(SCROLL_SCRIPT.format(element=MESSAGE_ELEMENT + str(linked))) if shown else None
@@ -203,14 +211,15 @@ class ChatState(StreamedTurn, ChatMemory, AuthState):
         """Prepend the page of messages before the oldest one shown."""
         if not self.chat_id or not self.messages:
             return
-        before, chat_id = int(self.messages[0]["seq"]), parse_id(self.chat_id)
+        before, chat_id, lang = int(self.messages[0]["seq"]), parse_id(self.chat_id), self.lang
 
-        def work(session: Session, user: User) -> tuple[chat_service.MessagePage, dict[uuid.UUID, MemoryChange]]:
+        def work(session: Session, user: User) -> tuple[chat_service.MessagePage, dict[uuid.UUID, MemoryChange],
+                                                        dict[str, dict[str, Any]]]:
             page = chat_service.list_messages(session=session, user=user, chat_id=chat_id, before_seq=before)
-            return page, _changes(session, user, page.messages)
+            return page, _changes(session, user, page.messages), proposal_cards(session, user, page.messages, lang)
 
-        page, changes = await self._run_as_user(work)
-        self.messages = message_dicts(page.messages, self._t, changes) + self.messages
+        page, changes, cards = await self._run_as_user(work)
+        self.messages = with_proposals(message_dicts(page.messages, self._t, changes), cards) + self.messages
         self.has_older = page.has_older
 
     # ----- the chat list -----------------------------------------------------------------------
