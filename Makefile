@@ -45,7 +45,7 @@ test: $(TEST_STAMP) lint
 	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = "0" ]; then apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y $$missing; \
 	  else echo "missing for the browser tests: $$missing (install Debian's packages)"; fi; fi
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest --durations=40 $(PYTEST_ARGS)
 
 # The suite without the tests that start the app or a browser (marked `app` by tests/conftest.py).
 test-fast: $(TEST_STAMP) lint
