@@ -30,6 +30,7 @@ def _prepare_database() -> str:
     """Resolve (or start) the database, apply migrations and create the admin from the environment."""
     settings = get_settings()
     settings.jwt_key()  # refuses a weak secret in prod; creates the dev secret before children start
+    settings.fernet_key()  # the same for the key of secrets at rest
     url = database_url()
     migrations.upgrade(url)
     if settings.admin_email and settings.admin_password:

@@ -1,4 +1,5 @@
-"""Settings: the JWT secret in prod and dev, CORS origins, list parsing. No database needed."""
+"""Settings: the JWT secret and the key of secrets at rest in prod and dev, CORS origins, list parsing. No database
+needed."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import os
 import stat
 
 import pytest
+from cryptography.fernet import Fernet
 
 from assistant.core.config import Settings
 from assistant.core.errors import ConfigurationError
@@ -48,6 +50,33 @@ def test_prod_accepts_a_long_random_secret(clean_env):
     clean_env.setenv("ASSISTANT_ENV", "prod")
     clean_env.setenv("ASSISTANT_JWT_SECRET", secret)
     assert Settings().jwt_key() == secret
+
+
+def test_prod_refuses_a_missing_or_weak_key_for_secrets_at_rest(clean_env):
+    clean_env.setenv("ASSISTANT_ENV", "prod")
+    with pytest.raises(ConfigurationError, match="ASSISTANT_SECRET_KEY"):
+        Settings().fernet_key()
+    clean_env.setenv("ASSISTANT_SECRET_KEY", "changeme")
+    with pytest.raises(ConfigurationError, match="too weak"):
+        Settings().fernet_key()
+
+
+def test_secrets_at_rest_round_trip_and_another_key_cannot_read_them(clean_env):
+    from assistant.core.security import decrypt_secret, encrypt_secret
+
+    clean_env.setenv("ASSISTANT_SECRET_KEY", Fernet.generate_key().decode())
+    first = Settings()
+    token = encrypt_secret("smtp-password", settings=first)
+    assert "smtp-password" not in token and decrypt_secret(token, settings=first) == "smtp-password"
+    clean_env.setenv("ASSISTANT_SECRET_KEY", "a passphrase of at least thirty-two characters")
+    with pytest.raises(ConfigurationError, match="enter it again"):
+        decrypt_secret(token, settings=Settings())
+
+
+def test_dev_generates_the_key_for_secrets_at_rest_once(clean_env, tmp_path):
+    key = Settings().fernet_key()
+    assert Settings().fernet_key() == key and len(key) == 44
+    assert stat.S_IMODE((tmp_path / "data" / "secrets" / "fernet_key").stat().st_mode) == 0o600
 
 
 def test_dev_generates_a_secret_once_and_reuses_it(clean_env, tmp_path):
