@@ -305,10 +305,13 @@ def deliver(*, session: Session, notification: Notification, user: User) -> str:
     (for a reminder) are under the last. Returns ``"message <id>"`` (the last message's id).
 
     Raises:
-        DeliveryError: not retryable when no bot token is set, no chat is linked, or Telegram refuses the
+        DeliveryError: not retryable when the row is not ``user``'s, no bot token is set, no chat is linked,
+            or Telegram refuses the
             message (400, 401, 403 such as "Forbidden: bot was blocked by the user"); retryable on network
             errors, timeouts, 429 and 5xx. ``reason`` is Telegram's description (never the token).
     """
+    if notification.user_id != user.id:
+        raise DeliveryError("the notification is not this user's", retryable=False)
     token = telegram_token(session=session)
     if token is None:
         raise DeliveryError("no Telegram bot is configured", retryable=False)
