@@ -17,9 +17,11 @@ def _message(text: rx.Var[Any], scheme: str, id_: str) -> rx.Component:
                    rx.fragment())
 
 
-def _input(label_key: str, name: str, id_: str, value: rx.Var[Any], **props: Any) -> rx.Component:
+def _input(label_key: str, name: str, id_: str, value: rx.Var[Any], box: dict[str, Any] | None = None,
+           **props: Any) -> rx.Component:
+    """A labelled input showing ``value``; ``box``: props of the column holding both (default: full width)."""
     return labelled(label_key, id_, rx.input(name=name, id=id_, default_value=value, width="100%", **props),
-                    width="100%")
+                    **(box or {"width": "100%"}))
 
 
 def _password() -> rx.Component:
@@ -60,9 +62,9 @@ def smtp_settings_card() -> rx.Component:
                 rx.vstack(
                     rx.hstack(
                         _input("email.smtp_host", "smtp_host", "smtp-host", state.smtp_host,
-                               placeholder="smtp.example.org", flex="3"),
-                        _input("email.smtp_port", "smtp_port", "smtp-port", state.smtp_port, type="number", min=1,
-                               max=65535, flex="1"),
+                               {"flex": "1", "min_width": "14em"}, placeholder="smtp.example.org"),
+                        _input("email.smtp_port", "smtp_port", "smtp-port", state.smtp_port, {"width": "7em"},
+                               type="number", min=1, max=65535),
                         labelled("email.smtp_tls", "smtp-tls", rx.select.root(
                             rx.select.trigger(id="smtp-tls"),
                             rx.select.content(*[rx.select.item(t(f"email.smtp_tls_{mode}"), value=mode,

@@ -19,7 +19,7 @@ def verify_email_page() -> rx.Component:
             state.verify_outcome,
             ("verified", rx.callout(t("email.verify_done"), icon="circle-check", color_scheme="green",
                                     id="verify-email-done", role="status", width="100%")),
-            ("failed", rx.callout(state.verify_error, icon="triangle-alert", color_scheme="red",
+            ("failed", rx.callout(state.tr[state.verify_error_key], icon="triangle-alert", color_scheme="red",
                                   id="verify-email-error", role="alert", width="100%")),
             rx.hstack(rx.spinner(), rx.text(t("email.verify_checking")), id="verify-email-checking", spacing="2"),
         ),

@@ -70,10 +70,11 @@ class EmailAddressState(AuthState):
 class VerifyEmailState(AuthState):
     """The page a verification link opens (``/verify-email?code=...``): signed in or not, the code is the proof.
 
-    ``verify_outcome``: ``""`` while checking, ``verified`` or ``failed`` (``verify_error`` says why)."""
+    ``verify_outcome``: ``""`` while checking, ``verified`` or ``failed`` (``verify_error_key``: the i18n key of
+    why, shown in the tab's language)."""
 
     verify_outcome: str = ""
-    verify_error: str = ""
+    verify_error_key: str = ""
     verified_address: str = ""
     #: The code this tab verified, so that reloading the page keeps showing success instead of "already used".
     _verified_code: str = ""
@@ -84,12 +85,12 @@ class VerifyEmailState(AuthState):
         code = str(self.router.url.query_parameters.get("code", ""))
         if code and code == self._verified_code:
             return
-        self.verify_outcome = self.verify_error = ""
+        self.verify_outcome = self.verify_error_key = ""
         try:
             user = await in_session(lambda session: verify_email(session=session, code=code))
         except AppError as exc:
             self.verify_outcome = "failed"
-            self.verify_error = self._t(exc.code, **exc.params)
+            self.verify_error_key = exc.code
             return
         self._verified_code = code
         self.verified_address = user.email
