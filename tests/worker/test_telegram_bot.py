@@ -173,6 +173,25 @@ def test_taken_in_telegram_acknowledges_the_occurrence_and_another_chat_changes_
     assert snooze_60.startswith("snz:60:")
 
 
+def test_snooze_in_telegram_sends_the_reminder_again_later(bot, api, call, make_user):
+    alice = make_user()
+    _link(call, api, alice, ALICE, "alice")
+    _, telegram = _occurrence(alice)
+    call(deliver, notification=telegram, user=alice)
+    message = api.wait_messages(ALICE, 2)[-1]
+    snooze_60 = message.buttons[1][1][1]
+
+    pressed = api.press(ALICE, message.message_id, snooze_60)
+
+    assert api.wait_answer(pressed)["text"].startswith("Snoozed until ")
+    with session_scope() as session:
+        row = session.get(Notification, telegram.id)
+        assert row.status == "pending" and row.snooze_count == 1
+        assert timedelta(minutes=59) < row.scheduled_at - datetime.now(UTC) <= timedelta(minutes=60)
+    wait_for(lambda: api.messages(ALICE)[-1].edits == 1, 10, "the message to show the outcome", [])
+    assert "Snoozed until " in api.messages(ALICE)[-1].text
+
+
 def test_today_lists_what_is_due_and_a_plain_message_gets_the_models_answer_in_parts(bot, api, call, make_user,
                                                                                       model, worker):
     alice = make_user()
@@ -187,12 +206,18 @@ def test_today_lists_what_is_due_and_a_plain_message_gets_the_models_answer_in_p
     assert "Renew the prescription" in today and "Book the eye test" not in today
     api.send_text(ALICE, "/tasks")
     assert "Book the eye test" in _said(api, ALICE, 3)
+    later = (now + timedelta(days=1)).replace(microsecond=0)
+    with session_scope() as session:
+        session.add(Reminder(user_id=alice.id, title="Check blood pressure", timezone="UTC",
+                             starts_at=later.replace(tzinfo=None), next_occurrence_at=later, next_fire_at=later))
+    api.send_text(ALICE, "/reminders")
+    assert "Check blood pressure" in _said(api, ALICE, 4)
 
     long_answer = "## Your week\n\n" + "\n\n".join(f"**Day {n}**: " + "a steady reading " * 40 for n in range(10))
     model.script(answer(long_answer[:3000], long_answer[3000:]))
     api.send_text(ALICE, "How was my week?")
 
-    parts = api.wait_messages(ALICE, 5, timeout=60)[3:]
+    parts = api.wait_messages(ALICE, 6, timeout=60)[4:]
     assert len(parts) == 2 and parts[0].text.startswith("<b>Your week</b>")
     assert all(f"<b>Day {n}</b>" in "".join(p.text for p in parts) for n in range(10))
     link = _link_row(alice)
