@@ -1,6 +1,9 @@
 """What the scheduler's jobs do to the rows: fire a reminder's due occurrence (or record it missed: the
 missed-run rule of :mod:`assistant.worker.scheduler`, applied in :func:`missed_run_rule` only), advance the
-reminder to its next occurrence, deliver a snoozed notification, and keep each row's job in step with it.
+reminder to its next occurrence, deliver a pending notification (a snoozed in-app one again; an e-mail or
+Telegram one through :func:`assistant.services.notifications.dispatch.deliver_due`, with its retries),
+escalate an occurrence nobody acknowledged (:func:`assistant.services.notifications.dispatch.escalate`), and
+keep each row's job in step with it.
 
 A reminder is settled when it is active and its fire time has come, whichever job finds it first: a job
 settles its own reminder and the other due ones in one transaction (:func:`settle_due`, batches of
@@ -9,8 +12,9 @@ settles its own reminder and the other due ones in one transaction (:func:`settl
 (:func:`sync_reminder`, :func:`sync_notification`), so they are written in the order the rows changed:
 whatever runs last saw the newest row. Notification rows are stored through
 :func:`assistant.services.notifications.delivery.record_occurrence`, whose idempotency key makes a second run of
-the same occurrence store nothing. An occurrence of an ``assistant`` reminder queues a run of its task
-instead (:mod:`assistant.worker.task_runs`).
+the same occurrence store nothing; the e-mail and Telegram rows it stores pending, and the escalating in-app
+row, signal the scheduler, which sets their ``notification:<id>`` and ``escalation:<id>`` jobs. An occurrence
+of an ``assistant`` reminder queues a run of its task instead (:mod:`assistant.worker.task_runs`).
 """
 
 from __future__ import annotations
@@ -31,7 +35,8 @@ from assistant.core.db import session_scope
 from assistant.core.errors import InvalidInput
 from assistant.models import Notification, NotificationStatus
 from assistant.models.base import utcnow
-from assistant.models.reminder import Reminder, ReminderKind, ReminderStatus
+from assistant.models.reminder import Channel, Reminder, ReminderKind, ReminderStatus
+from assistant.services.notifications import dispatch
 from assistant.services.notifications.delivery import record_occurrence
 from assistant.services.scheduler.recurrence import occurrences
 from assistant.services.scheduler.signals import signal_scheduler
@@ -59,6 +64,8 @@ class JobBook(Protocol):
     def set_reminder(self, reminder: Reminder) -> None: ...
 
     def set_notification(self, notification: Notification) -> None: ...
+
+    def set_escalation(self, notification: Notification) -> None: ...
 
     def remove(self, job_id: str) -> None: ...
 
@@ -141,8 +148,15 @@ def reminder_job_id(reminder_id: uuid.UUID) -> str:
 
 
 def notification_job_id(notification_id: uuid.UUID) -> str:
-    """``notification:<uuid>``: the id of a snoozed notification's job."""
+    """``notification:<uuid>``: the id of a pending notification's job (snoozed, or an e-mail or Telegram
+    row waiting to be sent)."""
     return f"notification:{notification_id}"
+
+
+def escalation_job_id(notification_id: uuid.UUID) -> str:
+    """``escalation:<uuid>``: the id of the job that escalates a notification's occurrence at its
+    ``escalate_at``."""
+    return f"escalation:{notification_id}"
 
 
 def settle_reminder(reminder_id: uuid.UUID, occurrence: datetime | None, *, grace: timedelta, book: JobBook) -> None:
@@ -257,24 +271,48 @@ def _waiting(notification: Notification | None) -> bool:
             and notification.scheduled_at is not None)
 
 
+def _early(when: datetime) -> float | None:
+    """Seconds until ``when`` if a job that came now should wait for it (at most :data:`EARLY_WAIT`): 0 when
+    due; None when it came too early and its job is to be set again."""
+    early = (when - utcnow()).total_seconds()
+    if early > EARLY_WAIT.total_seconds():
+        return None
+    return max(early, 0.0)
+
+
 def settle_notification(notification_id: uuid.UUID, *, grace: timedelta, book: JobBook) -> None:
-    """Deliver a snoozed notification whose time has come: ``sent`` (``sent_at`` now), or ``missed`` when
-    its time passed more than ``grace`` ago (the missed-run rule), and queue its ``notification`` event.
+    """Deliver a pending notification whose time has come.
+
+    An e-mail or Telegram row is sent by :func:`assistant.services.notifications.dispatch.deliver_due` (a failed
+    attempt schedules its retry, which signals its job again; a reminder's row more than ``grace`` late is
+    ``missed``). A snoozed in-app row becomes ``sent`` (``sent_at`` now), or ``missed`` when its time passed
+    more than ``grace`` ago (the missed-run rule), and its ``notification`` event is queued.
 
     A notification no longer pending (the user read or acknowledged it meanwhile) is left as it is; one whose
     time moved more than :data:`EARLY_WAIT` later only gets its job set again.
     """
     with session_scope() as session:
+        peek = session.get(Notification, notification_id)
+        if peek is None or not _waiting(peek):
+            return
+        assert peek.scheduled_at is not None
+        channel, wait = peek.channel, _early(peek.scheduled_at)
+    if wait is None:
+        sync_notification(notification_id, book)
+        return
+    time.sleep(wait)
+    if channel != Channel.IN_APP.value:
+        with session_scope() as session:
+            dispatch.deliver_due(session=session, notification_id=notification_id, grace=grace)
+        return
+    with session_scope() as session:
         notification = _locked_notification(session, notification_id)
         if notification is None or not _waiting(notification):
             return
         assert notification.scheduled_at is not None
-        early = (notification.scheduled_at - utcnow()).total_seconds()
-        if early > EARLY_WAIT.total_seconds():
+        if notification.scheduled_at > utcnow() + EARLY_WAIT:
             book.set_notification(notification)
             return
-        if early > 0:
-            time.sleep(early)
         now = utcnow()
         decision = missed_run_rule([(notification.scheduled_at, notification.scheduled_at)], now=now, grace=grace)
         outcome = NotificationStatus.SENT if decision.fire is not None else NotificationStatus.MISSED
@@ -295,3 +333,30 @@ def sync_notification(notification_id: uuid.UUID, book: JobBook) -> None:
             book.set_notification(notification)
         else:
             book.remove(notification_job_id(notification_id))
+
+
+def settle_escalation(notification_id: uuid.UUID, *, book: JobBook) -> None:
+    """Run a notification's escalation job: once its ``escalate_at`` has come, the occurrence goes to the next
+    channel unless acknowledged (:func:`assistant.services.notifications.dispatch.escalate`; the new row
+    signals its own job). A job that came more than :data:`EARLY_WAIT` early only sets the job again."""
+    with session_scope() as session:
+        peek = session.get(Notification, notification_id)
+        if peek is None or peek.escalate_at is None:
+            return
+        wait = _early(peek.escalate_at)
+    if wait is None:
+        sync_escalation(notification_id, book)
+        return
+    time.sleep(wait)
+    with session_scope() as session:
+        dispatch.escalate(session=session, notification_id=notification_id)
+
+
+def sync_escalation(notification_id: uuid.UUID, book: JobBook) -> None:
+    """Make the escalation job of ``notification_id`` match its row: set for ``escalate_at``, else removed."""
+    with session_scope() as session:
+        notification = _locked_notification(session, notification_id)
+        if notification is not None and notification.escalate_at is not None:
+            book.set_escalation(notification)
+        else:
+            book.remove(escalation_job_id(notification_id))

@@ -1,23 +1,30 @@
-"""The leader's scheduler: reminders fire into notification rows, exactly once, on time or by the missed-run rule.
+"""The leader's scheduler: reminders fire into notification rows, exactly once, on time or by the missed-run rule;
+pending notifications are delivered (e-mail and Telegram sent, retried with backoff) and unacknowledged ones escalated.
 
 APScheduler 3 (``BackgroundScheduler``) runs in the elected leader only (``Service(..., leader_only=True)``),
 with its SQLAlchemy job store on PostgreSQL (the ``scheduler_jobs`` table that migration 0008 creates), UTC
 inside, and the APScheduler FAQ's rules: module-level job functions (:func:`fire_reminder`,
-:func:`deliver_snoozed`, stored by reference), explicit job ids (``reminder:<uuid>``,
-``notification:<uuid>``) set with ``replace_existing=True``, ``coalesce=True``, ``max_instances=1`` and a
-``misfire_grace_time`` equal to the grace window. Each job is a ``DateTrigger`` at its row's time
-(``reminders.next_fire_at``, ``notifications.scheduled_at``); after firing, the reminder's job is set for
-its next occurrence. A job settles the other reminders due at the same moment with its own, a batch per
+:func:`deliver_notification`, :func:`escalate_notification`, stored by reference), explicit job ids
+(``reminder:<uuid>``, ``notification:<uuid>``, ``escalation:<uuid>``) set with ``replace_existing=True``,
+``coalesce=True``, ``max_instances=1`` and a ``misfire_grace_time`` equal to the grace window. Each job is a
+``DateTrigger`` at its row's time (``reminders.next_fire_at``, ``notifications.scheduled_at``,
+``notifications.escalate_at``); after firing, the reminder's job is set for its next occurrence. A pending
+notification's job delivers it: a snoozed in-app one again, an e-mail or Telegram one through its channel (a
+failed attempt moves ``scheduled_at`` by the backoff, and its signal sets the job again:
+:mod:`assistant.services.notifications.dispatch`); an escalation job sends the occurrence on the next channel
+unless it was acknowledged. A job settles the other reminders due at the same moment with its own, a batch per
 transaction (:mod:`assistant.worker.firing`), on :data:`EXECUTOR_THREADS` threads.
 
 The rows are the truth and the job store follows them. The web process never touches the job store: it
 writes rows and sends a signal (``NOTIFY scheduler_signals``, :mod:`assistant.services.scheduler.signals`),
 on which this service re-reads the named row and sets or removes its job. On start, and every
 :data:`RECONCILE_SECONDS` as a safety net for lost signals and failed jobs, it reconciles: every active
-reminder has exactly its job, every pending (snoozed) notification its job, and no job is left without a
-row. Every change of a job happens under the row's lock (:mod:`assistant.worker.firing`), and notification
-rows carry a unique idempotency key, so restarts, stale jobs and a second worker never store an occurrence
-twice.
+reminder has exactly its job, every pending notification its job, every notification with an
+``escalate_at`` its escalation job, and no job is left without a row. The wanted jobs come from one function
+per kind (:data:`WANTED`), so a new kind of job adds one function there and one branch to
+:meth:`Jobs.sync`. Every change of a job happens under the row's lock (:mod:`assistant.worker.firing`), and
+notification rows carry a unique idempotency key, so restarts, stale jobs and a second worker never store an
+occurrence twice.
 
 **Missed-run rule** (applied in :func:`assistant.worker.firing.missed_run_rule` only). An occurrence whose
 fire time passed while the scheduler was down (or busy):
@@ -30,7 +37,8 @@ fire time passed while the scheduler was down (or busy):
   :data:`~assistant.worker.firing.MAX_MISSED_ROWS` (24) per reminder per catch-up, the most recent ones
   (the rest are only counted in the log);
 * a snoozed notification whose new time passed follows the same rule (``sent`` late within the window,
-  ``missed`` beyond).
+  ``missed`` beyond), and so does a reminder's e-mail or Telegram row (sent late, or ``missed`` unsent);
+  other notifications' e-mail and Telegram rows are sent late.
 
 APScheduler's own misfire handling agrees: a job more than the grace window late is reported as
 ``EVENT_JOB_MISSED`` instead of run, and the listener applies the same rule to its row.
@@ -42,6 +50,7 @@ import logging
 import threading
 import time
 import uuid
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -62,7 +71,7 @@ from assistant.models.platform import SCHEDULER_JOBS_TABLE
 from assistant.models.reminder import Reminder, ReminderStatus
 from assistant.services.scheduler.signals import SCHEDULER_CHANNEL, parse_signal
 from assistant.worker import firing, task_runs
-from assistant.worker.firing import notification_job_id, reminder_job_id
+from assistant.worker.firing import escalation_job_id, notification_job_id, reminder_job_id
 from assistant.worker.task_runs import RUN_EXECUTOR, RUN_THREADS, run_job_id, start_task_run
 
 log = logging.getLogger(__name__)
@@ -78,9 +87,9 @@ STOP_CHECK_SECONDS = 1.0
 #: A job dropped because its previous run had not ended (``max_instances``) is set again this much later.
 RETRY_SECONDS = 1.0
 
-#: The rows whose jobs this service keeps: job ids ``<kind>:<uuid>`` (a reminder, a snoozed notification, a
-#: queued run of a task handed to the assistant: :mod:`assistant.worker.task_runs`).
-OWN_KINDS = ("reminder", "notification", "task_run")
+#: The rows whose jobs this service keeps: job ids ``<kind>:<uuid>`` (a reminder, a pending notification, a
+#: queued run of a task handed to the assistant: :mod:`assistant.worker.task_runs`, a notification's escalation).
+OWN_KINDS = ("reminder", "notification", "task_run", "escalation")
 
 _running: Jobs | None = None
 
@@ -109,10 +118,17 @@ class Jobs:
                                replace_existing=True)
 
     def set_notification(self, notification: Notification) -> None:
-        """Set the snoozed notification's job for ``scheduled_at``."""
+        """Set the pending notification's job for ``scheduled_at``."""
         assert notification.scheduled_at is not None
-        self.scheduler.add_job(deliver_snoozed, DateTrigger(run_date=notification.scheduled_at, timezone=UTC),
+        self.scheduler.add_job(deliver_notification, DateTrigger(run_date=notification.scheduled_at, timezone=UTC),
                                id=notification_job_id(notification.id), name=f"notification {notification.id}",
+                               args=[str(notification.id)], replace_existing=True)
+
+    def set_escalation(self, notification: Notification) -> None:
+        """Set the notification's escalation job for ``escalate_at``."""
+        assert notification.escalate_at is not None
+        self.scheduler.add_job(escalate_notification, DateTrigger(run_date=notification.escalate_at, timezone=UTC),
+                               id=escalation_job_id(notification.id), name=f"escalation {notification.id}",
                                args=[str(notification.id)], replace_existing=True)
 
     def set_run(self, run: TaskRun) -> None:
@@ -129,35 +145,22 @@ class Jobs:
             pass
 
     def sync(self, kind: str, item_id: uuid.UUID) -> None:
-        """Make the job of the row ``kind`` (``reminder``/``notification``) ``item_id`` match the row; other
-        kinds (:data:`OWN_KINDS`) are not this service's and are left alone."""
+        """Make the job of the row ``kind`` (one of :data:`OWN_KINDS`) ``item_id`` match the row; other kinds
+        are not this service's and are left alone."""
         if kind == "reminder":
             firing.sync_reminder(item_id, self)
         elif kind == "notification":
             firing.sync_notification(item_id, self)
         elif kind == "task_run":
             task_runs.sync_run(item_id, self)
+        elif kind == "escalation":
+            firing.sync_escalation(item_id, self)
 
     def reconcile(self) -> int:
         """Bring the job store in line with the rows (module docstring); returns how many jobs were set or
         removed. Rows and jobs that differ are each synced under the row's lock, so a row that changed
         since it was read is scheduled as it is now."""
-        with session_scope() as session:
-            reminders = session.exec(select(Reminder.id, Reminder.next_fire_at, Reminder.next_occurrence_at).where(
-                Reminder.status == ReminderStatus.ACTIVE.value, col(Reminder.next_fire_at).is_not(None),
-                col(Reminder.next_occurrence_at).is_not(None))).all()
-            snoozed = session.exec(select(Notification.id, Notification.scheduled_at).where(
-                Notification.status == NotificationStatus.PENDING.value,
-                col(Notification.scheduled_at).is_not(None))).all()
-        wanted: dict[str, tuple[datetime, list[str]]] = {}
-        for reminder_id, fire_at, occurrence in reminders:
-            assert fire_at is not None and occurrence is not None
-            wanted[reminder_job_id(reminder_id)] = (fire_at, [str(reminder_id), occurrence.astimezone(UTC).isoformat()])
-        for notification_id, scheduled_at in snoozed:
-            assert scheduled_at is not None
-            wanted[notification_job_id(notification_id)] = (scheduled_at, [str(notification_id)])
-        for run_id, due_at in task_runs.queued_runs():
-            wanted[run_job_id(run_id)] = (due_at, [str(run_id)])
+        wanted = {job_id: want for source in WANTED for job_id, want in source().items()}
         jobs = {job.id: job for job in self.scheduler.get_jobs()}
         changed = [job_id for job_id, (run_at, args) in wanted.items()
                    if (job := jobs.get(job_id)) is None or list(job.args) != args
@@ -187,6 +190,8 @@ class Jobs:
             firing.settle_reminder(item_id, None, grace=self.grace, book=self)
         elif kind == "notification":
             firing.settle_notification(item_id, grace=self.grace, book=self)
+        elif kind == "escalation":
+            firing.settle_escalation(item_id, book=self)
 
     def _sync_quietly(self, kind: str, item_id: uuid.UUID) -> None:
         try:
@@ -195,8 +200,50 @@ class Jobs:
             log.exception("could not set the job of %s %s again (the next reconciliation will)", kind, item_id)
 
 
+#: What reconciliation wants of one kind: ``{job id: (run time, job args)}``.
+Wanted = dict[str, tuple[datetime, list[str]]]
+
+
+def _reminder_jobs() -> Wanted:
+    """Every active reminder's job, at its next fire time, carrying its next occurrence."""
+    with session_scope() as session:
+        rows = session.exec(select(Reminder.id, Reminder.next_fire_at, Reminder.next_occurrence_at).where(
+            Reminder.status == ReminderStatus.ACTIVE.value, col(Reminder.next_fire_at).is_not(None),
+            col(Reminder.next_occurrence_at).is_not(None))).all()
+    return {reminder_job_id(reminder_id): (fire_at, [str(reminder_id), occurrence.astimezone(UTC).isoformat()])
+            for reminder_id, fire_at, occurrence in rows if fire_at is not None and occurrence is not None}
+
+
+def _notification_jobs() -> Wanted:
+    """Every pending notification's job (snoozed, or an e-mail or Telegram row to send), at ``scheduled_at``."""
+    with session_scope() as session:
+        rows = session.exec(select(Notification.id, Notification.scheduled_at).where(
+            Notification.status == NotificationStatus.PENDING.value,
+            col(Notification.scheduled_at).is_not(None))).all()
+    return {notification_job_id(notification_id): (scheduled_at, [str(notification_id)])
+            for notification_id, scheduled_at in rows if scheduled_at is not None}
+
+
+def _escalation_jobs() -> Wanted:
+    """Every escalation job, at its row's ``escalate_at``."""
+    with session_scope() as session:
+        rows = session.exec(select(Notification.id, Notification.escalate_at).where(
+            col(Notification.escalate_at).is_not(None))).all()
+    return {escalation_job_id(notification_id): (escalate_at, [str(notification_id)])
+            for notification_id, escalate_at in rows if escalate_at is not None}
+
+
+def _run_jobs() -> Wanted:
+    """Every queued task run's job, at its ``due_at``."""
+    return {run_job_id(run_id): (due_at, [str(run_id)]) for run_id, due_at in task_runs.queued_runs()}
+
+
+#: The jobs reconciliation wants, one function per kind of :data:`OWN_KINDS`.
+WANTED: tuple[Callable[[], Wanted], ...] = (_reminder_jobs, _notification_jobs, _run_jobs, _escalation_jobs)
+
+
 def _job_row(job_id: str) -> tuple[str, uuid.UUID] | None:
-    """``(kind, id)`` of a job of this service (``reminder:<uuid>``, ``notification:<uuid>``), else None."""
+    """``(kind, id)`` of a job of this service (``<kind>:<uuid>``, a kind of :data:`OWN_KINDS`), else None."""
     kind, _, raw = job_id.partition(":")
     if kind not in OWN_KINDS:
         return None
@@ -219,10 +266,15 @@ def fire_reminder(reminder_id: str, occurrence_iso: str) -> None:
     firing.settle_reminder(uuid.UUID(reminder_id), datetime.fromisoformat(occurrence_iso), grace=book.grace, book=book)
 
 
-def deliver_snoozed(notification_id: str) -> None:
-    """APScheduler job: deliver the snoozed notification again (:func:`assistant.worker.firing.settle_notification`)."""
+def deliver_notification(notification_id: str) -> None:
+    """APScheduler job: deliver the pending notification (:func:`assistant.worker.firing.settle_notification`)."""
     book = _book()
     firing.settle_notification(uuid.UUID(notification_id), grace=book.grace, book=book)
+
+
+def escalate_notification(notification_id: str) -> None:
+    """APScheduler job: escalate the notification's occurrence (:func:`assistant.worker.firing.settle_escalation`)."""
+    firing.settle_escalation(uuid.UUID(notification_id), book=_book())
 
 
 def run_scheduler(stop: threading.Event) -> None:
