@@ -108,9 +108,10 @@ def _failure(config: SmtpConfig, exc: Exception) -> DeliveryError:
 
 
 async def send_mail(config: SmtpConfig, *, to: str, subject: str, text: str, html: str) -> str:
-    """Send one mail from ``config.sender`` to ``to`` with a plain-text and an HTML alternative; returns the
-    server's reply to DATA (``"2.0.0 Ok: queued as ..."``). TLS as ``config.tls`` says, logging in when a user
-    name is set; every step waits at most ``channel_timeout_seconds``.
+    """Send one mail from ``config.sender`` to ``to`` (``subject`` on one line: line breaks become spaces) with a
+    plain-text and an HTML alternative; returns the server's reply to DATA (``"2.0.0 Ok: queued as ..."``).
+    TLS as ``config.tls`` says, logging in when a user name is set; every step waits at most
+    ``channel_timeout_seconds``.
 
     Raises:
         DeliveryError: the reply (``"535 5.7.8 ..."``) or network error; retryable for refused connections,
@@ -119,7 +120,7 @@ async def send_mail(config: SmtpConfig, *, to: str, subject: str, text: str, htm
     message = EmailMessage()
     message["From"] = config.sender
     message["To"] = to
-    message["Subject"] = subject
+    message["Subject"] = " ".join(subject.split())  # one line: a line break in a header is refused
     message["Date"] = formatdate(localtime=False, usegmt=True)
     message["Message-ID"] = make_msgid(domain=config.sender.rpartition("@")[2] or None)
     message.set_content(text)

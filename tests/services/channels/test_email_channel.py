@@ -141,7 +141,7 @@ def test_smtp_down_is_retryable_and_up_again_delivers(call, make_user, server):
     admin = make_user(role=Role.ADMIN)
     user = _verified(call, make_user())
     _configure(call, admin, server)
-    notification = _notification(call, user, title="Hello")
+    notification = _notification(call, user, title="Hello\r\nBcc: victim@example.com")
     server.stop()
     with pytest.raises(DeliveryError) as caught:
         call(deliver, notification=notification, user=user)
@@ -149,7 +149,9 @@ def test_smtp_down_is_retryable_and_up_again_delivers(call, make_user, server):
     assert f"cannot connect to 127.0.0.1:{server.port}" in caught.value.reason
     server.start()
     call(deliver, notification=notification, user=user)
-    assert len(server.wait_for(1)) == 1
+    mail = server.wait_for(1)[0]
+    assert mail["Subject"] == "Hello Bcc: victim@example.com" and mail["Bcc"] is None
+    assert server.envelopes == [(SENDER, [user.email])]
 
 
 def test_a_4xx_reply_is_retryable_and_a_5xx_is_not():
