@@ -47,6 +47,7 @@ from assistant.services.channels.telegram import (
     make_bot,
     notification_messages,
     parse_callback,
+    split_html,
 )
 from assistant.services.chat.chats import create_chat
 from assistant.services.chat.turns import AnswerDelta, TurnFinished, run_turn
@@ -206,21 +207,8 @@ async def _on_list(message: Message, command: CommandObject) -> None:
     user = found[0]
     lists = {"today": today_text, "tasks": tasks_text, "reminders": reminders_text}
     text = await in_session(lambda session: lists[command.command](session=session, user=user))
-    for part in _parts(text):
+    for part in split_html(text):
         await _reply(message, part)
-
-
-def _parts(text: str) -> list[str]:
-    if len(text.encode("utf-16-le")) // 2 <= MESSAGE_LIMIT:
-        return [text]
-    lines, parts, current = text.split("\n"), [], ""
-    for line in lines:
-        if current and len((current + "\n" + line).encode("utf-16-le")) // 2 > MESSAGE_LIMIT:
-            parts.append(current)
-            current = line
-        else:
-            current = f"{current}\n{line}" if current else line
-    return [*parts, current]
 
 
 def _assistant_chat(session: Session, user_id: uuid.UUID) -> uuid.UUID:

@@ -214,12 +214,13 @@ def _without_empty_tags(part: str) -> str:
     return part
 
 
-def _pack(blocks: list[str], limit: int = MESSAGE_LIMIT) -> list[str]:
-    """Blocks joined by blank lines into as few messages of at most ``limit`` UTF-16 units as fit."""
+def _pack(blocks: list[str], limit: int = MESSAGE_LIMIT, joiner: str = "\n\n") -> list[str]:
+    """Blocks (each with balanced tags) joined by ``joiner`` into as few messages of at most ``limit`` UTF-16
+    units as fit."""
     parts: list[str] = []
     current = ""
     for block in blocks:
-        joined = f"{current}\n\n{block}" if current else block
+        joined = f"{current}{joiner}{block}" if current else block
         if _utf16(joined) <= limit:
             current = joined
             continue
@@ -231,6 +232,26 @@ def _pack(blocks: list[str], limit: int = MESSAGE_LIMIT) -> list[str]:
     if current:
         parts.append(current)
     return parts
+
+
+def _balanced(line: str) -> bool:
+    opened: list[str] = []
+    for closing, name in _TAG.findall(line):
+        if not closing:
+            opened.append(name)
+        elif not opened or opened.pop() != name:
+            return False
+    return not opened
+
+
+def split_html(text: str) -> list[str]:
+    """Telegram HTML (balanced tags) in parts of at most :data:`MESSAGE_LIMIT` UTF-16 units: between lines when
+    every line closes its own tags, else at whitespace with a tag open at a cut closed and opened again.
+    ``[text]`` when it fits."""
+    if _utf16(text) <= MESSAGE_LIMIT:
+        return [text]
+    lines = text.split("\n")
+    return _pack(lines, joiner="\n") if all(map(_balanced, lines)) else _split(text, MESSAGE_LIMIT)
 
 
 def format_markdown(text: str) -> list[str]:

@@ -23,6 +23,7 @@ from assistant.services.channels.telegram import (
     format_markdown,
     make_bot,
     parse_callback,
+    split_html,
 )
 
 CHAT = 5550001
@@ -198,3 +199,12 @@ def test_a_long_answer_is_split_into_parts_telegram_accepts(api):
     texts = [m.text for m in api.messages(CHAT)]
     assert "".join(texts).count("bold") == 600 and "".join(texts).count("line") == 500
     assert all(t.count("<b>") == t.count("</b>") and t.count("<pre>") == t.count("</pre>") for t in texts)
+
+
+def test_a_long_list_is_split_between_lines():
+    text = "<b>Tasks</b>\n" + "\n".join(f"• Task {n} <i>(overdue)</i>" for n in range(400))
+
+    parts = split_html(text)
+
+    assert len(parts) == 3 and all(len(part) <= MESSAGE_LIMIT for part in parts)
+    assert "\n".join(parts) == text
