@@ -41,7 +41,7 @@ def _edit_form(row: rx.Var[Any]) -> rx.Component:
             rx.hstack(
                 field("proposals.card.drug", "drug", row["drug"].to(str), required=True),
                 field("proposals.card.dose", "dose", row["dose"].to(str), required=True),
-                field("proposals.card.times", "times", row["times"].to(str), required=True),
+                field("proposals.card.times", "times", row["times"].to(str), required=True, min_width="16em"),
                 field("proposals.card.start", "start", row["start"].to(str), type="date", required=True),
                 field("proposals.card.end", "end", row["end"].to(str), type="date"),
                 spacing="3", wrap="wrap",

@@ -13,7 +13,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlmodel import func, select
-from support.llm_server import Reply, ToolUse, Turn, openai_events
+from support.llm_server import Reply, Request, ToolUse, Turn, openai_events
 from weasyprint import HTML
 
 from assistant.core.config import get_settings
@@ -124,6 +124,34 @@ async def test_the_model_reads_the_prescription_and_proposes_reminders_the_user_
         assert {(fact.category, fact.source_document_id, fact.source_page) for fact in facts} == {
             ("medication", document.id, 2)}
         assert len(facts) == 2
+
+
+async def test_a_cited_passage_names_the_document_and_its_page(make_user, call, openai_online, llm_server, turn,
+                                                                prescription):
+    """In a chat the model knows passages, not document ids: ``citation`` gives the document and the page."""
+    user = make_user()
+    document = prescription(user)
+    chat = call(chats.create_chat, user=user)
+    start = datetime.now(UTC).date().isoformat()
+
+    def respond(request: Request) -> Reply:
+        if "tools" not in request.body:
+            return text("Prescription")
+        results = [message for message in request.body["messages"] if message["role"] == "tool"]
+        if len(results) == 1:  # the search's passages: cite the one on page 2
+            passages = json.loads(results[0]["content"])["results"]
+            number = next(passage["citation"] for passage in passages if passage["page"] == 2)
+            return tool_call("propose_reminders", {"items": [amoxicillin(start, page=None, citation=number)]})
+        return text("Please confirm the card.")
+
+    llm_server.script(tool_call("search_documents", {"query": "amoxicillin dose"}))
+    llm_server.respond_with(respond)
+
+    await turn(user=user, chat_id=chat.id, text="Set up reminders from my prescription")
+
+    with session_scope() as session:
+        [proposal] = session.exec(select(ReminderProposal)).all()
+        assert (proposal.document_id, proposal.items[0]["page"]) == (document.id, 2)
 
 
 async def test_a_rejected_proposal_schedules_nothing(make_user, call, openai_online, llm_server, turn, prescription):
