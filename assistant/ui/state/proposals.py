@@ -27,6 +27,7 @@ from assistant.models.chat import MessageRole
 from assistant.services.chat import chats as chat_service
 from assistant.services.chat.chats import MessageView
 from assistant.services.rag.access import readable_by
+from assistant.services.rag.documents import get_document
 from assistant.services.scheduler import proposals as service
 from assistant.services.tasks.runs import assistant_available
 from assistant.ui import routes
@@ -176,6 +177,7 @@ class ChatProposals(AuthState, mixin=True):
 
     @rx.event
     def cancel_proposal_edit(self) -> None:
+        """Close the open row's edit form without saving."""
         self.proposal_edit, self.proposal_error = "", ""
 
     @rx.event
@@ -249,7 +251,7 @@ class DocumentProposalState(AuthState):
         ident = parse_id(document_id, "documents.not_found")
 
         def create(session: Session, user: User) -> uuid.UUID:
-            service.request_text(session=session, user=user, document_id=ident, language=user.language)
+            get_document(session=session, user=user, document_id=ident)
             if not assistant_available(session=session, user=user):
                 raise InvalidInput("proposals.no_model")
             return chat_service.create_chat(session=session, user=user).id
