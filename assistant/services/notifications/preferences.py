@@ -20,12 +20,13 @@ from datetime import datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from assistant.core.errors import InvalidInput
-from assistant.models import DeliveryPreferences, NotificationType, User
+from assistant.models import DeliveryPreferences, NotificationType, TelegramLink, User
 from assistant.models.reminder import Channel
 from assistant.services.channels import available_channels
+from assistant.services.channels.config import smtp_config, telegram_token
 from assistant.services.scheduler.recurrence import to_utc
 
 #: The notification types a user picks channels for, in the order the settings show them (``info`` goes to
@@ -50,6 +51,23 @@ class PreferencesInput:
 def get_preferences(*, session: Session, user: User) -> DeliveryPreferences:
     """``user``'s delivery preferences: the stored row, or an unsaved one with the defaults."""
     return session.get(DeliveryPreferences, user.id) or DeliveryPreferences(user_id=user.id)
+
+
+def unreachable_reasons(*, session: Session, user: User) -> dict[str, str]:
+    """Why ``user`` cannot be reached on each channel of :data:`EXTRA_CHANNELS`: an i18n key, ``""`` when they
+    can (as :func:`assistant.services.channels.available_channels` decides): ``delivery.reason.email_off``
+    (no SMTP server set up), ``delivery.reason.email_unverified``, ``delivery.reason.telegram_off`` (no bot),
+    ``delivery.reason.telegram_unlinked``."""
+    if smtp_config(session=session) is None:
+        email = "delivery.reason.email_off"
+    else:
+        email = "" if user.email_verified_at is not None else "delivery.reason.email_unverified"
+    if telegram_token(session=session) is None:
+        telegram = "delivery.reason.telegram_off"
+    else:
+        linked = session.exec(select(TelegramLink.chat_id).where(TelegramLink.user_id == user.id)).first()
+        telegram = "" if linked is not None else "delivery.reason.telegram_unlinked"
+    return {Channel.EMAIL.value: email, Channel.TELEGRAM.value: telegram}
 
 
 def _quiet_time(value: time | str | None) -> time | None:

@@ -51,6 +51,8 @@ MAX_COUNT = 10_000
 #: A snooze postpones the upcoming occurrence by this many minutes at least and at most.
 SNOOZE_MIN_MINUTES = 1
 SNOOZE_MAX_MINUTES = 1_440
+#: An unacknowledged occurrence escalates after this many minutes at least and at most (the column's check).
+ESCALATION_MIN_MINUTES, ESCALATION_MAX_MINUTES = 1, 1_440
 #: The years a reminder's start may fall in.
 FIRST_YEAR, LAST_YEAR = 1970, 2200
 #: Rows returned by :func:`list_reminders` at most.
@@ -66,7 +68,9 @@ class ReminderInput:
     ``recurrence`` and its parameters as :func:`~assistant.services.scheduler.recurrence.build_rule` takes
     them (``weekdays`` 0 = Monday; ``interval_hours`` with ``window_start``/``window_end``; ``rrule`` text);
     ``until_date`` (last local day, inclusive) or ``count`` end a series (ignored for a one-time reminder);
-    ``channels``: only ``in_app`` for now; ``task_id``: one of the user's tasks.
+    ``channels``: only ``in_app`` for now; ``task_id``: one of the user's tasks; ``escalate_after_minutes``:
+    minutes (1 to 1,440, an integer or its text) after which an unacknowledged occurrence is sent again on the
+    next channel, None or ``""`` for never.
     """
 
     title: str
@@ -84,6 +88,20 @@ class ReminderInput:
     count: int | None = None
     channels: list[str] = field(default_factory=lambda: [Channel.IN_APP.value])
     task_id: uuid.UUID | None = None
+    escalate_after_minutes: int | str | None = None
+
+
+def _escalation(value: int | str | None) -> int | None:
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    try:
+        minutes = int(value.strip()) if isinstance(value, str) else value
+    except ValueError:
+        raise InvalidInput("delivery.escalation_invalid", max=ESCALATION_MAX_MINUTES) from None
+    if (isinstance(minutes, bool) or not isinstance(minutes, int)
+            or not ESCALATION_MIN_MINUTES <= minutes <= ESCALATION_MAX_MINUTES):
+        raise InvalidInput("delivery.escalation_invalid", max=ESCALATION_MAX_MINUTES)
+    return minutes
 
 
 def _text(value: str, *, required: str | None, too_long: str, limit: int) -> str:
@@ -173,7 +191,8 @@ def _fields(session: Session, user: User, data: ReminderInput) -> dict[str, Any]
         raise InvalidInput("reminders.never_occurs")
     return {"title": title, "note": note, "kind": kind, "timezone": zone, "starts_at": starts_at,
             "recurrence": recurrence, "rrule": rule, "until_date": until_date, "count": count,
-            "channels": _channels(data.channels), "task_id": _check_task(session, user, data.task_id)}
+            "channels": _channels(data.channels), "task_id": _check_task(session, user, data.task_id),
+            "escalate_after_minutes": _escalation(data.escalate_after_minutes)}
 
 
 def _schedule_key(values: Reminder | dict[str, Any]) -> tuple[Any, ...]:
@@ -246,7 +265,8 @@ def create_reminder(*, session: Session, user: User, data: ReminderInput) -> Rem
     Raises:
         InvalidInput: empty or over-long title (``reminders.title_required``/``title_too_long``,
             ``max_length``), over-long note (``reminders.note_too_long``), unknown kind, recurrence or time
-            zone, a bad start, window, rule, end date or count, an unsupported channel, a one-time reminder
+            zone, a bad start, window, rule, end date or count, an unsupported channel, an escalation that is
+            not 1 to 1,440 minutes (``delivery.escalation_invalid``), a one-time reminder
             in the past (``reminders.in_past``), a series with no occurrence after now
             (``reminders.no_future_occurrence``) or none at all (``reminders.never_occurs``).
         NotFound: ``reminders.task_not_found`` for a task that is not the user's.

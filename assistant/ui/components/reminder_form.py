@@ -2,7 +2,9 @@
 (``#reminder-title``), note, kind (``#reminder-kind``), date, time and time zone of the first time
 (``#reminder-date``, ``#reminder-time``, ``#reminder-timezone``), how it repeats (``#reminder-recurrence``:
 once, every day, weekdays, weekly on chosen days ``#reminder-day-0`` .. ``-6``, monthly, every N hours within a
-window, a custom RRULE) and how a series ends (``#reminder-end``: never, on a date, after N times). A refused
+window, a custom RRULE), how a series ends (``#reminder-end``: never, on a date, after N times) and the
+escalation (``#reminder-escalate-after-minutes``: minutes after which an unacknowledged occurrence is sent again
+on the next channel, empty for off). A refused
 reminder is explained in ``#reminder-form-error`` and the form keeps what was typed."""
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from zoneinfo import available_timezones
 import reflex as rx
 
 from assistant.services.scheduler.recurrence import MAX_RRULE_CHARS
-from assistant.services.scheduler.reminders import MAX_COUNT
+from assistant.services.scheduler.reminders import ESCALATION_MAX_MINUTES, ESCALATION_MIN_MINUTES, MAX_COUNT
 from assistant.ui.components.forms import field_label, labelled
 from assistant.ui.i18n import t
 from assistant.ui.state.reminders import END_MODES, FORM_KINDS, RECURRENCES, WEEKDAYS, RemindersState
@@ -96,6 +98,16 @@ def _end() -> rx.Component:
     )
 
 
+def _escalation() -> rx.Component:
+    """"If not acknowledged, send again on the next channel after N minutes" (empty: off)."""
+    return rx.vstack(
+        _input("escalate_after_minutes", "delivery.escalation.label", type="number", min=ESCALATION_MIN_MINUTES,
+               max=ESCALATION_MAX_MINUTES, step=1, width="7em", placeholder=t("delivery.escalation.off")),
+        rx.text(t("delivery.escalation.hint"), size="1", color_scheme="gray"),
+        spacing="1",
+    )
+
+
 def reminder_form() -> rx.Component:
     """The create/edit form (drawn again with new starting values whenever it is opened)."""
     return rx.card(
@@ -129,6 +141,7 @@ def reminder_form() -> rx.Component:
                 rx.match(RemindersState.form_recurrence, ("weekly", _weekdays()), ("hourly", _hourly()),
                          ("rrule", _rrule()), rx.fragment()),
                 rx.cond(RemindersState.form_recurrence != "once", _end()),
+                _escalation(),
                 rx.cond(RemindersState.form_error != "",
                         rx.callout(RemindersState.form_error, color_scheme="red", icon="triangle-alert",
                                    id="reminder-form-error", width="100%")),

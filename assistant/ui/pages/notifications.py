@@ -1,10 +1,12 @@
 """The notifications page (``/notifications``): a filter (``#notifications-filter``: all, needs attention,
 reminders, missed), Mark all read (``#notifications-mark-all``) and the notifications, latest first
-(``.notification-item`` with ``.notification-unread``, ``.notification-title``, ``.notification-status``,
-``.notification-body``, ``.notification-when``, ``.notification-link`` (its task's or reminder's page), and
-the buttons ``.notification-ack`` (Done/Taken), ``.notification-read`` and ``.notification-snooze``, which
-opens 10 min / 1 h (``.notification-snooze-10``, ``.notification-snooze-60``) and a custom length form
-(``.notification-snooze-form``)); ``#notifications-more`` shows more."""
+(``.notification-item`` with ``.notification-unread``, ``.notification-title``, ``.notification-channel`` (in the
+app, e-mail, Telegram: an e-mail or Telegram row is listed when it failed), ``.notification-status``,
+``.notification-reason`` (why a send failed), ``.notification-body``, ``.notification-when``,
+``.notification-link`` (its task's or reminder's page), and the buttons ``.notification-ack`` (Done/Taken),
+``.notification-read`` and ``.notification-snooze``, which opens 10 min / 1 h (``.notification-snooze-10``,
+``.notification-snooze-60``) and a custom length form (``.notification-snooze-form``)); ``#notifications-more``
+shows more."""
 
 from __future__ import annotations
 
@@ -30,6 +32,8 @@ def _row(item: rx.Var[Any]) -> rx.Component:
                            flex_shrink="0", class_name="notification-unread")),
             rx.text(item["title"].to(str), weight="medium", class_name="notification-title"),
             rx.badge(item["type_text"].to(str), variant="outline", color_scheme="gray"),
+            rx.badge(item["channel_text"].to(str), variant="outline", color_scheme="gray",
+                     class_name="notification-channel"),
             rx.badge(item["status_text"].to(str), variant="soft",
                      color_scheme=rx.match(item["status"].to(str), *STATUS_COLORS.items(), "gray"),
                      class_name="notification-status"),
@@ -37,6 +41,8 @@ def _row(item: rx.Var[Any]) -> rx.Component:
             align="center",
             wrap="wrap",
         ),
+        rx.cond(item["reason"].to(str) != "",
+                rx.text(item["reason"].to(str), size="2", color_scheme="red", class_name="notification-reason")),
         rx.cond(item["body"].to(str) != "",
                 rx.text(item["body"].to(str), size="2", white_space="pre-wrap", class_name="notification-body")),
         rx.text(item["when"].to(str), size="1", color_scheme="gray", title=item["when_full"].to(str),

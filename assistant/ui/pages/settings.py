@@ -12,6 +12,7 @@ import reflex as rx
 from assistant.models import TIERS
 from assistant.models.user import ANSWER_STYLES, UNITS
 from assistant.ui.components.context_editor import context_editor
+from assistant.ui.components.delivery_settings import delivery_settings
 from assistant.ui.components.email_address import email_address_card
 from assistant.ui.components.forms import field_label
 from assistant.ui.components.skills import readonly_skill_list, skills_editor
@@ -131,6 +132,7 @@ def settings_page() -> rx.Component:
             profile,
             email_address_card(),
             telegram_link_card(),
+            delivery_settings(),
             context_editor(PersonalContextState, "personal-context", "context.personal", "context.personal_hint"),
             skills_editor(PersonalSkillsState, "skills.mine", "skills.mine_hint", "skill-new", "personal-skills"),
             general_skills,

@@ -92,13 +92,17 @@ def _item(entry: inbox.InboxItem, now: datetime, lang: str, tz: str) -> dict[str
     row = entry.notification
     href, link_text = _link(row, lang)
     medication = entry.reminder_kind == ReminderKind.MEDICATION
-    answerable = inbox.is_about_reminder(row) and row.status != NotificationStatus.ACKNOWLEDGED
+    answerable = inbox.is_about_reminder(row) and row.status not in (NotificationStatus.ACKNOWLEDGED,
+                                                                      NotificationStatus.FAILED)
+    failed = row.status == NotificationStatus.FAILED
     when = row.occurrence_at or row.sent_at or row.scheduled_at or row.created_at
     unread = row.read_at is None and row.status in (NotificationStatus.SENT, NotificationStatus.DELIVERED,
                                                     NotificationStatus.MISSED)
     return {
         "id": str(row.id), "title": row.title, "body": row.body, "status": row.status,
         "type_text": translate(f"notifications.type.{row.type}", lang),
+        "channel": row.channel, "channel_text": translate(f"delivery.channel.{row.channel}", lang),
+        "reason": translate("delivery.failed_reason", lang, reason=row.last_error or "") if failed else "",
         "status_text": _status_text(row, medication, now, lang, tz),
         "when": translate("notifications.when", lang, time=_moment(when, now, lang, tz),
                           relative=_relative(when, now, lang)),

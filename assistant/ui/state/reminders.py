@@ -80,11 +80,12 @@ def _new_form(timezone: str) -> dict[str, str]:
     return {"title": "", "note": "", "kind": ReminderKind.GENERAL.value, "date": start.date().isoformat(),
             "time": start.strftime("%H:%M"), "timezone": timezone, "interval_hours": NEW_INTERVAL_HOURS,
             "window_start": NEW_WINDOW[0], "window_end": NEW_WINDOW[1], "rrule": "", "until_date": "", "count": "",
+            "escalate_after_minutes": "",
             **{f"day_{day}": "on" if day == start.weekday() else "" for day in WEEKDAYS}}
 
 
-def _edit_form(view: views.ReminderView) -> dict[str, str]:
-    """The form's starting values for ``view``'s reminder, as stored."""
+def _edit_form(view: views.ReminderView, escalate_after_minutes: int | None = None) -> dict[str, str]:
+    """The form's starting values for ``view``'s reminder, as stored (with its escalation, "" for off)."""
     return {"title": view.title, "note": view.note, "kind": view.kind, "date": view.starts_at.date().isoformat(),
             "time": view.starts_at.strftime("%H:%M"), "timezone": view.timezone,
             "interval_hours": str(view.interval_hours or NEW_INTERVAL_HOURS),
@@ -93,6 +94,7 @@ def _edit_form(view: views.ReminderView) -> dict[str, str]:
             "rrule": (view.rule or "") if view.recurrence == Recurrence.RRULE else "",
             "until_date": view.until_date.isoformat() if view.until_date else "",
             "count": str(view.count) if view.count else "",
+            "escalate_after_minutes": str(escalate_after_minutes or ""),
             **{f"day_{day}": "on" if day in view.weekdays else "" for day in WEEKDAYS}}
 
 
@@ -134,7 +136,7 @@ def _input(form: dict[str, Any], recurrence: str, end: str, task_id: uuid.UUID |
         rrule=text("rrule") if recurrence == Recurrence.RRULE else None,
         until_date=text("until_date") if end == "until" else None,
         count=(_whole(text("count")) or 0) if end == "count" else None,
-        task_id=task_id)
+        task_id=task_id, escalate_after_minutes=text("escalate_after_minutes"))
 
 
 def _choice(value: str, allowed: tuple[str, ...], default: str) -> str:
@@ -217,9 +219,14 @@ class RemindersState(AuthState):
     async def open_edit(self, reminder_id: str) -> None:
         """Open the form with one of the user's reminders as stored."""
         ident, lang = parse_id(reminder_id, NOT_FOUND), self.lang
-        view = await self._run_as_user(lambda session, user: views.reminder_view(
-            session=session, user=user, reminder_id=ident, language=lang))
-        self._open_form(_edit_form(view), view.recurrence, _end_mode(view), str(view.id),
+
+        def read(session: Session, user: User) -> tuple[views.ReminderView, int | None]:
+            view = views.reminder_view(session=session, user=user, reminder_id=ident, language=lang)
+            stored = reminders.get_reminder(session=session, user=user, reminder_id=ident)
+            return view, stored.escalate_after_minutes
+
+        view, escalation = await self._run_as_user(read)
+        self._open_form(_edit_form(view, escalation), view.recurrence, _end_mode(view), str(view.id),
                         str(view.task_id) if view.task_id else "")
 
     @rx.event

@@ -8,17 +8,21 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 import pytest
+from sqlmodel import select
 from support.delivery import SMTP_PASSWORD, SMTP_USER, make_reminder, reachable, rows_of, set_up_bot, set_up_mail
 from support.smtp_server import smtp_server
 from support.telegram_api import telegram_api
 
 from assistant.core.db import session_scope
+from assistant.core.errors import InvalidInput
 from assistant.models import Notification
 from assistant.models.base import utcnow
+from assistant.models.reminder import Reminder
 from assistant.models.user import Role
 from assistant.services.notifications import inbox
 from assistant.services.notifications.delivery import record_occurrence
 from assistant.services.notifications.dispatch import deliver_due, escalate
+from assistant.services.scheduler.reminders import ReminderInput, create_reminder
 
 CHAT = 7003
 MINUTES = 10
@@ -123,3 +127,25 @@ def test_a_channel_that_fails_for_good_passes_the_occurrence_on_at_once(user, bo
     assert (failed.status, failed.escalate_at) == ("failed", in_app.escalate_at), "escalates at once"
     [email] = _escalate(failed, failed.escalate_at)
     assert email.channel == "email"
+
+
+@pytest.mark.parametrize(("given", "stored"), [("15", 15), (1440, 1440), ("", None), (None, None)])
+def test_a_reminders_escalation_is_whole_minutes_from_1_to_1440_or_off(make_user, given, stored):
+    user = make_user()
+    data = ReminderInput(title="Metformin", starts_at=(utcnow() + timedelta(hours=1)).isoformat(),
+                         escalate_after_minutes=given)
+    with session_scope() as session:
+        reminder = create_reminder(session=session, user=user, data=data)
+    assert reminder.escalate_after_minutes == stored
+
+
+@pytest.mark.parametrize("given", ["0", 1441, "ten", "1.5", -3, True])
+def test_a_refused_escalation_stores_nothing(make_user, given):
+    user = make_user()
+    data = ReminderInput(title="Metformin", starts_at=(utcnow() + timedelta(hours=1)).isoformat(),
+                         escalate_after_minutes=given)
+    with pytest.raises(InvalidInput) as refused, session_scope() as session:
+        create_reminder(session=session, user=user, data=data)
+    assert (refused.value.code, refused.value.params) == ("delivery.escalation_invalid", {"max": 1440})
+    with session_scope() as session:
+        assert session.exec(select(Reminder).where(Reminder.user_id == user.id)).all() == []
