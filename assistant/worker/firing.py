@@ -284,9 +284,11 @@ def settle_notification(notification_id: uuid.UUID, *, grace: timedelta, book: J
     """Deliver a pending notification whose time has come.
 
     An e-mail or Telegram row is sent by :func:`assistant.services.notifications.dispatch.deliver_due` (a failed
-    attempt schedules its retry, which signals its job again; a reminder's row more than ``grace`` late is
-    ``missed``). A snoozed in-app row becomes ``sent`` (``sent_at`` now), or ``missed`` when its time passed
-    more than ``grace`` ago (the missed-run rule), and its ``notification`` event is queued.
+    attempt schedules its retry; a reminder's row more than ``grace`` late is ``missed``), then its job is synced
+    with the row: removed once sent, set for the retry, and set again at once when the row was locked by another
+    transaction (``SKIP LOCKED`` passed it by; the sync waits for that lock, so nothing spins). A snoozed
+    in-app row becomes ``sent`` (``sent_at`` now), or ``missed`` when its time passed more than ``grace`` ago
+    (the missed-run rule), and its ``notification`` event is queued.
 
     A notification no longer pending (the user read or acknowledged it meanwhile) is left as it is; one whose
     time moved more than :data:`EARLY_WAIT` later only gets its job set again.
@@ -304,6 +306,7 @@ def settle_notification(notification_id: uuid.UUID, *, grace: timedelta, book: J
     if channel != Channel.IN_APP.value:
         with session_scope() as session:
             dispatch.deliver_due(session=session, notification_id=notification_id, grace=grace)
+        sync_notification(notification_id, book)
         return
     with session_scope() as session:
         notification = _locked_notification(session, notification_id)
@@ -338,7 +341,9 @@ def sync_notification(notification_id: uuid.UUID, book: JobBook) -> None:
 def settle_escalation(notification_id: uuid.UUID, *, book: JobBook) -> None:
     """Run a notification's escalation job: once its ``escalate_at`` has come, the occurrence goes to the next
     channel unless acknowledged (:func:`assistant.services.notifications.dispatch.escalate`; the new row
-    signals its own job). A job that came more than :data:`EARLY_WAIT` early only sets the job again."""
+    signals its own job), then the job is synced with the row (set again when the row was locked elsewhere or
+    its escalation moved after a snooze). A job that came more than :data:`EARLY_WAIT` early only sets the job
+    again."""
     with session_scope() as session:
         peek = session.get(Notification, notification_id)
         if peek is None or peek.escalate_at is None:
@@ -350,6 +355,7 @@ def settle_escalation(notification_id: uuid.UUID, *, book: JobBook) -> None:
     time.sleep(wait)
     with session_scope() as session:
         dispatch.escalate(session=session, notification_id=notification_id)
+    sync_escalation(notification_id, book)
 
 
 def sync_escalation(notification_id: uuid.UUID, book: JobBook) -> None:
