@@ -24,8 +24,8 @@ occurrence has no acknowledged row, it gets a row on the next channel of
 on and that the occurrence has no row for yet (same idempotency keys, so at most one message per channel),
 pending for :func:`deliver_due`; once that row is sent, its own ``escalate_at`` is set
 (``escalate_after_minutes`` later) and the walk goes on. A row that fails for good escalates at once. While the
-in-app row is snoozed, escalation waits for its new time plus the same minutes. Each escalated row's
-``escalate_at`` is cleared.
+occurrence is snoozed (in the app or on Telegram), escalation waits for its new time plus the same minutes.
+Each escalated row's ``escalate_at`` is cleared.
 """
 
 from __future__ import annotations
@@ -56,7 +56,7 @@ MAX_REASON_CHARS = 1_000
 
 _PENDING, _SENT = NotificationStatus.PENDING.value, NotificationStatus.SENT.value
 _FAILED, _ACKNOWLEDGED = NotificationStatus.FAILED.value, NotificationStatus.ACKNOWLEDGED.value
-_MISSED, _IN_APP = NotificationStatus.MISSED.value, Channel.IN_APP.value
+_MISSED = NotificationStatus.MISSED.value
 
 Deliver = Callable[..., str]
 #: The send function of each channel beyond the app: ``deliver(*, session, notification, user) -> reply``.
@@ -159,7 +159,7 @@ def escalate(*, session: Session, notification_id: uuid.UUID, now: datetime | No
 
     Returns:
         The row stored on the next channel (pending, the scheduler signalled), or an empty list: the row is
-        gone, locked elsewhere, not escalating or not due, the occurrence was acknowledged, its in-app row is
+        gone, locked elsewhere, not escalating or not due, the occurrence was acknowledged, one of its rows is
         snoozed (escalation moves after it), escalation was turned off, or no channel is left.
     """
     at = now or utcnow()
@@ -178,7 +178,7 @@ def escalate(*, session: Session, notification_id: uuid.UUID, now: datetime | No
         .order_by(col(Notification.id)).with_for_update()))
     if any(each.status == _ACKNOWLEDGED for each in group):
         return []
-    snoozed = [each for each in group if each.channel == _IN_APP and each.status == _PENDING
+    snoozed = [each for each in group if each.status == _PENDING and each.snooze_count
                and each.scheduled_at is not None and each.scheduled_at > at]
     if snoozed:
         assert snoozed[0].scheduled_at is not None
