@@ -189,13 +189,13 @@ def empty_app_tables() -> None:
 
 @contextmanager
 def app_on_test_database(start_app: Callable[[dict[str, str]], AbstractContextManager[str]],
-                         database_url: str) -> Iterator[str]:
+                         database_url: str, extra_env: dict[str, str] | None = None) -> Iterator[str]:
     """``with app_on_test_database(start_app, database.url) as url:`` the app on the test session's
-    database, emptied before and after, so the test process can seed rows where the app reads them and its
-    events reach the app's listener."""
+    database (with ``extra_env`` settings), emptied before and after, so the test process can seed rows where
+    the app reads them and its events reach the app's listener."""
     empty_app_tables()
     try:
-        with start_app({"DATABASE_URL": database_url}) as url:
+        with start_app({"DATABASE_URL": database_url, **(extra_env or {})}) as url:
             yield url
     finally:
         empty_app_tables()
