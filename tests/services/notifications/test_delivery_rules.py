@@ -14,7 +14,7 @@ from sqlmodel import select
 from support.delivery import make_reminder, prefer, reachable, rows_of, set_up_bot, set_up_mail
 from support.smtp_server import smtp_server
 
-from assistant.core.db import session_scope
+from assistant.core.db import database_url, libpq_url, session_scope
 from assistant.models import Notification, NotificationType
 from assistant.models.base import utcnow
 from assistant.models.user import Role
@@ -40,18 +40,12 @@ def channels_on(admin):
 
 def _fire(reminder, now: datetime, status: str = "sent") -> tuple[list[Notification], list[str]]:
     """Record the reminder's occurrence as the worker does; returns the rows stored and the scheduler signals."""
-    with psycopg.connect(_url(), autocommit=True) as listener:
+    with psycopg.connect(libpq_url(database_url()), autocommit=True) as listener:
         listener.execute(f"LISTEN {SCHEDULER_CHANNEL}")
         with session_scope() as session:
             stored = record_occurrence(session=session, reminder=reminder, occurrence_at=reminder.next_occurrence_at,
                                        status=status, now=now)
         return stored, [note.payload for note in listener.notifies(timeout=0.3)]
-
-
-def _url() -> str:
-    from assistant.core.db import database_url, libpq_url
-
-    return libpq_url(database_url())
 
 
 def test_without_channels_an_occurrence_goes_to_the_app_only(make_user, channels_on):
