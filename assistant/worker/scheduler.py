@@ -70,8 +70,9 @@ from assistant.models import Notification, NotificationStatus, TaskRun
 from assistant.models.platform import SCHEDULER_JOBS_TABLE
 from assistant.models.reminder import Reminder, ReminderStatus
 from assistant.services.scheduler.signals import SCHEDULER_CHANNEL, parse_signal
-from assistant.worker import firing, task_runs
+from assistant.worker import firing, review, task_runs
 from assistant.worker.firing import escalation_job_id, notification_job_id, reminder_job_id
+from assistant.worker.review import review_job_id
 from assistant.worker.task_runs import RUN_EXECUTOR, RUN_THREADS, run_job_id, start_task_run
 
 log = logging.getLogger(__name__)
@@ -88,8 +89,9 @@ STOP_CHECK_SECONDS = 1.0
 RETRY_SECONDS = 1.0
 
 #: The rows whose jobs this service keeps: job ids ``<kind>:<uuid>`` (a reminder, a pending notification, a
-#: queued run of a task handed to the assistant: :mod:`assistant.worker.task_runs`, a notification's escalation).
-OWN_KINDS = ("reminder", "notification", "task_run", "escalation")
+#: queued run of a task handed to the assistant: :mod:`assistant.worker.task_runs`, a notification's escalation,
+#: a user's daily review: :mod:`assistant.worker.review`).
+OWN_KINDS = ("reminder", "notification", "task_run", "escalation", "review")
 
 _running: Jobs | None = None
 
@@ -137,6 +139,12 @@ class Jobs:
                                id=run_job_id(run.id), name=f"task run {run.id}", args=[str(run.id)],
                                executor=RUN_EXECUTOR, misfire_grace_time=None, replace_existing=True)
 
+    def set_review(self, user_id: uuid.UUID, run_at: datetime) -> None:
+        """Set the user's daily review job for ``run_at`` in the runs' executor (the model may take a while)."""
+        self.scheduler.add_job(send_daily_review, DateTrigger(run_date=run_at, timezone=UTC),
+                               id=review_job_id(user_id), name=f"daily review {user_id}", args=[str(user_id)],
+                               executor=RUN_EXECUTOR, replace_existing=True)
+
     def remove(self, job_id: str) -> None:
         """Remove a job if there is one."""
         try:
@@ -155,6 +163,8 @@ class Jobs:
             task_runs.sync_run(item_id, self)
         elif kind == "escalation":
             firing.sync_escalation(item_id, self)
+        elif kind == "review":
+            review.sync_review(item_id, self)
 
     def reconcile(self) -> int:
         """Bring the job store in line with the rows (module docstring); returns how many jobs were set or
@@ -192,6 +202,8 @@ class Jobs:
             firing.settle_notification(item_id, grace=self.grace, book=self)
         elif kind == "escalation":
             firing.settle_escalation(item_id, book=self)
+        elif kind == "review":  # more than the grace window late: skipped, the next one is tomorrow's
+            review.sync_review(item_id, self)
 
     def _sync_quietly(self, kind: str, item_id: uuid.UUID) -> None:
         try:
@@ -238,8 +250,15 @@ def _run_jobs() -> Wanted:
     return {run_job_id(run_id): (due_at, [str(run_id)]) for run_id, due_at in task_runs.queued_runs()}
 
 
+def _review_jobs() -> Wanted:
+    """Every daily review's job, at the user's next review time."""
+    grace = timedelta(minutes=get_settings().reminder_grace_minutes)
+    return {review_job_id(user_id): (run_at, [str(user_id)]) for user_id, run_at in review.due_reviews(grace)}
+
+
 #: The jobs reconciliation wants, one function per kind of :data:`OWN_KINDS`.
-WANTED: tuple[Callable[[], Wanted], ...] = (_reminder_jobs, _notification_jobs, _run_jobs, _escalation_jobs)
+WANTED: tuple[Callable[[], Wanted], ...] = (_reminder_jobs, _notification_jobs, _run_jobs, _escalation_jobs,
+                                            _review_jobs)
 
 
 def _job_row(job_id: str) -> tuple[str, uuid.UUID] | None:
@@ -270,6 +289,12 @@ def deliver_notification(notification_id: str) -> None:
     """APScheduler job: deliver the pending notification (:func:`assistant.worker.firing.settle_notification`)."""
     book = _book()
     firing.settle_notification(uuid.UUID(notification_id), grace=book.grace, book=book)
+
+
+def send_daily_review(user_id: str) -> None:
+    """APScheduler job: send the user's daily review, then set the next one
+    (:func:`assistant.worker.review.run_review`)."""
+    review.run_review(user_id, _book())
 
 
 def escalate_notification(notification_id: str) -> None:

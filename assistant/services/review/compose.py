@@ -102,10 +102,11 @@ def send_review(user_id: uuid.UUID, *, now: datetime) -> bool:
         if user is None or not user.is_active:
             return False
         enabled, _, last = review_schedule(session=session, user=user)
-        if not enabled:
+        day = today(now, user.timezone)
+        if not enabled or (last is not None and today(last, user.timezone) == day):
             return False
         review = write_review(session=session, user=user, now=now, since=last)
-        key = f"review:{user.id}:{today(now, user.timezone).isoformat()}"
+        key = f"review:{user.id}:{day.isoformat()}"
         sent = send_notification(session=session, user_id=user.id, type=review.type, title=review.title,
                                  body=review.body, idempotency_key=key, now=now)
         prefs = session.get(DeliveryPreferences, user.id, with_for_update=True) or DeliveryPreferences(user_id=user.id)

@@ -29,7 +29,7 @@ from assistant.models import (
     User,
 )
 from assistant.services.scheduler.views import adherence_by_reminder
-from assistant.services.tasks.due import day_start, today
+from assistant.services.tasks.due import day_start, is_overdue, today
 
 MEMORY_LIMIT = 30
 LIST_LIMIT = 20
@@ -71,7 +71,7 @@ def gather(*, session: Session, user: User, since: datetime | None, now: datetim
         assert task.due_at is not None
         when = (format_date(task.due_at, language, zone) if task.due_all_day
                 else format_datetime(task.due_at, language, zone))
-        key = "review.task_overdue" if task.due_at < now else "review.task_due"
+        key = "review.task_overdue" if is_overdue(task.due_at, task.due_all_day, now, zone) else "review.task_due"
         materials.tasks.append(translate(key, language, title=task.title, when=when))
     reminders = session.exec(select(Reminder).where(
         Reminder.user_id == user.id, Reminder.status == ReminderStatus.ACTIVE.value,

@@ -20,9 +20,10 @@ SCHEDULER_CHANNEL = "scheduler_signals"
 #: What a signal names: a reminder (created, edited, paused, resumed, snoozed, deleted), a notification
 #: (snoozed: to be delivered again at its new ``scheduled_at``) or a run of a task handed to the assistant
 #: (queued: to start at its ``due_at``; cancelled before it started), or a notification whose ``escalate_at``
-#: was set or cleared (its occurrence is sent on the next channel then, unless acknowledged).
-SignalKind = Literal["reminder", "notification", "task_run", "escalation"]
-_KINDS = ("reminder", "notification", "task_run", "escalation")
+#: was set or cleared (its occurrence is sent on the next channel then, unless acknowledged), or a user whose
+#: daily review time or switch changed.
+SignalKind = Literal["reminder", "notification", "task_run", "escalation", "review"]
+_KINDS = ("reminder", "notification", "task_run", "escalation", "review")
 
 
 def signal_scheduler(session: Session, kind: SignalKind, item_id: uuid.UUID) -> None:
