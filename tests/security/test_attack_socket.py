@@ -78,6 +78,7 @@ ALLOWED_EVENTS = {
     "TelegramLinkState": {"load_telegram", "start_telegram_link", "unlink_telegram"},
     "TelegramBotState": {"check_telegram_bot", "load_bot", "remove_bot_token", "save_bot_token"},
     "DeliverySettingsState": {"load_delivery", "save_delivery", "set_quiet_on"},
+    "ReviewSettingsState": {"load_review", "save_review", "set_review_on"},
 }
 #: Reflex's own event on every state: it sets only vars that have a setter (none of the account's, see below).
 REFLEX_EVENTS = {"setvar"}

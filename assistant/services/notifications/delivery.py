@@ -197,15 +197,17 @@ def _missed_text(user: User, reminder: Reminder, occurrence_at: datetime) -> tup
 
 
 def send_notification(*, session: Session, user_id: uuid.UUID, type: NotificationType, title: str, body: str = "",
-                      idempotency_key: str, task_id: uuid.UUID | None = None,
-                      now: datetime | None = None) -> Notification | None:
+                      idempotency_key: str, task_id: uuid.UUID | None = None, now: datetime | None = None,
+                      channels_of: NotificationType | None = None) -> Notification | None:
     """Send one notification that is not a reminder's occurrence (a task run's outcome, the daily review, an
     alert): the in-app row as sent now, with its ``notification`` event queued on ``session``, and a pending
     row on each channel the user chose for ``type`` and can be reached on (the rule of channels, module
     docstring), sent by the worker at once or at the end of quiet hours.
 
     ``idempotency_key`` names the in-app row (``task_run:<id>:in_app``); the other rows' keys follow from it
-    (:func:`channel_key`). A second call with the same key stores nothing and returns None.
+    (:func:`channel_key`). A second call with the same key stores nothing and returns None. ``channels_of``: the
+    type whose channels it follows, when not its own (the daily review's plain digest is ``info`` but goes
+    where the user wants the review, ``ai_generated``).
 
     Returns:
         The in-app row, or None when it was stored before (or the user is gone).
@@ -214,7 +216,7 @@ def send_notification(*, session: Session, user_id: uuid.UUID, type: Notificatio
     if user is None:
         return None
     sent_at = now or datetime.now(UTC)
-    channels = reachable_channels(session=session, user=user, notification_type=type.value)
+    channels = reachable_channels(session=session, user=user, notification_type=(channels_of or type).value)
     later = send_at(session=session, user=user, now=sent_at) if len(channels) > 1 else sent_at
     rows = [Notification(user_id=user_id, type=type.value, channel=channel, status=_PENDING,
                          title=title[:MAX_TITLE_CHARS], body=body, task_id=task_id, scheduled_at=later,

@@ -4,7 +4,8 @@ With a model (the user's default tier answers): the model writes the review from
 (:mod:`.materials`, at most :data:`~.materials.MAX_INPUT_CHARS` characters in, :data:`REVIEW_MAX_TOKENS`
 tokens out) and it is sent as an ``ai_generated`` notification. Without one (offline mode, or the provider
 failed): a plain digest of the same lists, sent as an ``info`` notification. Either goes to the user's channels
-for the daily review (:func:`assistant.services.notifications.delivery.send_notification`), at most once per
+for the daily review, those chosen for ``ai_generated`` (:func:`assistant.services.notifications.delivery.
+send_notification`), at most once per
 user and local day (idempotency key ``review:<user id>:<local date>``).
 """
 
@@ -108,7 +109,8 @@ def send_review(user_id: uuid.UUID, *, now: datetime) -> bool:
         review = write_review(session=session, user=user, now=now, since=last)
         key = f"review:{user.id}:{day.isoformat()}"
         sent = send_notification(session=session, user_id=user.id, type=review.type, title=review.title,
-                                 body=review.body, idempotency_key=key, now=now)
+                                 body=review.body, idempotency_key=key, now=now,
+                                 channels_of=NotificationType.AI_GENERATED)
         prefs = session.get(DeliveryPreferences, user.id, with_for_update=True) or DeliveryPreferences(user_id=user.id)
         prefs.last_review_at = now
         session.add(prefs)

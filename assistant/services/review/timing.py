@@ -7,7 +7,9 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import Session
 
+from assistant.core.errors import InvalidInput
 from assistant.models import DeliveryPreferences, User
+from assistant.services.scheduler.signals import signal_scheduler
 
 #: The review time of a user who never chose one.
 DEFAULT_REVIEW_TIME = time(8, 0)
@@ -37,3 +39,24 @@ def review_schedule(*, session: Session, user: User) -> tuple[bool, time, dateti
     if prefs is None:
         return True, DEFAULT_REVIEW_TIME, None
     return prefs.review_enabled, prefs.review_time, prefs.last_review_at
+
+
+def save_review_schedule(*, session: Session, user: User, enabled: bool,
+                         review_time: time | str) -> DeliveryPreferences:
+    """Turn ``user``'s daily review on or off and set its local time (``"08:00"`` or a :class:`time`; seconds
+    are dropped), and tell the worker's scheduler.
+
+    Raises:
+        InvalidInput: ``review.time_invalid`` for a time that is not ``HH:MM``; nothing changes.
+    """
+    if isinstance(review_time, str):
+        try:
+            review_time = time.fromisoformat(review_time.strip())
+        except ValueError as exc:
+            raise InvalidInput("review.time_invalid") from exc
+    prefs = session.get(DeliveryPreferences, user.id, with_for_update=True) or DeliveryPreferences(user_id=user.id)
+    prefs.review_enabled, prefs.review_time = bool(enabled), review_time.replace(second=0, microsecond=0)
+    session.add(prefs)
+    session.flush()
+    signal_scheduler(session, "review", user.id)
+    return prefs

@@ -15,6 +15,7 @@ from assistant.ui.components.context_editor import context_editor
 from assistant.ui.components.delivery_settings import delivery_settings
 from assistant.ui.components.email_address import email_address_card
 from assistant.ui.components.forms import field_label
+from assistant.ui.components.review_settings import review_settings
 from assistant.ui.components.skills import readonly_skill_list, skills_editor
 from assistant.ui.components.telegram_link import telegram_link_card
 from assistant.ui.i18n import t
@@ -133,6 +134,7 @@ def settings_page() -> rx.Component:
             email_address_card(),
             telegram_link_card(),
             delivery_settings(),
+            review_settings(),
             context_editor(PersonalContextState, "personal-context", "context.personal", "context.personal_hint"),
             skills_editor(PersonalSkillsState, "skills.mine", "skills.mine_hint", "skill-new", "personal-skills"),
             general_skills,

@@ -110,3 +110,29 @@ def test_the_input_is_cut_to_its_bound_and_says_so() -> None:
 ])
 def test_the_review_time_stays_on_the_local_clock_across_dst(zone, after, expected) -> None:
     assert next_review_at(time(8, 0), zone, after) == expected
+
+
+def test_the_daily_review_setting_is_saved_refused_when_malformed_and_the_digest_goes_by_mail(
+        patient, make_user, call) -> None:
+    from support.delivery import reachable, set_up_mail
+    from support.smtp_server import smtp_server
+
+    from assistant.core.errors import InvalidInput
+    from assistant.models.user import Role
+    from assistant.services.notifications.preferences import PreferencesInput, save_preferences
+    from assistant.services.review.timing import save_review_schedule
+
+    with pytest.raises(InvalidInput) as refused:
+        call(save_review_schedule, user=patient, enabled=True, review_time="8 o'clock")
+    assert refused.value.code == "review.time_invalid"
+    call(save_review_schedule, user=patient, enabled=True, review_time="07:15")
+    with session_scope() as session:
+        stored = session.get(DeliveryPreferences, patient.id)
+        assert (stored.review_enabled, stored.review_time) == (True, time(7, 15))
+    with smtp_server() as server:
+        set_up_mail(make_user(role=Role.ADMIN), server)
+        patient = reachable(patient)
+        call(save_preferences, user=patient, data=PreferencesInput(channels={"ai_generated": ["email"]}))
+        assert send_review(patient.id, now=utcnow()) is True
+    rows = reviews(patient)
+    assert sorted(row.channel for row in rows) == ["email", "in_app"] and {row.type for row in rows} == {"info"}
