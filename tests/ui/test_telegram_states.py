@@ -5,6 +5,7 @@ that a plain user's admin events are refused, and linking from Settings until th
 from __future__ import annotations
 
 import asyncio
+import inspect
 import json
 import threading
 import time
@@ -44,7 +45,14 @@ def _shown(state: Any) -> str:
 
 
 def _background(state: Any, name: str) -> Any:
-    return asyncio.run(type(state).event_handlers[name].fn(state))
+    """Run a background event to its end: its result, or the events it yielded."""
+    result = type(state).event_handlers[name].fn(state)
+    if inspect.isasyncgen(result):
+        async def drain() -> list[Any]:
+            return [item async for item in result]
+
+        return asyncio.run(drain())
+    return asyncio.run(result)
 
 
 def test_admin_sets_checks_and_removes_the_bot_and_never_holds_the_token(api, make_user, sign_in):
@@ -101,7 +109,8 @@ def test_a_user_links_telegram_from_settings_and_unlinks(api, make_user, sign_in
     asyncio.run(tab.load_telegram())
     assert tab.tg_available and not tab.tg_linked
 
-    linking = threading.Thread(target=_background, args=(tab, "start_telegram_link"))
+    yielded: list[Any] = []
+    linking = threading.Thread(target=lambda: yielded.extend(_background(tab, "start_telegram_link")))
     linking.start()
     deadline = time.monotonic() + 10
     while tab.tg_link_url == "" and time.monotonic() < deadline:
@@ -114,6 +123,8 @@ def test_a_user_links_telegram_from_settings_and_unlinks(api, make_user, sign_in
     assert not linking.is_alive()
     assert tab.tg_linked and tab.tg_username == "alice" and tab.tg_link_url == ""
     assert tab.tg_message == "Telegram is linked (@alice)."
+    [refresh] = yielded  # the Notifications section is told to offer Telegram now
+    assert refresh.fn.__name__ == "load_delivery"
 
-    asyncio.run(tab.unlink_telegram())
+    assert asyncio.run(tab.unlink_telegram()).fn.__name__ == "load_delivery"
     assert not tab.tg_linked and tab.tg_message.startswith("Telegram is unlinked.")

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import AsyncIterator
+from typing import Any
 
 import reflex as rx
 from sqlmodel import Session
@@ -17,6 +19,7 @@ from assistant.models import User
 from assistant.models.base import utcnow
 from assistant.services.channels.linking import LINK_TTL, LinkStatus, link_status, start_link, unlink
 from assistant.ui.state.auth import AuthState, guarded
+from assistant.ui.state.delivery import DeliverySettingsState
 
 #: How often a tab showing a deep link checks whether the chat was linked, seconds.
 WATCH_SECONDS = 3.0
@@ -54,9 +57,9 @@ class TelegramLinkState(AuthState):
 
     @rx.event(background=True)
     @guarded
-    async def start_telegram_link(self) -> None:
+    async def start_telegram_link(self) -> AsyncIterator[Any]:
         """Make a deep link (valid ten minutes, earlier ones stop working) and show it until it is used or
-        expires; once the chat is linked, show it."""
+        expires; once the chat is linked, show it (and the Notifications section offers Telegram)."""
         async with self:
             if self.tg_busy:
                 return
@@ -83,16 +86,18 @@ class TelegramLinkState(AuthState):
             self.tg_link_url, self._tg_watch = url, self._tg_watch + 1
             self.tg_link_until = self._t("telegram.link_valid_until", time=until)
             watch = self._tg_watch
-        await self._watch_link(watch, issued=time.time())
+        if await self._watch_link(watch, issued=time.time()):
+            yield DeliverySettingsState.load_delivery
 
-    async def _watch_link(self, watch: int, *, issued: float) -> None:
-        """Until the link of ``watch`` expires: show the chat once one is linked after ``issued`` (epoch s)."""
+    async def _watch_link(self, watch: int, *, issued: float) -> bool:
+        """Until the link of ``watch`` expires: show the chat once one is linked after ``issued`` (epoch s).
+        Returns whether it was linked."""
         ends = time.monotonic() + LINK_TTL.total_seconds()
         while time.monotonic() < ends:
             await asyncio.sleep(WATCH_SECONDS)
             async with self:
                 if self._tg_watch != watch:
-                    return
+                    return False
             status = await self._run_as_user(lambda session, user: link_status(session=session, user=user))
             if status.chat is not None and status.chat.linked_at.timestamp() >= issued - 1:
                 async with self:
@@ -100,16 +105,18 @@ class TelegramLinkState(AuthState):
                         self._show_link_status(status)
                         self.tg_link_url = self.tg_link_until = ""
                         self.tg_message = self._t("telegram.link_done", username=status.chat.username or "-")
-                return
+                return True
         async with self:
             if self._tg_watch == watch:
                 self.tg_link_url = self.tg_link_until = ""
                 self.tg_error = self._t("telegram.link_expired")
+        return False
 
     @rx.event
     @guarded
-    async def unlink_telegram(self) -> None:
-        """Unlink the chat: the bot stops answering it and sends no more reminders there."""
+    async def unlink_telegram(self) -> Any:
+        """Unlink the chat: the bot stops answering it and sends no more reminders there (nor does the
+        Notifications section offer it)."""
 
         def drop(session: Session, user: User) -> LinkStatus:
             unlink(session=session, user=user)
@@ -120,6 +127,7 @@ class TelegramLinkState(AuthState):
         self._tg_watch += 1
         self.tg_link_url = self.tg_link_until = self.tg_error = ""
         self.tg_message = self._t("telegram.unlinked")
+        return DeliverySettingsState.load_delivery
 
 
 def _until(user: User) -> str:
