@@ -7,11 +7,8 @@ the assistant proposes."""
 
 from __future__ import annotations
 
-import hashlib
-import json
 import re
 import time
-import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from urllib.parse import parse_qs, urlsplit
@@ -22,17 +19,14 @@ from playwright.sync_api import Page, expect
 from sqlmodel import select
 from support.app import app_on_test_database
 from support.browser import choose, register
-from support.llm_server import LoopbackLLMServer, Reply, ToolUse, Turn, openai_events
-from support.scripted_model import ScriptedModel, answer
+from support.llm_server import LoopbackLLMServer
+from support.prescription import ingested_prescription
+from support.scripted_model import ScriptedModel, answer, tool_call
 from support.smtp_server import SmtpServer, smtp_server
 from support.telegram_api import BOT_USERNAME, VALID_TOKEN, TelegramApiServer, telegram_api
-from weasyprint import HTML
 
-from assistant.core.config import get_settings
 from assistant.core.db import session_scope
-from assistant.models import Document, Notification, Reminder, User
-from assistant.services.rag import ingest
-from assistant.services.rag.paths import document_path
+from assistant.models import Notification, Reminder, User
 from assistant.services.scheduler.reminders import ReminderInput, create_reminder
 
 pytestmark = [pytest.mark.e2e, pytest.mark.usefixtures("patient_expect")]
@@ -41,9 +35,6 @@ ADMIN, PATIENT = "ada@example.org", "pavel@example.org"
 SMTP_USER, SMTP_PASSWORD = "mailer", "smtp-secret-9"
 CHAT_ID = 777001
 PILL = "Metformin 500 mg"
-PRESCRIPTION = """<html><body><h1>City Clinic</h1><p>Patient: Pavel Petrov.</p>
-<p style="page-break-before: always">Rx: Amoxicillin 500 mg three times a day at 08:00, 14:00 and 20:00 for
-7 days.</p></body></html>"""
 
 
 @pytest.fixture(scope="module")
@@ -169,36 +160,13 @@ def _reminder_arrives_everywhere_and_taken_in_telegram_counts_everywhere(
         assert {row.status for row in rows_of_occurrence} == {"acknowledged"}
 
 
-def _ingested_prescription(owner: User) -> uuid.UUID:
-    data = HTML(string=PRESCRIPTION).write_pdf()
-    document = Document(owner_id=owner.id, filename="prescription.pdf", storage_name=uuid.uuid4().hex,
-                        media_type="application/pdf", size_bytes=len(data), sha256=hashlib.sha256(data).hexdigest())
-    path = document_path(get_settings(), document.storage_name)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(data)
-    with session_scope() as session:
-        session.add(document)
-    ingest.run_job(document.id)
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        with session_scope() as session:
-            if session.get_one(Document, document.id).status == "completed":
-                return document.id
-        time.sleep(0.2)
-    raise AssertionError("the prescription was not ingested within 60 s")
-
-
-def _call(name: str, arguments: dict) -> Reply:
-    return Reply(events=openai_events(Turn(tool_calls=(ToolUse(f"call_{name}", name, (json.dumps(arguments),)),))))
-
-
 def _patient_confirms_the_medication_proposal(page: Page, url: str, model: ScriptedModel, shot) -> None:
     patient = _user(PATIENT)
-    document_id = _ingested_prescription(patient)
+    document_id = ingested_prescription(patient).id
     start = (datetime.now(UTC).date() + timedelta(days=1)).isoformat()
     model.script(
-        _call("search_documents", {"query": "prescription dose"}),
-        _call("propose_reminders", {"document_id": str(document_id), "items": [
+        tool_call("search_documents", {"query": "prescription dose"}),
+        tool_call("propose_reminders", {"document_id": str(document_id), "items": [
             {"drug": "Amoxicillin", "dose": "500 mg", "times": ["08:00", "14:00", "20:00"], "start": start,
              "days": 7, "page": 2}]}),
         answer("Please check the card and confirm."),

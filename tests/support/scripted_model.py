@@ -3,9 +3,10 @@
 
 from __future__ import annotations
 
+import json
 from collections import deque
 
-from support.llm_server import LoopbackLLMServer, Reply, Request, Turn, openai_error, openai_events
+from support.llm_server import LoopbackLLMServer, Reply, Request, ToolUse, Turn, openai_error, openai_events
 
 #: What the model answers when asked for a chat's title, unless told otherwise.
 TITLE = "Cholesterol over the years"
@@ -53,3 +54,8 @@ def answer(*pieces: str, input_tokens: int = 12, output_tokens: int = 7, **pacin
     """A streamed answer made of ``pieces`` (one chunk each); ``pacing``: Reply's interval/stall fields."""
     return Reply(events=openai_events(Turn(text=pieces, input_tokens=input_tokens, output_tokens=output_tokens)),
                  **pacing)
+
+
+def tool_call(name: str, arguments: dict) -> Reply:
+    """A turn in which the model calls the tool ``name`` once with ``arguments`` (sent as JSON)."""
+    return Reply(events=openai_events(Turn(tool_calls=(ToolUse(f"call_{name}", name, (json.dumps(arguments),)),))))

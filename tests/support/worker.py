@@ -9,7 +9,8 @@ import subprocess
 import sys
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -56,6 +57,25 @@ def wait_for(condition: Callable[[], bool], timeout: float, what: str, workers: 
         time.sleep(0.2)
     logs = "\n".join(f"--- {w.name}\n{w.output()[-4000:]}" for w in workers)
     pytest.fail(f"timed out after {timeout}s waiting for {what}\n{logs}")
+
+
+@contextmanager
+def leading_worker(name: str, log_dir: Path, env: dict[str, str]) -> Iterator[Worker]:
+    """A worker with the environment ``env`` whose scheduler runs (it leads); on leaving it is stopped and the
+    heartbeat rows are deleted, so the next module's worker starts from none."""
+    from sqlmodel import delete
+
+    from assistant.core.db import session_scope
+    from assistant.models import WorkerHeartbeat
+
+    worker = Worker(name, log_dir, env)
+    try:
+        wait_for(lambda: "scheduler is running" in worker.output(), 60, "the scheduler to run", [worker])
+        yield worker
+    finally:
+        worker.stop()
+        with session_scope() as session:
+            session.execute(delete(WorkerHeartbeat))
 
 
 def queue_document(owner, data: bytes, media_type: str, filename: str = "upload") -> uuid.UUID:

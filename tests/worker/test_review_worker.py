@@ -11,10 +11,10 @@ import pytest
 from sqlmodel import col, select
 from support.llm_server import LoopbackLLMServer
 from support.scripted_model import ScriptedModel
-from support.worker import Worker, wait_for, worker_environment
+from support.worker import leading_worker, wait_for, worker_environment
 
 from assistant.core.db import session_scope
-from assistant.models import DeliveryPreferences, Notification, User, WorkerHeartbeat
+from assistant.models import DeliveryPreferences, Notification, User
 from assistant.models.user import Role
 from assistant.services.llm.tiers import set_tier
 from assistant.services.scheduler.signals import signal_scheduler
@@ -33,14 +33,9 @@ def model():
 @pytest.fixture(scope="module")
 def worker(database, tmp_path_factory, model):
     env = {"ASSISTANT_OPENAI_API_KEY": "sk-loopback", "ASSISTANT_OPENAI_BASE_URL": f"{model.server.url}/v1"}
-    worker = Worker("reviews", tmp_path_factory.mktemp("reviews"),
-                    worker_environment(database.url, database.data_dir) | env)
-    wait_for(lambda: "scheduler is running" in worker.output(), 60, "the scheduler to run", [worker])
-    yield worker
-    worker.stop()
-    with session_scope() as session:
-        for row in session.exec(select(WorkerHeartbeat)):
-            session.delete(row)
+    with leading_worker("reviews", tmp_path_factory.mktemp("reviews"),
+                        worker_environment(database.url, database.data_dir) | env) as worker:
+        yield worker
 
 
 def _review_in_seconds(session, user: User, zone: str, seconds: int, tier: str) -> datetime:

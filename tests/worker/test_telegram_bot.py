@@ -13,11 +13,11 @@ from sqlmodel import select
 from support.llm_server import LoopbackLLMServer
 from support.scripted_model import ScriptedModel, answer
 from support.telegram_api import VALID_TOKEN, TelegramApiServer
-from support.worker import Worker, wait_for, worker_environment
+from support.worker import leading_worker, wait_for, worker_environment
 
 from assistant.core.db import session_scope
 from assistant.core.i18n import translate
-from assistant.models import Chat, Message, Notification, OneTimeCode, TelegramLink, User, WorkerHeartbeat
+from assistant.models import Chat, Message, Notification, OneTimeCode, TelegramLink, User
 from assistant.models.reminder import Reminder
 from assistant.models.user import Role
 from assistant.services.channels.config import save_telegram_token
@@ -47,14 +47,9 @@ def model():
 def worker(database, tmp_path_factory, api, model):
     env = {"ASSISTANT_TELEGRAM_API_URL": api.url, "ASSISTANT_OPENAI_API_KEY": "sk-loopback",
            "ASSISTANT_OPENAI_BASE_URL": f"{model.server.url}/v1", "ASSISTANT_LLM_TIMEOUT_SECONDS": "20"}
-    worker = Worker("telegram", tmp_path_factory.mktemp("telegram"),
-                    worker_environment(database.url, database.data_dir) | env)
-    wait_for(lambda: "scheduler is running" in worker.output(), 60, "the worker to lead", [worker])
-    yield worker
-    worker.stop()
-    with session_scope() as session:
-        for row in session.exec(select(WorkerHeartbeat)):
-            session.delete(row)
+    with leading_worker("telegram", tmp_path_factory.mktemp("telegram"),
+                        worker_environment(database.url, database.data_dir) | env) as worker:
+        yield worker
     assert VALID_TOKEN not in worker.output() and REFUSED_TOKEN not in worker.output()
 
 

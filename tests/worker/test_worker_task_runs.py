@@ -13,10 +13,10 @@ import pytest
 from sqlmodel import select
 from support.llm_server import LoopbackLLMServer
 from support.scripted_model import ScriptedModel, answer
-from support.worker import Worker, wait_for, worker_environment
+from support.worker import leading_worker, wait_for, worker_environment
 
 from assistant.core.db import session_scope
-from assistant.models import Message, Notification, Reminder, RunStatus, TaskRun, WorkerHeartbeat
+from assistant.models import Message, Notification, Reminder, RunStatus, TaskRun
 from assistant.models.base import utcnow
 from assistant.services.scheduler.signals import signal_scheduler
 from assistant.services.tasks import runs
@@ -34,14 +34,9 @@ def worker(database, tmp_path_factory, model):
     """One worker whose model is the loopback server; the scheduler runs in it."""
     env = {"ASSISTANT_OPENAI_API_KEY": "sk-loopback", "ASSISTANT_OPENAI_BASE_URL": f"{model.server.url}/v1",
            "ASSISTANT_LLM_TIMEOUT_SECONDS": "20"}
-    worker = Worker("task-runs", tmp_path_factory.mktemp("task-runs"),
-                    worker_environment(database.url, database.data_dir) | env)
-    wait_for(lambda: "scheduler is running" in worker.output(), 60, "the scheduler to run", [worker])
-    yield worker
-    worker.stop()
-    with session_scope() as session:
-        for row in session.exec(select(WorkerHeartbeat)):
-            session.delete(row)
+    with leading_worker("task-runs", tmp_path_factory.mktemp("task-runs"),
+                        worker_environment(database.url, database.data_dir) | env) as worker:
+        yield worker
 
 
 @pytest.fixture

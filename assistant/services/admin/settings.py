@@ -68,6 +68,12 @@ def set_setting(*, session: Session, actor: User, key: str, value: Any) -> None:
         raise InvalidInput("admin.bad_setting_value", key=key)
     if key in RANGES and not RANGES[key][0] <= value <= RANGES[key][1]:
         raise InvalidInput("admin.setting_out_of_range", low=RANGES[key][0], high=RANGES[key][1])
+    write_setting_row(session, key, value)
+
+
+def write_setting_row(session: Session, key: str, value: Any) -> None:
+    """Insert or replace the ``app_settings`` row ``key`` with ``value`` (JSON) without any check: for the
+    callers that validated the value and the actor themselves (:func:`set_setting`, the channel settings)."""
     row = session.get(AppSetting, key)
     if row is None:
         session.add(AppSetting(key=key, value=value))

@@ -20,6 +20,7 @@ from assistant.core.errors import InvalidInput
 from assistant.core.security import decrypt_secret, encrypt_secret
 from assistant.models import AppSetting, User
 from assistant.models.user import Role
+from assistant.services.admin.settings import write_setting_row
 from assistant.services.auth.permissions import require_role
 
 SMTP_KEY = "channel_smtp"
@@ -73,16 +74,6 @@ class TelegramView:
 def _stored(session: Session, key: str) -> dict[str, Any]:
     row = session.get(AppSetting, key)
     return dict(row.value) if row is not None and isinstance(row.value, dict) else {}
-
-
-def _store(session: Session, key: str, value: dict[str, Any]) -> None:
-    row = session.get(AppSetting, key)
-    if row is None:
-        session.add(AppSetting(key=key, value=value))
-    else:
-        row.value = value
-        session.add(row)
-    session.flush()
 
 
 def smtp_config(*, session: Session) -> SmtpConfig | None:
@@ -143,7 +134,7 @@ def save_smtp(*, session: Session, actor: User, host: str, port: int, tls: str, 
             value["password"] = stored["password"]
     elif password:
         value["password"] = encrypt_secret(password)
-    _store(session, SMTP_KEY, value)
+    write_setting_row(session, SMTP_KEY, value)
     return smtp_view(session=session, actor=actor)
 
 
@@ -185,7 +176,7 @@ def save_telegram_token(*, session: Session, actor: User, token: str) -> Telegra
     token = token.strip()
     if token and not BOT_TOKEN_PATTERN.fullmatch(token):
         raise InvalidInput("channels.bot_token_invalid")
-    _store(session, TELEGRAM_KEY, {"token": encrypt_secret(token)} if token else {})
+    write_setting_row(session, TELEGRAM_KEY, {"token": encrypt_secret(token)} if token else {})
     return telegram_view(session=session, actor=actor)
 
 
@@ -193,4 +184,4 @@ def set_bot_username(*, session: Session, username: str) -> None:
     """Remember the bot's username that Telegram's ``getMe`` returned for the stored token."""
     stored = _stored(session, TELEGRAM_KEY)
     if stored.get("token"):
-        _store(session, TELEGRAM_KEY, {**stored, "bot_username": username})
+        write_setting_row(session, TELEGRAM_KEY, {**stored, "bot_username": username})

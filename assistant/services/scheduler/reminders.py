@@ -44,8 +44,9 @@ from assistant.services.scheduler.signals import signal_scheduler
 NOT_FOUND = "reminders.not_found"
 #: The bus topic of reminder changes.
 TOPIC = "reminder"
-#: The channels a reminder may use for now (e-mail and Telegram come with the channels issue).
-ALLOWED_CHANNELS = (Channel.IN_APP.value,)
+#: The channels a reminder may name (beyond the user's delivery rules for its type; each is used only where the
+#: user can be reached: :mod:`assistant.services.notifications.delivery`).
+ALLOWED_CHANNELS = tuple(channel.value for channel in Channel)
 #: The most occurrences a series may be given (``count``).
 MAX_COUNT = 10_000
 #: A snooze postpones the upcoming occurrence by this many minutes at least and at most.
@@ -68,7 +69,8 @@ class ReminderInput:
     ``recurrence`` and its parameters as :func:`~assistant.services.scheduler.recurrence.build_rule` takes
     them (``weekdays`` 0 = Monday; ``interval_hours`` with ``window_start``/``window_end``; ``rrule`` text);
     ``until_date`` (last local day, inclusive) or ``count`` end a series (ignored for a one-time reminder);
-    ``channels``: only ``in_app`` for now; ``task_id``: one of the user's tasks; ``escalate_after_minutes``:
+    ``channels``: where it goes besides the user's rules for its type (``in_app``, ``email``, ``telegram``);
+    ``task_id``: one of the user's tasks; ``escalate_after_minutes``:
     minutes (1 to 1,440, an integer or its text) after which an unacknowledged occurrence is sent again on the
     next channel, None or ``""`` for never.
     """

@@ -6,60 +6,28 @@ another user's document are refused to the model with nothing stored."""
 
 from __future__ import annotations
 
-import hashlib
 import json
 import uuid
 from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlmodel import func, select
-from support.llm_server import Reply, Request, ToolUse, Turn, openai_events
-from weasyprint import HTML
+from support.llm_server import Reply, Request, Turn, openai_events
+from support.prescription import ingested_prescription
+from support.scripted_model import tool_call
 
-from assistant.core.config import get_settings
 from assistant.core.db import session_scope
-from assistant.models import Document, MemoryEntry, Reminder, ReminderProposal
+from assistant.models import MemoryEntry, Reminder, ReminderProposal
 from assistant.services.chat import chats
 from assistant.services.chat.turns import ToolActivity
-from assistant.services.rag import ingest
-from assistant.services.rag.paths import document_path
 from assistant.services.scheduler import proposals
 
 pytestmark = pytest.mark.anyio
 
-PRESCRIPTION = """
-<html><body style="font-family: sans-serif">
-<h1>City Clinic</h1><p>Patient: Anna Smith. Date of issue: 2 December 2026. Physician: Dr. P. Novak.</p>
-<p style="page-break-before: always">Prescription (Rx)</p>
-<p>Amoxicillin 500 mg capsules: take one capsule three times a day at 08:00, 14:00 and 20:00 for 7 days.</p>
-<p>Vitamin D3 1000 IU: one tablet every morning at 09:00, continue for 3 months.</p>
-</body></html>
-"""
-
-
 @pytest.fixture
 def prescription(db):
-    """``prescription(owner)``: the two-page :data:`PRESCRIPTION`, rendered to PDF by WeasyPrint, uploaded by
-    ``owner`` and ingested by the real ingestion job (extraction, chunks, embeddings)."""
-
-    def _make(owner) -> Document:
-        data = HTML(string=PRESCRIPTION).write_pdf()
-        document = Document(owner_id=owner.id, filename="prescription.pdf", storage_name=uuid.uuid4().hex,
-                            media_type="application/pdf", size_bytes=len(data), sha256=hashlib.sha256(data).hexdigest())
-        path = document_path(get_settings(), document.storage_name)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(data)
-        with session_scope() as session:
-            session.add(document)
-        assert ingest.run_job(document.id) == "completed"
-        with session_scope() as session:
-            return session.get(Document, document.id)
-
-    return _make
-
-
-def tool_call(name: str, arguments: dict) -> Reply:
-    return Reply(events=openai_events(Turn(tool_calls=(ToolUse(f"call_{name}", name, (json.dumps(arguments),)),))))
+    """``prescription(owner)``: :data:`support.prescription.PRESCRIPTION`, ingested for ``owner``."""
+    return ingested_prescription
 
 
 def text(*pieces: str) -> Reply:

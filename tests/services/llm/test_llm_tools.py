@@ -118,7 +118,8 @@ def test_the_builtin_tools():
     assert documents.parameters()["additionalProperties"] is False
     assert [spec.name for spec in rest] == ["save_memory", "search_memory", "update_memory", "forget_memory",
                                             "create_task", "list_tasks", "update_task", "complete_task",
-                                            "schedule_reminder", "list_reminders", "cancel_reminder"]
+                                            "schedule_reminder", "list_reminders", "cancel_reminder",
+                                            "propose_reminders"]
     assert all(spec.parameters()["additionalProperties"] is False for spec in rest)  # no user id can slip in
 
 

@@ -161,7 +161,7 @@ def test_one_time_reminder_and_an_ended_one_edited(berlin, call):
     ({"until_date": "2020-01-01"}, "reminders.until_before_start"),
     ({"starts_at": datetime(2020, 1, 1, 8, 0), "until_date": "2020-02-01"}, "reminders.no_future_occurrence"),
     ({"count": 0}, "reminders.count_invalid"),
-    ({"channels": ["telegram"]}, "reminders.channel_unsupported"),
+    ({"channels": ["pigeon"]}, "reminders.channel_unsupported"),
 ])
 def test_bad_input_is_refused_and_nothing_is_stored(berlin, call, changes, code):
     with pytest.raises(InvalidInput) as caught:
