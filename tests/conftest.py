@@ -88,30 +88,17 @@ def database(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PgDatabase]:
         get_settings.cache_clear()
 
 
-def _truncate_app_tables(engine) -> None:
-    from sqlalchemy import text
-
-    with engine.begin() as conn:
-        tables = conn.execute(
-            text(
-                "SELECT quote_ident(tablename) FROM pg_tables "
-                "WHERE schemaname = 'public' AND tablename <> 'alembic_version'"
-            )
-        ).scalars().all()
-        if tables:
-            conn.execute(text(f"TRUNCATE TABLE {', '.join(tables)} RESTART IDENTITY CASCADE"))
-
-
 @pytest.fixture
 def db(database: PgDatabase):
     """The app's engine on the test database; every app table is emptied after the test."""
+    from support.app import empty_app_tables
+
     from assistant.core.db import get_engine
 
-    engine = get_engine()
     try:
-        yield engine
+        yield get_engine()
     finally:
-        _truncate_app_tables(engine)
+        empty_app_tables()
 
 
 @pytest.fixture

@@ -23,6 +23,7 @@ from typing import Any
 
 import pytest
 from sqlalchemy import text
+from support.app import empty_app_tables
 from support.event_socket import event_socket, run, state_names
 
 from assistant.core.config import get_settings
@@ -97,15 +98,6 @@ def _document(owner: User, content: bytes, *, name: str, collection_id: uuid.UUI
     return document.id
 
 
-def _truncate() -> None:
-    from assistant.core.db import get_engine
-
-    with get_engine().begin() as conn:
-        tables = conn.execute(text("SELECT quote_ident(tablename) FROM pg_tables WHERE schemaname = 'public' "
-                                   "AND tablename <> 'alembic_version'")).scalars().all()
-        conn.execute(text(f"TRUNCATE TABLE {', '.join(tables)} RESTART IDENTITY CASCADE"))
-
-
 @pytest.fixture(scope="module")
 def world(database) -> Iterator[World]:
     """A (with a chat citing her document, a skill and a granted collection), B with his own chat and
@@ -114,7 +106,7 @@ def world(database) -> Iterator[World]:
     from assistant.services.chat.turns import run_turn
     from assistant.services.rag import collections
 
-    _truncate()
+    empty_app_tables()
     alice, bob, admin = _user("alice@example.org"), _user("bob@example.org"), _user("admin@example.org", Role.ADMIN)
     document_id = _document(alice, f"Lab letter.\n\n{SECRET}\n".encode(), name="alice-labs.txt")
     collection = _call(collections.create_collection, user=admin, name="Alice's clinic")
@@ -142,7 +134,7 @@ def world(database) -> Iterator[World]:
                 skill_id=skill.id, document_id=document_id, chunk_id=uuid.UUID(citation["chunk_id"]),
                 collection_id=collection.id, collection_document_id=collection_document_id, bob_chat_id=bob_chat.id,
                 bob_document_id=bob_document_id, bob_bare_document_id=bob_bare_document_id, citation=citation)
-    _truncate()
+    empty_app_tables()
 
 
 def alice_snapshot(world: World) -> dict[str, Any]:

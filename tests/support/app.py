@@ -176,7 +176,13 @@ def start_app(tmp_path_factory: pytest.TempPathFactory,
 
 
 def empty_app_tables() -> None:
-    """Empty every app table of the test process's database (``get_engine()``), ids starting again."""
+    """Empty every app table of the test process's database (``get_engine()``), sequences starting again.
+
+    Only the tables holding rows are touched, with ``DELETE`` and the foreign-key triggers off
+    (``session_replication_role = replica``; the embedded server's user is a superuser): a test writes to a
+    few of the ~45 tables, and ``TRUNCATE`` of all of them (which the foreign keys would demand) cost about
+    0.2 s after every test.
+    """
     from sqlalchemy import text
 
     from assistant.core.db import get_engine
@@ -184,7 +190,16 @@ def empty_app_tables() -> None:
     with get_engine().begin() as conn:
         tables = conn.execute(text("SELECT quote_ident(tablename) FROM pg_tables WHERE schemaname = 'public' "
                                    "AND tablename <> 'alembic_version'")).scalars().all()
-        conn.execute(text(f"TRUNCATE TABLE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+        probe = " UNION ALL ".join(f"SELECT '{table}' WHERE EXISTS (SELECT 1 FROM {table})" for table in tables)
+        filled = conn.execute(text(probe)).scalars().all() if tables else []
+        if not filled:
+            return
+        conn.execute(text("SET LOCAL session_replication_role = replica"))
+        for table in filled:
+            conn.execute(text(f"DELETE FROM {table}"))
+        for sequence in conn.execute(text("SELECT quote_ident(relname) FROM pg_class WHERE relkind = 'S' "
+                                          "AND relnamespace = 'public'::regnamespace")).scalars():
+            conn.execute(text(f"ALTER SEQUENCE {sequence} RESTART"))
 
 
 @contextmanager

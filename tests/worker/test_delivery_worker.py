@@ -155,13 +155,22 @@ def test_smtp_down_then_up_is_retried_and_delivered_once(worker, user, mail):
         mail.start()
     failed = rows_of(reminder.id)["email"]
     assert failed.status == "pending" and failed.last_error and "127.0.0.1" in failed.last_error
-    wait_for(lambda: _statuses(reminder)["email"] == "sent", 60, "the retry", [worker])
+    assert (failed.scheduled_at - failed.updated_at).total_seconds() >= 29, "the retry waits the 30 s backoff"
+    _retry_soon(failed, 1)
+    wait_for(lambda: _statuses(reminder)["email"] == "sent", 30, "the retry", [worker])
     assert len(_mails(mail, "Blood pressure")) == 1
     log = attempts_of(failed.id)
     assert [(attempt, outcome) for attempt, outcome, _ in log] == [(1, "failed"), (2, "sent")]
     assert log[0][2] == failed.last_error
-    sent = rows_of(reminder.id)["email"]
-    assert (sent.sent_at - failed.updated_at).total_seconds() >= 29, "retried after the 30 s backoff"
+
+
+def _retry_soon(row: Notification, seconds: float) -> None:
+    """The backoff passes: the pending row is due ``seconds`` from now (row + signal, as the worker sets it)."""
+    with session_scope() as session:
+        stored = session.get_one(Notification, row.id)
+        stored.scheduled_at = utcnow() + timedelta(seconds=seconds)
+        session.add(stored)
+        signal_scheduler(session, "notification", row.id)
 
 
 def test_quiet_hours_hold_mail_and_telegram_and_release_them_at_their_end(worker, user, mail, bot):
