@@ -89,6 +89,10 @@ class Settings(BaseSettings):
     secret_key: SecretStr | None = None
     #: The Telegram Bot API server (a self-hosted ``telegram-bot-api`` or, in tests, a loopback one).
     telegram_api_url: str = "https://api.telegram.org"
+    #: Webhook mode of the Telegram bot: the public HTTPS address Telegram POSTs updates to (the reverse proxy
+    #: forwards its path to the leader worker's listener on ``telegram_webhook_port``). Unset: long polling.
+    telegram_webhook_url: str | None = None
+    telegram_webhook_port: int = Field(default=8081, ge=1, le=65535)
     #: Seconds an SMTP server or the Telegram API gets to answer.
     channel_timeout_seconds: float = Field(default=20.0, gt=0, le=300)
 

@@ -1,4 +1,13 @@
-"""The leader's Telegram bot: aiogram long polling in the service's own thread and event loop.
+"""The leader's Telegram bot: aiogram in the service's own thread and event loop, by long polling or, with
+``ASSISTANT_TELEGRAM_WEBHOOK_URL`` set, by webhook.
+
+* **Long polling** (the default): ``getUpdates`` over outgoing HTTPS; any webhook left set is deleted first
+  (Telegram refuses ``getUpdates`` while one is set). Nothing has to reach the server from outside.
+* **Webhook**: the service listens on ``ASSISTANT_TELEGRAM_WEBHOOK_PORT`` (all interfaces; the reverse proxy
+  forwards the webhook URL's path there), registers the URL with ``setWebhook`` and a secret token
+  (:func:`~assistant.services.channels.telegram.webhook_secret`), and answers each POSTed update at once,
+  handling it in the background; a request without the secret is refused (401). Updates that arrive while the
+  worker is down wait at Telegram.
 
 * The token is read from the database every :data:`TOKEN_CHECK_SECONDS`; when an admin sets, replaces or
   removes it, polling stops and starts again with the new one (or stays stopped), without a restart. A token
@@ -26,12 +35,16 @@ import threading
 import time
 import uuid
 from typing import Any
+from urllib.parse import urlsplit
 
 from aiogram import Bot, Dispatcher, F, Router
 from aiogram.filters import Command, CommandObject, CommandStart
 from aiogram.types import CallbackQuery, ErrorEvent, Message
+from aiogram.webhook.aiohttp_server import SimpleRequestHandler
+from aiohttp import web
 from sqlmodel import Session, select
 
+from assistant.core.config import get_settings
 from assistant.core.db import in_session, session_scope
 from assistant.core.errors import AppError, ConfigurationError
 from assistant.core.i18n import LANGUAGES, format_time, translate
@@ -48,6 +61,7 @@ from assistant.services.channels.telegram import (
     notification_messages,
     parse_callback,
     split_html,
+    webhook_secret,
 )
 from assistant.services.chat.chats import create_chat
 from assistant.services.chat.turns import AnswerDelta, TurnFinished, run_turn
@@ -125,12 +139,38 @@ async def _poll(bot: Bot, token: str) -> None:
         log.warning("telegram bot: Telegram refused the bot (%s); trying again in %.0f s",
                     _reason(exc, token), RETRY_SECONDS)
         return
-    log.info("telegram bot @%s is polling", me.username)
+    webhook_url = get_settings().telegram_webhook_url
     try:
+        if webhook_url:
+            await _serve_webhook(bot, token, webhook_url, str(me.username))
+            return
+        await bot.delete_webhook()
+        log.info("telegram bot @%s is polling", me.username)
         await _dispatcher(token).start_polling(bot, polling_timeout=POLL_SECONDS, handle_signals=False,
                                                close_bot_session=False)
     except Exception as exc:
-        log.warning("telegram bot: polling failed (%s); trying again in %.0f s", _reason(exc, token), RETRY_SECONDS)
+        log.warning("telegram bot: %s failed (%s); trying again in %.0f s", "the webhook" if webhook_url else "polling",
+                    _reason(exc, token), RETRY_SECONDS)
+
+
+async def _serve_webhook(bot: Bot, token: str, url: str, username: str) -> None:
+    """Listen for Telegram's POSTs on the webhook port, register ``url`` with Telegram, and serve until cancelled
+    (the listener is closed then; the webhook stays registered, so updates wait at Telegram)."""
+    secret = webhook_secret(token)
+    dispatcher = _dispatcher(token)
+    app = web.Application()
+    SimpleRequestHandler(dispatcher=dispatcher, bot=bot, secret_token=secret).register(
+        app, path=urlsplit(url).path or "/")
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    try:
+        port = get_settings().telegram_webhook_port
+        await web.TCPSite(runner, "0.0.0.0", port).start()  # noqa: S104 - the proxy in front reaches it
+        await bot.set_webhook(url, secret_token=secret, allowed_updates=dispatcher.resolve_used_update_types())
+        log.info("telegram bot @%s receives updates by webhook on port %d", username, port)
+        await asyncio.Event().wait()
+    finally:
+        await runner.cleanup()
 
 
 def _reason(exc: BaseException, token: str) -> str:

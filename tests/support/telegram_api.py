@@ -5,13 +5,15 @@ Built from the documented wire format (https://core.telegram.org/bots/api): requ
 ``POST /bot<token>/<method>`` with form fields (JSON-encoded objects), answers ``{"ok": true, "result": ...}``
 or ``{"ok": false, "error_code": ..., "description": ...}``. Methods: ``getMe``, ``getUpdates`` (long polling over
 a queue the test fills), ``sendMessage``, ``editMessageText``, ``answerCallbackQuery``, ``deleteWebhook``,
-``close``, ``logOut``, ``setMyCommands``, ``sendChatAction``. Like Telegram:
+``close``, ``logOut``, ``setMyCommands``, ``sendChatAction``, ``setWebhook``. Like Telegram:
 
 * a token other than :attr:`TelegramApiServer.token` gets ``401 Unauthorized`` on every method;
 * a text is parsed as HTML when ``parse_mode=HTML``: an unsupported or unbalanced tag gets ``400 Bad Request:
   can't parse entities: ...``; a text longer than 4,096 UTF-16 units after parsing gets ``400 Bad Request:
   message is too long``; a chat in :attr:`TelegramApiServer.blocked` gets ``403 Forbidden: bot was blocked by
-  the user``; :meth:`TelegramApiServer.fail` scripts a failure (a 429 with ``retry_after``, a 500).
+  the user``; :meth:`TelegramApiServer.fail` scripts a failure (a 429 with ``retry_after``, a 500);
+* while a webhook is set, ``getUpdates`` gets ``409 Conflict`` and the test's updates are POSTed to the webhook
+  with the ``X-Telegram-Bot-Api-Secret-Token`` header instead of queued.
 
 The test pushes updates with :meth:`~TelegramApiServer.send_text` (a user writes to the bot) and
 :meth:`~TelegramApiServer.press` (a user presses an inline button) and reads what the bot sent:
@@ -26,6 +28,8 @@ import itertools
 import json
 import threading
 import time
+import urllib.error
+import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -127,6 +131,10 @@ class TelegramApiServer:
         self._messages: dict[int, SentMessage] = {}
         self._updates: list[dict[str, Any]] = []
         self._failures: dict[str, list[ApiError]] = {}
+        #: The webhook the bot registered (``{"url", "secret_token"}``), None while it polls.
+        self.webhook: dict[str, Any] | None = None
+        #: The HTTP status of each update POSTed to the webhook.
+        self.webhook_statuses: list[int] = []
         self._ids = itertools.count(1)
         self._update_ids = itertools.count(1)
         self._changed = threading.Condition()
@@ -157,9 +165,18 @@ class TelegramApiServer:
                 "language_code": "en"}
 
     def _push(self, update: dict[str, Any]) -> None:
+        """Queue ``update`` for ``getUpdates``; or, while a webhook is set, POST it there as Telegram does (with
+        the secret token header) and record the status."""
         with self._changed:
             update["update_id"] = next(self._update_ids)
-            self._updates.append(update)
+            webhook = self.webhook
+            if webhook is None:
+                self._updates.append(update)
+                self._changed.notify_all()
+                return
+        status = post_update(webhook["url"], update, webhook.get("secret_token"))
+        with self._changed:
+            self.webhook_statuses.append(status)
             self._changed.notify_all()
 
     def send_text(self, chat_id: int, text: str, *, username: str = "alice") -> int:
@@ -259,7 +276,21 @@ class TelegramApiServer:
             self._changed.notify_all()
             return result
 
+    def wait_webhook(self, timeout: float = 30.0) -> dict[str, Any]:
+        """The webhook once the bot has set one (``{"url", "secret_token", ...}``)."""
+        deadline = time.monotonic() + timeout
+        with self._changed:
+            while self.webhook is None:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    raise AssertionError(f"the bot set no webhook within {timeout}s")
+                self._changed.wait(left)
+            return dict(self.webhook)
+
     def _get_updates(self, params: dict[str, Any]) -> list[dict[str, Any]]:
+        if self.webhook is not None:
+            raise ApiError(409, "Conflict: can't use getUpdates method while webhook is active; use deleteWebhook "
+                                "to delete the webhook first")
         offset = int(params.get("offset") or 0)
         deadline = time.monotonic() + min(float(params.get("timeout") or 0), 10.0)
         with self._changed:
@@ -295,7 +326,12 @@ class TelegramApiServer:
         self.callback_answers.append(dict(params))
         return True
 
+    def _api_setWebhook(self, params: dict[str, Any]) -> bool:  # noqa: N802
+        self.webhook = dict(params)
+        return True
+
     def _api_deleteWebhook(self, params: dict[str, Any]) -> bool:  # noqa: N802
+        self.webhook = None
         return True
 
     def _api_close(self, params: dict[str, Any]) -> bool:
@@ -309,6 +345,19 @@ class TelegramApiServer:
 
     def _api_setMyCommands(self, params: dict[str, Any]) -> bool:  # noqa: N802
         return True
+
+
+def post_update(url: str, update: dict[str, Any], secret_token: str | None) -> int:
+    """POST ``update`` as JSON to a webhook ``url`` the way Telegram does; returns the HTTP status."""
+    headers = {"Content-Type": "application/json"}
+    if secret_token is not None:
+        headers["X-Telegram-Bot-Api-Secret-Token"] = secret_token
+    request = urllib.request.Request(url, data=json.dumps(update).encode(), headers=headers, method="POST")
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return int(response.status)
+    except urllib.error.HTTPError as exc:
+        return exc.code
 
 
 def _form(content_type: str, body: bytes) -> dict[str, Any]:

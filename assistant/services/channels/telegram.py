@@ -20,6 +20,7 @@ token masked (:func:`_masked`).
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import html
 import re
 import uuid
@@ -376,3 +377,11 @@ def check_bot(*, session: Session, actor: User) -> TelegramView:
         raise InvalidInput("telegram.bot_check_failed", reason=_failure(exc, token).reason) from None
     set_bot_username(session=session, username=username)
     return telegram_view(session=session, actor=actor)
+
+
+def webhook_secret(token: str) -> str:
+    """The ``secret_token`` of the bot's webhook: Telegram sends it back in the
+    ``X-Telegram-Bot-Api-Secret-Token`` header of every update, and updates without it are refused. Derived from
+    the bot token (SHA-256, 64 hex characters, within Telegram's ``[A-Za-z0-9_-]{1,256}``), so it changes with
+    the token and nobody without the token can forge an update."""
+    return hashlib.sha256(f"webhook:{token}".encode()).hexdigest()
