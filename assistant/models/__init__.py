@@ -57,6 +57,7 @@ from assistant.models.reminder import (
     ReminderKind,
     ReminderStatus,
 )
+from assistant.models.report import OPEN_REPORT_STATUSES, Report, ReportKind, ReportStatus
 from assistant.models.settings import AppSetting
 from assistant.models.task import (
     MAX_TASK_NOTES_CHARS,
@@ -79,6 +80,10 @@ from assistant.models.user import (
 )
 
 __all__ = [
+    "OPEN_REPORT_STATUSES",
+    "Report",
+    "ReportKind",
+    "ReportStatus",
     "CodePurpose",
     "DeliveryOutcome",
     "DeliveryPreferences",
