@@ -6,13 +6,13 @@ import uuid
 from collections.abc import Iterator
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, Query, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlmodel import Session
 
 from assistant.core.config import get_settings
 from assistant.core.db import session_scope
-from assistant.core.errors import Unauthorized
+from assistant.core.errors import NotFound, Unauthorized
 from assistant.core.net import client_address
 from assistant.core.security import decode_access_token
 from assistant.models import User
@@ -60,3 +60,30 @@ def request_address(request: Request) -> str:
     """The client address, honouring X-Forwarded-For only from ``ASSISTANT_TRUSTED_PROXIES``."""
     peer = request.client.host if request.client else ""
     return client_address(peer, request.headers.get("x-forwarded-for"), get_settings().trusted_proxies)
+
+
+#: A download ticket from the web app, the alternative to a bearer token on file routes.
+TicketQuery = Annotated[str | None, Query(description="A download ticket from the web app, instead of a bearer token")]
+
+
+def downloading_user(*, session: Session, credentials: HTTPAuthorizationCredentials | None, ticket: str | None,
+                     resource_id: uuid.UUID, not_found: str) -> User:
+    """The user a file route serves: a bearer token's, or a download ticket's if the ticket names ``resource_id``.
+
+    Raises:
+        Unauthorized: neither is given, or the token or ticket is invalid or expired.
+        NotFound: ``not_found`` (an i18n key) for a ticket issued for another file.
+    """
+    if credentials is not None and credentials.scheme.lower() == "bearer":
+        return auth.authenticate(session=session, access_token=credentials.credentials)
+    if ticket:
+        user, allowed = auth.authenticate_download(session=session, ticket=ticket)
+        if allowed != resource_id:
+            raise NotFound(not_found)
+        return user
+    raise Unauthorized("errors.unauthorized")
+
+
+#: Headers of every file download: never rendered by the browser, never cached by a proxy.
+DOWNLOAD_HEADERS = {"X-Content-Type-Options": "nosniff", "Content-Security-Policy": "sandbox; default-src 'none'",
+                    "Cache-Control": "private, no-store"}

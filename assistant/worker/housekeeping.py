@@ -2,7 +2,9 @@
 
 * event payloads stored because they were too large for a NOTIFY (:func:`assistant.core.events.purge_stored_payloads`);
 * heartbeat rows of workers that died without removing theirs, once older than :data:`DEAD_WORKER_KEPT`
-  (until then an admin can see that a worker died and when).
+  (until then an admin can see that a worker died and when);
+* reports and data exports whose ``expires_at`` passed, rows and files
+  (:func:`assistant.services.reports.jobs.purge_expired`).
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from assistant.core import events
 from assistant.core.db import affected_rows, session_scope
 from assistant.models.base import utcnow
 from assistant.models.platform import WorkerHeartbeat
+from assistant.services.reports.jobs import purge_expired
 
 log = logging.getLogger(__name__)
 
@@ -38,11 +41,13 @@ def run_housekeeping(stop: threading.Event) -> None:
 
 
 def tidy() -> dict[str, int]:
-    """One round; returns how many rows of each kind were deleted: ``{"event_payloads", "heartbeats"}``."""
+    """One round; returns how many rows of each kind were deleted: ``{"event_payloads", "heartbeats", "reports"}``."""
     with session_scope() as session:
         payloads = events.purge_stored_payloads(session)
         dead = col(WorkerHeartbeat.last_beat) < utcnow() - DEAD_WORKER_KEPT
         heartbeats = affected_rows(session.execute(delete(WorkerHeartbeat).where(dead)))
-    if payloads or heartbeats:
-        log.info("housekeeping deleted %d stored event payloads and %d dead workers' heartbeats", payloads, heartbeats)
-    return {"event_payloads": payloads, "heartbeats": heartbeats}
+    expired = purge_expired()
+    if payloads or heartbeats or expired:
+        log.info("housekeeping deleted %d stored event payloads, %d dead workers' heartbeats and %d expired reports",
+                 payloads, heartbeats, expired)
+    return {"event_payloads": payloads, "heartbeats": heartbeats, "reports": expired}

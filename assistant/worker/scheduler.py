@@ -69,9 +69,11 @@ from assistant.core.db import database_url, libpq_url, session_scope, sqlalchemy
 from assistant.models import Notification, NotificationStatus, TaskRun
 from assistant.models.platform import SCHEDULER_JOBS_TABLE
 from assistant.models.reminder import Reminder, ReminderStatus
+from assistant.services.reports.jobs import queued_reports
 from assistant.services.scheduler.signals import SCHEDULER_CHANNEL, parse_signal
-from assistant.worker import firing, review, task_runs
+from assistant.worker import firing, reports, review, task_runs
 from assistant.worker.firing import escalation_job_id, notification_job_id, reminder_job_id
+from assistant.worker.reports import build_report, report_job_id
 from assistant.worker.review import review_job_id
 from assistant.worker.task_runs import RUN_EXECUTOR, RUN_THREADS, run_job_id, start_task_run
 
@@ -90,8 +92,9 @@ RETRY_SECONDS = 1.0
 
 #: The rows whose jobs this service keeps: job ids ``<kind>:<uuid>`` (a reminder, a pending notification, a
 #: queued run of a task handed to the assistant: :mod:`assistant.worker.task_runs`, a notification's escalation,
-#: a user's daily review: :mod:`assistant.worker.review`).
-OWN_KINDS = ("reminder", "notification", "task_run", "escalation", "review")
+#: a user's daily review: :mod:`assistant.worker.review`, a queued report or data export:
+#: :mod:`assistant.worker.reports`).
+OWN_KINDS = ("reminder", "notification", "task_run", "escalation", "review", "report")
 
 _running: Jobs | None = None
 
@@ -145,6 +148,13 @@ class Jobs:
                                id=review_job_id(user_id), name=f"daily review {user_id}", args=[str(user_id)],
                                executor=RUN_EXECUTOR, replace_existing=True)
 
+    def set_report(self, report_id: uuid.UUID, run_at: datetime) -> None:
+        """Set the queued report's job (due at ``run_at``, its creation: at once) in the runs' executor, with no
+        misfire limit (a report asked for is still wanted however late)."""
+        self.scheduler.add_job(build_report, DateTrigger(run_date=run_at, timezone=UTC), id=report_job_id(report_id),
+                               name=f"report {report_id}", args=[str(report_id)], executor=RUN_EXECUTOR,
+                               misfire_grace_time=None, replace_existing=True)
+
     def remove(self, job_id: str) -> None:
         """Remove a job if there is one."""
         try:
@@ -165,6 +175,8 @@ class Jobs:
             firing.sync_escalation(item_id, self)
         elif kind == "review":
             review.sync_review(item_id, self)
+        elif kind == "report":
+            reports.sync_report(item_id, self)
 
     def reconcile(self) -> int:
         """Bring the job store in line with the rows (module docstring); returns how many jobs were set or
@@ -256,9 +268,14 @@ def _review_jobs() -> Wanted:
     return {review_job_id(user_id): (run_at, [str(user_id)]) for user_id, run_at in review.due_reviews(grace)}
 
 
+def _report_jobs() -> Wanted:
+    """Every queued report's job, at its creation time (due at once)."""
+    return {report_job_id(report_id): (created_at, [str(report_id)]) for report_id, created_at in queued_reports()}
+
+
 #: The jobs reconciliation wants, one function per kind of :data:`OWN_KINDS`.
 WANTED: tuple[Callable[[], Wanted], ...] = (_reminder_jobs, _notification_jobs, _run_jobs, _escalation_jobs,
-                                            _review_jobs)
+                                            _review_jobs, _report_jobs)
 
 
 def _job_row(job_id: str) -> tuple[str, uuid.UUID] | None:
@@ -307,9 +324,10 @@ def run_scheduler(stop: threading.Event) -> None:
 
     Listens for signals first, so none is lost while it reconciles; starts APScheduler paused, reconciles
     (overdue rows get a job at their past time and go through the missed-run rule as soon as it resumes),
-    resumes, then handles signals and reconciles every :data:`RECONCILE_SECONDS`. Task runs a dead worker left
-    running are marked failed first. On ``stop`` APScheduler shuts down without waiting for running jobs (a
-    reminder's is one transaction, idempotent; a task run still going is marked failed by the next leader).
+    resumes, then handles signals and reconciles every :data:`RECONCILE_SECONDS`. Task runs and reports a dead
+    worker left running are marked failed first. On ``stop`` APScheduler shuts down without waiting for running
+    jobs (a reminder's is one transaction, idempotent; a task run or report still going is marked failed by the
+    next leader).
 
     Raises:
         psycopg.OperationalError: the listening connection broke (the supervisor restarts the service).
@@ -323,6 +341,7 @@ def run_scheduler(stop: threading.Event) -> None:
         jobs.scheduler.start(paused=True)
         try:
             task_runs.fail_interrupted_runs()
+            reports.fail_interrupted_reports()
             jobs.reconcile()
             jobs.scheduler.resume()
             log.info("scheduler is running (grace %s)", jobs.grace)

@@ -20,15 +20,14 @@ from functools import cache
 from typing import Any
 
 import aiosmtplib
-import nh3
 from jinja2 import Environment, PackageLoader, StrictUndefined
-from markdown_it import MarkdownIt
 from markupsafe import Markup
 from sqlmodel import Session
 
 from assistant.core.config import get_settings
 from assistant.core.errors import ConfigurationError, InvalidInput
 from assistant.core.i18n import format_datetime, translate
+from assistant.core.markup import markdown_html
 from assistant.models import Notification, User
 from assistant.models.reminder import Reminder
 from assistant.models.user import Role
@@ -54,11 +53,6 @@ def _templates() -> Environment:
                        undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
 
 
-@cache
-def _markdown() -> MarkdownIt:
-    return MarkdownIt("commonmark", {"html": False, "linkify": False}).enable("table")
-
-
 def render(template: str, language: str, /, **context: Any) -> tuple[str, str]:
     """The plain-text and HTML bodies of the mail ``template`` (``notification``, ``verification``, ``test``),
     rendered from ``<name>.txt.j2`` and ``<name>.html.j2`` with ``context`` and ``t`` (translate in
@@ -70,12 +64,6 @@ def render(template: str, language: str, /, **context: Any) -> tuple[str, str]:
     text = environment.get_template(f"{template}.txt.j2").render(t=t, language=language, **context)
     html = environment.get_template(f"{template}.html.j2").render(t=t, language=language, **context)
     return text, html
-
-
-def markdown_html(source: str) -> Markup:
-    """``source`` (Markdown, untrusted) as sanitized HTML: raw HTML in it is shown as text, and nh3 keeps only
-    harmless tags and attributes."""
-    return Markup(nh3.clean(_markdown().render(source)))  # noqa: S704 - sanitized by nh3 just above
 
 
 def _reason(config: SmtpConfig, reason: str) -> str:

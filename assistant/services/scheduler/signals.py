@@ -21,9 +21,9 @@ SCHEDULER_CHANNEL = "scheduler_signals"
 #: (snoozed: to be delivered again at its new ``scheduled_at``) or a run of a task handed to the assistant
 #: (queued: to start at its ``due_at``; cancelled before it started), or a notification whose ``escalate_at``
 #: was set or cleared (its occurrence is sent on the next channel then, unless acknowledged), or a user whose
-#: daily review time or switch changed.
-SignalKind = Literal["reminder", "notification", "task_run", "escalation", "review"]
-_KINDS = ("reminder", "notification", "task_run", "escalation", "review")
+#: daily review time or switch changed, or a report or data export (queued: to build now; deleted or cancelled).
+SignalKind = Literal["reminder", "notification", "task_run", "escalation", "review", "report"]
+_KINDS = ("reminder", "notification", "task_run", "escalation", "review", "report")
 
 
 def signal_scheduler(session: Session, kind: SignalKind, item_id: uuid.UUID) -> None:
