@@ -15,13 +15,16 @@ import uuid
 from datetime import datetime
 from typing import Protocol
 
+from assistant.services.account.export import build_data_export
 from assistant.services.reports import jobs
 from assistant.services.reports.jobs import Builder
 
 log = logging.getLogger("assistant.worker.scheduler")
 
 #: The builder of each kind of report.
-BUILDERS: dict[str, Builder] = {}
+BUILDERS: dict[str, Builder] = {
+    "data_export": build_data_export,
+}
 
 
 class ReportBook(Protocol):
