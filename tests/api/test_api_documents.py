@@ -1,5 +1,6 @@
 """``GET /api/v1/documents/{id}/file``: the original file, as an attachment, only to someone who may read
-it, with a bearer token or a one-minute download ticket of a live login session."""
+it, with a bearer token or a one-minute download ticket of a live login session; and
+``GET /api/v1/documents/{id}/pages/{n}/image``, a PDF page as a PNG, under the same rules."""
 
 from __future__ import annotations
 
@@ -8,11 +9,14 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from fastapi.testclient import TestClient
+from support.data import SHARED_DATA
 
 from assistant.api.app import create_api
 from assistant.core.db import session_scope
 from assistant.core.security import create_download_ticket, decode_access_token
+from assistant.models import DocumentPage
 from assistant.services.auth import service as auth
+from assistant.services.rag.page_images import MEDIA_TYPE
 
 CONTENT = b"%PDF-1.4\n<html><script>alert(1)</script></html>\n"
 
@@ -103,3 +107,35 @@ def test_a_bad_ticket_is_refused(client, owner_with_file, forge):
     response = client.get(url(document.id), params={"ticket": ticket})
 
     assert response.status_code == 401 and response.content != CONTENT
+
+
+def test_a_pdf_page_image_goes_to_the_owner_only(client, make_user, make_document, sign_in):
+    owner = make_user(email="reader@example.com")
+    tokens = sign_in("reader@example.com")
+    pdf = make_document(owner, filename="diet.pdf", content=SHARED_DATA / "pdfs/health/WHO_EMRO_Healthy-diet_2019.pdf",
+                        media_type="application/pdf")
+    note = make_document(owner, content=b"Blood pressure 120/80.")
+    with session_scope() as session:
+        session.add(DocumentPage(document_id=pdf.id, ord=0, number=1, text="Healthy diet"))
+        session.add(DocumentPage(document_id=note.id, ord=0, number=1, text="Blood pressure 120/80."))
+    make_user(email="stranger@example.com")
+    stranger = sign_in("stranger@example.com")
+
+    def image(document_id, number=1, token=None, **params):
+        return client.get(f"/api/v1/documents/{document_id}/pages/{number}/image", params=params,
+                          headers={"Authorization": f"Bearer {token}"} if token else {})
+
+    for response in (image(pdf.id, token=tokens.access_token), image(pdf.id, ticket=ticket_for(tokens, pdf.id))):
+        assert response.status_code == 200
+        assert response.headers["content-type"] == MEDIA_TYPE
+        assert response.content[:8] == b"\x89PNG\r\n\x1a\n"
+        assert response.headers["x-content-type-options"] == "nosniff"
+        assert response.headers["cache-control"].startswith("private")
+    assert image(pdf.id).status_code == 401
+    refused = (image(pdf.id, token=stranger.access_token), image(pdf.id, ticket=ticket_for(stranger, pdf.id)),
+               image(pdf.id, ticket=ticket_for(tokens, note.id)))
+    missing = image(uuid.uuid4(), token=stranger.access_token)
+    assert {r.status_code for r in refused} == {missing.status_code} == {404}
+    assert all(r.json() == missing.json() for r in refused)
+    assert image(pdf.id, number=2, token=tokens.access_token).status_code == 404  # no such stored page
+    assert image(note.id, token=tokens.access_token).status_code == 404  # not a PDF: no image

@@ -35,6 +35,7 @@ from assistant.services.auth.permissions import has_role
 from assistant.services.rag import filetypes
 from assistant.services.rag.access import readable_by, readable_sql
 from assistant.services.rag.index import delete_chunks
+from assistant.services.rag.page_images import remove_cache
 from assistant.services.rag.paths import JOBS_CHANNEL, document_path, documents_dir
 from assistant.services.rag.progress import publish_deleted, publish_progress
 
@@ -294,15 +295,17 @@ def delete_document(*, session: Session, user: User, document_id: uuid.UUID, set
 
 def remove_document(*, session: Session, document: Document, settings: Settings) -> None:
     """Delete ``document`` (already authorised and locked by the caller), its chunks through
-    :func:`~assistant.services.rag.index.delete_chunks` (so the BM25 statistics follow) and its file,
-    and tell open pages of its owner and of its collection's grantees that it is gone. A running
-    ingestion notices the missing row and stops without storing anything."""
+    :func:`~assistant.services.rag.index.delete_chunks` (so the BM25 statistics follow), its file and its
+    cached page images (:func:`~assistant.services.rag.page_images.remove_cache`), and tell open pages of
+    its owner and of its collection's grantees that it is gone. A running ingestion notices the missing
+    row and stops without storing anything."""
     delete_chunks(session=session, document_id=document.id)
     path = document_path(settings, document.storage_name)
     publish_deleted(session, document)
     session.delete(document)
     session.flush()
     path.unlink(missing_ok=True)
+    remove_cache(settings, document.id)
 
 
 _SEARCHABLE = text(

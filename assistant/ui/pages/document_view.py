@@ -1,4 +1,5 @@
-"""The document viewer: a page of extracted text, the cited passage marked (``#cited-passage``), page
+"""The document viewer: for a PDF the page image (``#viewer-image``) with the cited passage's lines boxed
+over it (``.cited-box``), a page of extracted text, the cited passage marked (``#cited-passage``), page
 navigation (``#page-previous``, ``#page-next``), the original file (``#document-download``) and "Propose
 reminders" (``#propose-reminders``, see :mod:`assistant.ui.components.proposal_card`)."""
 
@@ -22,6 +23,29 @@ def segment(item: rx.Var[Any]) -> rx.Component:
         rx.el.mark(text, id=PASSAGE_ID, background_color=rx.color("amber", 5), color="inherit",
                    border_radius="var(--radius-1)", padding="0 0.1em"),
         rx.el.span(text),
+    )
+
+
+def highlight(box: rx.Var[Any]) -> rx.Component:
+    """One line of the cited passage over the page image (decorative: the text below carries the mark)."""
+    return rx.box(
+        class_name="cited-box", id=box["id"].to(str), position="absolute", left=box["left"].to(str),
+        top=box["top"].to(str), width=box["width"].to(str), height=box["height"].to(str),
+        background_color=rx.color("amber", 9), opacity="0.35", mix_blend_mode="multiply",
+        outline=f"1px solid {rx.color('amber', 10)}", border_radius="2px", pointer_events="none",
+        aria_hidden="true",
+    )
+
+
+def page_image() -> rx.Component:
+    """The page as printed, scaled to the column (a phone's width included), the boxes scaling with it."""
+    state = DocumentViewState
+    return rx.box(
+        rx.image(src=state.image_url, alt=state.image_alt, width="100%", height="auto", display="block",
+                 id="viewer-image"),
+        rx.foreach(state.boxes, highlight),
+        position="relative", width="100%", max_width="900px", border=f"1px solid {rx.color('gray', 5)}",
+        border_radius="var(--radius-2)", overflow="hidden", background_color="white",
     )
 
 
@@ -65,6 +89,12 @@ def document_view_page() -> rx.Component:
                         rx.cond(state.passage_found,
                                 rx.text(t("viewer.passage_marked"), size="1", color_scheme="gray"),
                                 rx.text(t("viewer.passage_elsewhere"), size="1", color_scheme="gray"))),
+                rx.cond(state.image_url != "", page_image()),
+                rx.cond(state.image_failed,
+                        rx.callout(t("viewer.image_failed"), icon="image-off", color_scheme="gray",
+                                   id="viewer-image-failed")),
+                rx.cond(state.image_url != "",
+                        rx.heading(t("viewer.text_heading"), as_="h2", size="3", id="viewer-text-heading")),
                 rx.cond(
                     state.segments.length() > 0,
                     rx.box(rx.foreach(state.segments, segment), id="viewer-text", white_space="pre-wrap",

@@ -1,5 +1,6 @@
 """The document viewer (``/documents/{id}?page=N&chunk=ID``): one page of extracted text with the cited
-passage marked, page by page, and the original file as a download."""
+passage marked, page by page, for PDFs the page image with the passage's boxes over it, and the original
+file as a download."""
 
 from __future__ import annotations
 
@@ -11,12 +12,15 @@ import reflex as rx
 from assistant.core.errors import NotFound
 from assistant.core.security import decode_access_token
 from assistant.models.user import Role
+from assistant.services.rag.page_images import Box
 from assistant.services.rag.viewer import PageView, download_ticket, read_page
 from assistant.ui import routes
 from assistant.ui.state.auth import AuthState, guarded, parse_id
 
-#: The element the cited passage is drawn in (scrolled into view when a page opens).
+#: The element the cited passage is drawn in, and the first of its boxes on the page image (this one, or
+#: the text's mark for a page without image, is scrolled into view when a page opens).
 PASSAGE_ID = "cited-passage"
+FIRST_BOX_ID = "cited-box-0"
 NOT_FOUND = "documents.not_found"
 
 
@@ -26,6 +30,12 @@ def _optional_id(value: str) -> uuid.UUID | None:
         return parse_id(value) if value else None
     except NotFound:
         return None
+
+
+def _box_style(index: int, box: Box) -> dict[str, str]:
+    """The ``index``-th box as its element id and CSS percentages of the image it is drawn over."""
+    return {"id": f"cited-box-{index}", "left": f"{box.x0 * 100:.3f}%", "top": f"{box.y0 * 100:.3f}%",
+            "width": f"{(box.x1 - box.x0) * 100:.3f}%", "height": f"{(box.y1 - box.y0) * 100:.3f}%"}
 
 
 class DocumentViewState(AuthState):
@@ -43,6 +53,12 @@ class DocumentViewState(AuthState):
     passage_found: bool = False
     missing: bool = False
     chunk_id: str = ""
+    #: The page image's URL with a fresh one-minute ticket ("" for no image), its alt text, the passage's
+    #: boxes as CSS percentages, and whether drawing the image failed.
+    image_url: str = ""
+    image_alt: str = ""
+    boxes: list[dict[str, str]] = []
+    image_failed: bool = False
 
     def _show(self, view: PageView) -> None:
         self.document_id, self.title, self.status = str(view.document_id), view.title, view.status
@@ -52,6 +68,9 @@ class DocumentViewState(AuthState):
         self.next_number = "" if view.next_number is None else str(view.next_number)
         self.segments = [{"text": s.text, "marked": s.marked} for s in view.segments]
         self.passage_found, self.missing = view.passage_found, False
+        self.boxes = [_box_style(i, box) for i, box in enumerate(view.boxes)]
+        self.image_failed = view.image_error is not None
+        self.image_alt = self._t("viewer.image_alt", page=self.page_number, title=view.title) if view.image else ""
 
     async def _open(self, number: int | None) -> Any:
         document_id, chunk_id = self.document_id, self.chunk_id
@@ -61,8 +80,18 @@ class DocumentViewState(AuthState):
                 chunk_id=_optional_id(chunk_id)))
         except NotFound as exc:
             self.missing, self.title, self.segments, self.pages = True, "", [], 0
+            self.image_url, self.boxes = "", []
             return rx.toast.error(self._t(exc.code, **exc.params))
+        image_url = ""
+        if view.image and view.number is not None:
+            login_session_id = decode_access_token(self.access_token).session_id
+            issued = await self._run_as_user(lambda session, user: download_ticket(
+                session=session, user=user, document_id=view.document_id, login_session_id=login_session_id))
+            image_url = f"/api/v1/documents/{view.document_id}/pages/{view.number}/image?ticket={issued}"
         self._show(view)
+        self.image_url = image_url
+        if view.boxes:
+            return rx.scroll_to(FIRST_BOX_ID)
         return rx.scroll_to(PASSAGE_ID) if view.passage_found else None
 
     @rx.event
