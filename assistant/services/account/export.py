@@ -182,7 +182,7 @@ def safe_name(name: str, taken: set[str]) -> str:
     clean = "".join(ch if ch.isalnum() or ch in " .-_()" else "_" for ch in unicodedata.normalize("NFC", name))
     clean = clean.strip(" .") or "file"
     path = Path(clean)
-    suffix = path.suffix[:16] if path.suffix != clean else ""
+    suffix = path.suffix if len(path.suffix) <= 10 and path.suffix[1:].isalnum() else ""
     stem = clean[: len(clean) - len(suffix)][: MAX_NAME_CHARS - len(suffix)].rstrip(" .") or "file"
     candidate, number = f"{stem}{suffix}", 1
     while candidate.casefold() in taken:
@@ -251,7 +251,7 @@ def _reports(user_id: uuid.UUID, settings: Settings, files: list[_File]) -> Iter
     now = utcnow()
     query = select(Report).where(col(Report.owner_id) == user_id).order_by(col(Report.created_at), col(Report.id))
     with session_scope() as session:
-        reports = list(session.exec(query).all())  # type: ignore[call-overload]
+        reports = list(session.scalars(query).all())
     for report in reports:
         row = report.model_dump(exclude={"storage_name", "cancel_requested"})
         row["file"] = None
@@ -288,6 +288,9 @@ def build_data_export(job: ReportJob, *, settings: Settings | None = None) -> Bu
         writer.write_array("reports", _reports(job.owner_id, settings, files))
         for number, item in enumerate(files):
             job.progress("packing", COLLECTING_PERCENT + (100 - COLLECTING_PERCENT) * number / len(files))
-            archive.write(item.source, item.arcname)
+            try:
+                archive.write(item.source, item.arcname)
+            except FileNotFoundError:  # the document was deleted meanwhile
+                continue
         job.progress("packing", 100, force=True)
     return BuiltFile(path=path, media_type="application/zip", extension=".zip", keep_for=KEEP_FOR)
