@@ -300,12 +300,17 @@ def remove_document(*, session: Session, document: Document, settings: Settings)
     its owner and of its collection's grantees that it is gone. A running ingestion notices the missing
     row and stops without storing anything."""
     delete_chunks(session=session, document_id=document.id)
-    path = document_path(settings, document.storage_name)
     publish_deleted(session, document)
     session.delete(document)
     session.flush()
-    path.unlink(missing_ok=True)
-    remove_cache(settings, document.id)
+    remove_document_files(settings, document_id=document.id, storage_name=document.storage_name)
+
+
+def remove_document_files(settings: Settings, *, document_id: uuid.UUID, storage_name: str) -> None:
+    """Delete every file a document leaves under the data folder: its stored upload ``storage_name`` and its
+    cached page images (:func:`~assistant.services.rag.page_images.remove_cache`); what is missing is skipped."""
+    document_path(settings, storage_name).unlink(missing_ok=True)
+    remove_cache(settings, document_id)
 
 
 _SEARCHABLE = text(
