@@ -5,15 +5,16 @@ service leaves them."""
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime, time
+from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlmodel import col, select
 
 from assistant.core.db import session_scope
 from assistant.models import DeliveryPreferences, Notification, NotificationDelivery, TelegramLink, User
-from assistant.models.reminder import Reminder
+from assistant.models.reminder import Reminder, ReminderKind
 from assistant.services.channels.config import TlsMode, save_smtp, save_telegram_token
+from assistant.services.scheduler.signals import signal_scheduler
 from support.smtp_server import SmtpServer
 from support.telegram_api import VALID_TOKEN
 
@@ -58,14 +59,28 @@ def prefer(user: User, channels: dict[str, list[str]], *, quiet: tuple[time, tim
 
 
 def make_reminder(user: User, *, due: datetime, title: str = "Take metformin", channels: list[str] | None = None,
-                  escalate_after_minutes: int | None = None, timezone: str = "UTC") -> Reminder:
+                  escalate_after_minutes: int | None = None, timezone: str = "UTC",
+                  kind: str = ReminderKind.GENERAL.value) -> Reminder:
     """A committed one-time reminder whose next occurrence is ``due`` (aware)."""
-    reminder = Reminder(user_id=user.id, title=title, note="With breakfast.", timezone=timezone,
+    reminder = Reminder(user_id=user.id, title=title, note="With breakfast.", kind=kind, timezone=timezone,
                         starts_at=due.astimezone(ZoneInfo(timezone)).replace(tzinfo=None),
                         channels=channels or ["in_app"], escalate_after_minutes=escalate_after_minutes,
                         next_occurrence_at=due, next_fire_at=due)
     with session_scope() as session:
         session.add(reminder)
+    return reminder
+
+
+def signalled_reminder(user: User, *, in_seconds: float, title: str = "Take metformin",
+                       kind: str = ReminderKind.GENERAL.value, timezone: str = "UTC",
+                       channels: list[str] | None = None) -> Reminder:
+    """A one-time reminder due ``in_seconds`` from now, seconds kept (the reminders service drops them, which
+    makes a test wait for the next whole minute), as that service leaves it: the committed row (see
+    :func:`make_reminder`) and the scheduler's signal, so a running worker sets its job at once."""
+    reminder = make_reminder(user, due=datetime.now(UTC) + timedelta(seconds=in_seconds), title=title, kind=kind,
+                             timezone=timezone, channels=channels)
+    with session_scope() as session:
+        signal_scheduler(session, "reminder", reminder.id)
     return reminder
 
 
