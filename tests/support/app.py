@@ -7,12 +7,17 @@ so every app of the run listens on that one port, one at a time, and starts with
 
 A package's ``conftest.py`` imports the fixtures it needs from here (all but ``browser``):
 
-* ``app_port``  (session) the port of this run's apps, with `assistant build` done for it;
+* ``app_port``  (session) the port of this run's apps, with `assistant build` done for it (and the embedding
+  model's ONNX export made once, linked into every app's fresh data folder: without it each app's worker
+  spends ~15 s of CPU exporting it again, beside the test);
 * ``app_url``   (module) `assistant run --prebuilt` on a fresh data folder, one per test module, so each
   module starts from an empty instance (its first registration is the superadmin);
 * ``start_app`` (package) ``with start_app({"ASSISTANT_...": ...}) as url:`` for a module that needs more
   settings (a language model, a trusted proxy, ...); only one app runs at a time, so a module uses either
   ``app_url`` or its own ``start_app`` app, or stops one before starting the other;
+* ``kept_app(name, start)`` one app shared by several modules (``tests/security``'s ``live_app``), kept
+  running from one module to the next that asks for it (``tests/conftest.py`` runs such modules one after
+  another) and stopped when another app starts or the run ends;
 * ``browser``   (session) one Debian chromium for the whole run, provided by ``tests/conftest.py``
   (Playwright's sync API cannot be started twice in one process, so packages cannot have one each);
 * ``shot``      screenshots to ``tests/e2e/artifacts/``;
@@ -33,8 +38,9 @@ import sys
 import time
 import urllib.request
 from collections.abc import Callable, Iterator
-from contextlib import AbstractContextManager, contextmanager
+from contextlib import AbstractContextManager, ExitStack, contextmanager
 from pathlib import Path
+from typing import IO, TypeVar
 
 import pytest
 
@@ -54,6 +60,16 @@ CHROMIUM_FLAGS = [
 PORT_RELEASE_SECONDS = 60
 #: The URL of the app running now (at most one: they share the port), for a clear error on a second one.
 _running: list[str] = []
+#: The app kept running between the modules that share it: ``(name, the stack that stops it, what its start
+#: returned)`` (see :func:`kept_app`).
+_kept: list[tuple[str, ExitStack, object]] = []
+#: Apps told to stop whose shutdown may still be under way: ``(process, its log, when it was told)``.
+_stopping: list[tuple[subprocess.Popen[bytes], IO[str], float]] = []
+#: The embedding model's ONNX export made for this run (``app_port``), linked into every app's data folder.
+_model_files: list[Path] = []
+#: What exports the embedding model into ``ASSISTANT_DATA_DIR/models`` (what the worker does at its start).
+EXPORT_MODEL = "from assistant.services.rag.embeddings import model; model()"
+T = TypeVar("T")
 
 
 def _port_is_free(port: int) -> bool:
@@ -92,26 +108,57 @@ def _app_env(data_dir: Path, port: int, extra_env: dict[str, str]) -> dict[str, 
 
 
 @pytest.fixture(scope="session")
-def app_port(tmp_path_factory: pytest.TempPathFactory) -> int:
+def app_port(tmp_path_factory: pytest.TempPathFactory) -> Iterator[int]:
     """The port every app of this run listens on; the frontend is built for it once (`assistant build`),
-    here, so no app start builds it again and no app leaves another's pages talking to a gone port."""
+    here, so no app start builds it again and no app leaves another's pages talking to a gone port.
+
+    Meanwhile the embedding model is exported to ONNX once (as a worker does on its first start in a data
+    folder), to be linked into each app's fresh data folder. The app kept for several modules (if any) is
+    stopped at the end of the run."""
     port = _pick_port()
     data_dir = tmp_path_factory.mktemp("build-data")
-    log_path = data_dir / "build.log"
-    with log_path.open("w") as log:
+    model_dir = tmp_path_factory.mktemp("model-export")
+    log_path, export_log_path = data_dir / "build.log", model_dir / "export.log"
+    with log_path.open("w") as log, export_log_path.open("w") as export_log:
+        exporter = subprocess.Popen([sys.executable, "-c", EXPORT_MODEL], cwd=REPO, env=_app_env(model_dir, port, {}),
+                                    stdout=export_log, stderr=subprocess.STDOUT)
         result = subprocess.run([sys.executable, "-m", "assistant.cli", "build"], cwd=REPO,
                                 env=_app_env(data_dir, port, {}), stdout=log, stderr=subprocess.STDOUT,
                                 timeout=1200, check=False)
+        exported = exporter.wait(timeout=600)
     if result.returncode != 0:
         pytest.fail(f"assistant build failed:\n{log_path.read_text()[-4000:]}")
-    return port
+    if exported != 0:
+        pytest.fail(f"the embedding model's export failed:\n{export_log_path.read_text()[-4000:]}")
+    _model_files[:] = sorted((model_dir / "models").iterdir())
+    try:
+        yield port
+    finally:
+        stop_kept_app()
+        wait_for_stopped_apps()
+
+
+def _link_model(data_dir: Path) -> None:
+    """Put this run's embedding model export into ``data_dir/models`` (a hard link; a copy across devices)."""
+    if not _model_files:
+        return
+    models = data_dir / "models"
+    models.mkdir(exist_ok=True)
+    for source in _model_files:
+        try:
+            os.link(source, models / source.name)
+        except OSError:
+            shutil.copy2(source, models / source.name)
 
 
 @contextmanager
 def _running_app(tmp_path_factory: pytest.TempPathFactory, port: int, extra_env: dict[str, str]) -> Iterator[str]:
     """Run `assistant run --prebuilt` on a fresh data folder and the run's ``port`` (once the previous app
     has let go of it), with the ``ASSISTANT_*`` settings of the calling environment dropped and
-    ``extra_env`` added; yields its base URL once it answers, stops it on leaving."""
+    ``extra_env`` added; yields its base URL once it answers, tells it to stop on leaving (its shutdown goes
+    on while the next app starts, see :func:`wait_for_stopped_apps`)."""
+    stop_kept_app()
+    _reap_stopped_apps()
     if _running:
         pytest.fail(f"an app is already running at {_running[0]}: the apps of a run share one port, "
                     "so a module stops one before it starts another")
@@ -121,6 +168,7 @@ def _running_app(tmp_path_factory: pytest.TempPathFactory, port: int, extra_env:
             pytest.fail(f"port {port} is still taken {PORT_RELEASE_SECONDS} s after the previous app stopped")
         time.sleep(0.5)
     data_dir = tmp_path_factory.mktemp("app-data")
+    _link_model(data_dir)
     log_path = data_dir / "app.log"
     log = log_path.open("w")
     proc = subprocess.Popen(
@@ -149,13 +197,33 @@ def _running_app(tmp_path_factory: pytest.TempPathFactory, port: int, extra_env:
     finally:
         if proc.poll() is None:
             os.killpg(proc.pid, signal.SIGTERM)
-            try:
-                proc.wait(timeout=60)
-            except subprocess.TimeoutExpired:
-                os.killpg(proc.pid, signal.SIGKILL)
-                proc.wait()
-        log.close()
+        _stopping.append((proc, log, time.monotonic()))
         _running.clear()
+
+
+def _reap_stopped_apps(*, wait: bool = False) -> None:
+    """Forget the stopped apps that have exited; kill those still running :data:`PORT_RELEASE_SECONDS` after
+    they were told to stop (and, with ``wait``, wait for the others first)."""
+    for entry in list(_stopping):
+        proc, log, told = entry
+        try:
+            proc.wait(timeout=max(0.0, told + PORT_RELEASE_SECONDS - time.monotonic()) if wait else 0.0)
+        except subprocess.TimeoutExpired:
+            if time.monotonic() < told + PORT_RELEASE_SECONDS:
+                continue
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+        log.close()
+        _stopping.remove(entry)
+
+
+def wait_for_stopped_apps() -> None:
+    """Wait until every app told to stop has exited: its worker and web process may write to their database
+    until then (``app_on_test_database`` waits before emptying the tables; the run's end waits too).
+
+    An app's shutdown (the worker, the web process, then its embedded PostgreSQL) takes ~3 s; no one waits
+    for it otherwise, so the next app starts meanwhile (once the port is free)."""
+    _reap_stopped_apps(wait=True)
 
 
 @pytest.fixture(scope="module")
@@ -173,6 +241,35 @@ def start_app(tmp_path_factory: pytest.TempPathFactory,
     ``with start_app({"ASSISTANT_...": ...}) as url:`` runs one like ``app_url`` does, with that
     environment added, and stops it on leaving the block."""
     return functools.partial(_running_app, tmp_path_factory, app_port)
+
+
+def kept_app(name: str, start: Callable[[ExitStack], T]) -> T:
+    """What ``start(stack)`` returned for the app kept under ``name``, calling it first unless that app is
+    the one running now.
+
+    ``start`` enters its app (``start_app(...)``) into ``stack`` and prepares what the tests sharing it need
+    (an account, say). The app goes on running after the module, for the next module that asks for ``name``
+    (``tests/conftest.py`` runs the modules that share an app one after another); the start of any other app
+    stops it first, as does the end of the run. Tests that share it use their own accounts and addresses.
+    """
+    if _kept and _kept[0][0] == name:
+        return _kept[0][2]  # type: ignore[return-value]
+    stop_kept_app()
+    stack = ExitStack()
+    try:
+        value = start(stack)
+    except BaseException:
+        stack.close()
+        raise
+    _kept.append((name, stack, value))
+    return value
+
+
+def stop_kept_app() -> None:
+    """Stop the app :func:`kept_app` keeps running, if any."""
+    while _kept:
+        _, stack, _ = _kept.pop()
+        stack.close()
 
 
 def empty_app_tables() -> None:
@@ -213,6 +310,7 @@ def app_on_test_database(start_app: Callable[[dict[str, str]], AbstractContextMa
         with start_app({"DATABASE_URL": database_url, **(extra_env or {})}) as url:
             yield url
     finally:
+        wait_for_stopped_apps()
         empty_app_tables()
 
 
