@@ -1,5 +1,6 @@
 """Cited answers in a real browser, offline: upload a real PDF and watch it reach 100 %, ask a question
-whose answer is on a known page, see the citation with that page, open it at the passage, download the
+whose answer is on a known page, see the citation with that page, open it at the passage (the page as
+printed with the passage boxed on it, on a laptop and a phone, and its text below), download the
 original; a question the document does not cover gets the plain answer; another user cannot open the
 viewer of that document."""
 
@@ -65,13 +66,36 @@ def test_an_answer_cites_the_page_and_the_citation_opens_it(app_url: str, browse
     expect(page.locator("#viewer-page")).to_have_text("Page 9 / 20")
     passage = page.locator("#cited-passage")
     expect(passage).to_contain_text("Energy intake (calories) should be in balance with energy expenditure")
-    expect(passage).to_be_in_viewport()
+    image = page.locator("#viewer-image")
+    expect(image).to_have_attribute("alt", "Page 9 of WHO_EMRO_Healthy-diet_2019.pdf, as printed")
+    page.wait_for_function("() => { const i = document.querySelector('#viewer-image');"
+                           " return i && i.complete && i.naturalWidth === 1200; }", timeout=20_000)
+    boxes = page.locator(".cited-box")
+    expect(boxes.first).to_be_visible()
+    expect(boxes.first).to_be_in_viewport()
+    picture = image.bounding_box()
+    assert picture is not None
+    left, top = picture["x"], picture["y"]
+    right, bottom = left + picture["width"], top + picture["height"]
+    for index in range(boxes.count()):  # every box is drawn on the page image, in its right half (the text)
+        box = boxes.nth(index).bounding_box()
+        assert box is not None and box["width"] > 0 and box["height"] > 0
+        assert (left + right) / 2 <= box["x"] <= box["x"] + box["width"] <= right
+        assert top <= box["y"] <= box["y"] + box["height"] <= bottom
     shot(page, "viewer")
+    page.set_viewport_size({"width": 390, "height": 844})  # a phone: the page scales to the screen
+    expect(boxes.first).to_be_visible()
+    phone_picture = image.bounding_box()
+    assert phone_picture is not None and phone_picture["x"] + phone_picture["width"] <= 390
+    shot(page, "viewer-phone")
+    page.set_viewport_size({"width": 1280, "height": 900})
     viewer_url = page.url
 
     page.click("#page-next")
     expect(page.locator("#viewer-page")).to_have_text("Page 10 / 20")
     expect(page.locator("#cited-passage")).to_have_count(0)
+    expect(page.locator(".cited-box")).to_have_count(0)
+    expect(image).to_have_attribute("alt", "Page 10 of WHO_EMRO_Healthy-diet_2019.pdf, as printed")
 
     with page.expect_download() as download_info:
         page.click("#document-download")
