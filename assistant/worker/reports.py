@@ -17,6 +17,7 @@ from typing import Protocol
 
 from assistant.services.account.export import build_data_export
 from assistant.services.reports import jobs
+from assistant.services.reports.health import build_health_summary
 from assistant.services.reports.jobs import Builder
 
 log = logging.getLogger("assistant.worker.scheduler")
@@ -24,6 +25,7 @@ log = logging.getLogger("assistant.worker.scheduler")
 #: The builder of each kind of report.
 BUILDERS: dict[str, Builder] = {
     "data_export": build_data_export,
+    "health_summary": build_health_summary,
 }
 
 
