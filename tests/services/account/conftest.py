@@ -73,7 +73,8 @@ def fill_account(make_document, sign_in) -> Callable[..., Holdings]:
     with a user message, an answer citing the document with a tool call and the tool's result, a superseded
     and a current memory with the change between them, a task with a subtask and a queued run, a reminder with
     a pending in-app notification that escalates and a delivered e-mail one, a reminder proposal, a personal
-    context and skill, a collection grant (of a collection they created), an uploaded text document (with
+    context and skill, a collection grant (of a collection they created, named without the marker: it is the
+    instance's), an uploaded text document (with
     chunks and pages when ``ingested``: a real ingestion) and a completed PDF report."""
 
     def fill(user: User, *, telegram_chat: int = 1001, ingested: bool = False) -> Holdings:
@@ -93,7 +94,7 @@ def fill_account(make_document, sign_in) -> Callable[..., Holdings]:
         assert jobs.run_report(report.id, {"health_summary": _pdf_builder(report_bytes)}) == "completed"
         with session_scope() as session:
             report = session.get_one(Report, report.id)
-            collection = Collection(name=f"Shelf {marker}", created_by=user.id)
+            collection = Collection(name=f"Shelf {uuid.uuid4().hex[:8]}", created_by=user.id)
             chat = Chat(user_id=user.id, title=f"Chat {marker}")
             session.add_all([collection, chat])
             session.flush()

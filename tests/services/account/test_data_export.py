@@ -66,7 +66,7 @@ def test_the_export_holds_everything_of_the_user_and_nothing_of_anyone_else(make
     assert messages[3]["citations"][0]["document_id"] == str(mine.document.id)
     assert data["telegram_link"][0]["chat_id"] == 1001
     assert data["delivery_preferences"][0]["quiet_start"] == "22:00:00"
-    assert data["collection_grants"][0]["collection_name"] == f"Shelf {mine.marker}"
+    assert data["collection_grants"][0]["collection_name"] == mine.collection.name
     assert mine.marker in everything
 
     for foreign in (theirs.marker, "other@example.com", "Boris Other", str(other.id), str(theirs.chat.id),
