@@ -119,7 +119,7 @@ def test_the_builtin_tools():
     assert [spec.name for spec in rest] == ["save_memory", "search_memory", "update_memory", "forget_memory",
                                             "create_task", "list_tasks", "update_task", "complete_task",
                                             "schedule_reminder", "list_reminders", "cancel_reminder",
-                                            "propose_reminders"]
+                                            "propose_reminders", "generate_pdf"]
     assert all(spec.parameters()["additionalProperties"] is False for spec in rest)  # no user id can slip in
 
 
