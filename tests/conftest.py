@@ -3,7 +3,8 @@
 Everything here is lazy: a test that asks for no database fixture starts nothing (the browser tests in
 ``tests/e2e`` and ``tests/security`` have their own conftest and run the whole app instead; the one ``browser`` and the
 one ``app_port`` (the frontend built once for the run) they share are defined in ``tests/support/app.py``
-and provided from here).
+and provided from here; in a run with such tests, ``apps_prepared_early`` starts that build before the first test, in
+the background).
 
 * ``database``  (session) starts ``pgserver`` in a temporary folder, creates and migrates (Alembic, never
   ``create_all``) a fresh database, and points the app's settings at it through the environment.
@@ -232,20 +233,48 @@ def pytest_configure(config: pytest.Config) -> None:
                                        "runs `-m 'not app'`)")
 
 
+@pytest.fixture(scope="session", autouse=True)
+def apps_prepared_early(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """In a run with tests that start the app, the frontend build and the model's export for them (see
+    ``support.app.prepare_apps``) start before the first test, in the background, so the tests that need
+    no app run meanwhile instead of waiting for them later (~30 s); stopped at the end if still running."""
+    from support.app import prepare_apps, stop_preparation
+
+    if any("app_port" in item.fixturenames for item in request.session.items):
+        prepare_apps(tmp_path_factory)
+    try:
+        yield
+    finally:
+        stop_preparation()
+
+
+#: Fixtures of an app kept running for every module that uses it (``support.app.kept_app``).
+KEPT_APP_FIXTURES = ("live_app",)
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Mark every test that starts the app (through ``app_port``: ``app_url``, ``start_app``, ``live_app``) or
     a browser as ``app``, and run the modules that drive a browser after all the others: once started,
     Playwright's sync API leaves an event loop marked as running in the main thread for the rest of the
     session, which the async (anyio) tests cannot share. A module moves whole, so the app its tests share
-    (a module fixture) is started once; otherwise the collection order stands."""
-    browser_modules = set()
+    (a module fixture) is started once; otherwise the collection order stands, but for the modules that share
+    a kept app (:data:`KEPT_APP_FIXTURES`), which run one after another so it starts once for all of them:
+    last of the modules without a browser, first of those with one."""
+    browser_modules, kept_modules = set(), set()
     for item in items:
         uses_browser = "browser" in item.fixturenames or item.get_closest_marker("e2e") is not None
         if uses_browser or "app_port" in item.fixturenames:
             item.add_marker(pytest.mark.app)
         if uses_browser:
             browser_modules.add(item.path)
-    items.sort(key=lambda item: item.path in browser_modules)
+        if any(name in item.fixturenames for name in KEPT_APP_FIXTURES):
+            kept_modules.add(item.path)
+
+    def order(item: pytest.Item) -> tuple[bool, bool]:
+        with_browser = item.path in browser_modules
+        return with_browser, (item.path in kept_modules) != with_browser
+
+    items.sort(key=order)
 
 
 @pytest.fixture

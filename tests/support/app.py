@@ -39,6 +39,7 @@ import time
 import urllib.request
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, ExitStack, contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, TypeVar
 
@@ -107,32 +108,71 @@ def _app_env(data_dir: Path, port: int, extra_env: dict[str, str]) -> dict[str, 
     return env
 
 
+@dataclass(frozen=True)
+class _Preparation:
+    """The frontend build for ``port`` and the embedding model's export, running in the background."""
+
+    port: int
+    build: subprocess.Popen[bytes]
+    build_log: Path
+    export: subprocess.Popen[bytes]
+    export_log: Path
+    model_dir: Path
+
+
+#: What :func:`prepare_apps` started (at most one).
+_preparation: list[_Preparation] = []
+
+
+def _background(command: list[str], env: dict[str, str], log_path: Path) -> subprocess.Popen[bytes]:
+    with log_path.open("w") as log:
+        return subprocess.Popen(command, cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT,
+                                start_new_session=True)
+
+
+def prepare_apps(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Start what ``app_port`` waits for, unless started already: `assistant build` for this run's port, and
+    the embedding model's export to ONNX (what a worker does on its first start in a data folder), to be
+    linked into every app's fresh data folder. ``tests/conftest.py`` calls it before the first test of a run
+    that starts apps, so both go on while the tests without an app run."""
+    if _preparation:
+        return
+    port = _pick_port()
+    data_dir, model_dir = tmp_path_factory.mktemp("build-data"), tmp_path_factory.mktemp("model-export")
+    build = _background([sys.executable, "-m", "assistant.cli", "build"], _app_env(data_dir, port, {}),
+                        data_dir / "build.log")
+    export = _background([sys.executable, "-c", EXPORT_MODEL], _app_env(model_dir, port, {}), model_dir / "export.log")
+    _preparation.append(_Preparation(port, build, data_dir / "build.log", export, model_dir / "export.log", model_dir))
+
+
+def stop_preparation() -> None:
+    """Stop what :func:`prepare_apps` started if it still runs (the run ended before any app was needed)."""
+    for process in (p for prepared in _preparation for p in (prepared.build, prepared.export)):
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+
+
 @pytest.fixture(scope="session")
 def app_port(tmp_path_factory: pytest.TempPathFactory) -> Iterator[int]:
     """The port every app of this run listens on; the frontend is built for it once (`assistant build`),
-    here, so no app start builds it again and no app leaves another's pages talking to a gone port.
-
-    Meanwhile the embedding model is exported to ONNX once (as a worker does on its first start in a data
-    folder), to be linked into each app's fresh data folder. The app kept for several modules (if any) is
-    stopped at the end of the run."""
-    port = _pick_port()
-    data_dir = tmp_path_factory.mktemp("build-data")
-    model_dir = tmp_path_factory.mktemp("model-export")
-    log_path, export_log_path = data_dir / "build.log", model_dir / "export.log"
-    with log_path.open("w") as log, export_log_path.open("w") as export_log:
-        exporter = subprocess.Popen([sys.executable, "-c", EXPORT_MODEL], cwd=REPO, env=_app_env(model_dir, port, {}),
-                                    stdout=export_log, stderr=subprocess.STDOUT)
-        result = subprocess.run([sys.executable, "-m", "assistant.cli", "build"], cwd=REPO,
-                                env=_app_env(data_dir, port, {}), stdout=log, stderr=subprocess.STDOUT,
-                                timeout=1200, check=False)
-        exported = exporter.wait(timeout=600)
-    if result.returncode != 0:
-        pytest.fail(f"assistant build failed:\n{log_path.read_text()[-4000:]}")
-    if exported != 0:
-        pytest.fail(f"the embedding model's export failed:\n{export_log_path.read_text()[-4000:]}")
-    _model_files[:] = sorted((model_dir / "models").iterdir())
+    so no app start builds it again and no app leaves another's pages talking to a gone port; the embedding
+    model's export is made once too (see :func:`prepare_apps`, which started both, here or earlier). The app
+    kept for several modules (if any) is stopped at the end of the run, and every app waited for."""
+    prepare_apps(tmp_path_factory)
+    prepared = _preparation[0]
     try:
-        yield port
+        built, exported = prepared.build.wait(timeout=1200), prepared.export.wait(timeout=600)
+    except subprocess.TimeoutExpired:
+        stop_preparation()
+        pytest.fail("the frontend build or the model's export did not end in time")
+    if built != 0:
+        pytest.fail(f"assistant build failed:\n{prepared.build_log.read_text()[-4000:]}")
+    if exported != 0:
+        pytest.fail(f"the embedding model's export failed:\n{prepared.export_log.read_text()[-4000:]}")
+    _model_files[:] = sorted((prepared.model_dir / "models").iterdir())
+    try:
+        yield prepared.port
     finally:
         stop_kept_app()
         wait_for_stopped_apps()
