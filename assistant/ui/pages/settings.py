@@ -1,6 +1,6 @@
 """Settings: profile (name, language, time zone), preferences (name to be addressed by, answer style, units,
 model of new chats, confirming health facts), personal context, the user's skills, the general skills
-(read-only) and password."""
+(read-only), password, and the user's data (export everything, delete the account)."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ import reflex as rx
 
 from assistant.models import TIERS
 from assistant.models.user import ANSWER_STYLES, UNITS
+from assistant.ui.components.account_data import account_data_section
 from assistant.ui.components.context_editor import context_editor
 from assistant.ui.components.delivery_settings import delivery_settings
 from assistant.ui.components.email_address import email_address_card
@@ -139,6 +140,7 @@ def settings_page() -> rx.Component:
             skills_editor(PersonalSkillsState, "skills.mine", "skills.mine_hint", "skill-new", "personal-skills"),
             general_skills,
             password,
+            account_data_section(),
             spacing="4",
             width="100%",
         ),

@@ -11,8 +11,7 @@ from pathlib import Path
 
 import psycopg
 import pytest
-from sqlalchemy import Uuid as SA_UUID
-from sqlalchemy import func, select, text
+from sqlalchemy import Uuid, func, select, text
 from sqlmodel import Session, SQLModel
 
 import assistant.models  # noqa: F401 - every table in the metadata
@@ -31,7 +30,7 @@ from assistant.services.scheduler.signals import SCHEDULER_CHANNEL
 
 
 def _uuid_columns(table) -> list:
-    return [column for column in table.columns if isinstance(column.type, SA_UUID)]
+    return [column for column in table.columns if isinstance(column.type, Uuid)]
 
 
 def _owned(session: Session, user_id: uuid.UUID) -> set[uuid.UUID]:
@@ -42,7 +41,7 @@ def _owned(session: Session, user_id: uuid.UUID) -> set[uuid.UUID]:
         grown = False
         for table in SQLModel.metadata.sorted_tables:
             keys = [key for key in table.foreign_keys if key.ondelete == "CASCADE"]
-            primary = [column for column in table.primary_key.columns if isinstance(column.type, SA_UUID)]
+            primary = [column for column in table.primary_key.columns if isinstance(column.type, Uuid)]
             if not keys or len(primary) != 1:
                 continue
             condition = " OR ".join(f"{key.parent.name} = ANY(:ids)" for key in keys)
