@@ -17,6 +17,7 @@ from assistant.core.errors import AppError, Unauthorized
 from assistant.core.security import decode_access_token
 from assistant.models import DocumentStatus
 from assistant.ui import routes
+from assistant.ui.state.account_data import AccountDataState
 from assistant.ui.state.auth import AuthState
 from assistant.ui.state.documents import DocumentsState
 from assistant.ui.state.memory import MemoryState
@@ -59,6 +60,10 @@ class LiveState(AuthState):
                 return failed
         if topic == "notification":
             return await self._notification(payload)
+        if topic == "report":
+            failed = await self._data_export()
+            if failed is not None:
+                return failed
         return None
 
     async def _notification(self, payload: dict[str, Any]) -> Any:
@@ -98,6 +103,19 @@ class LiveState(AuthState):
         page = await self.get_state(RemindersState)
         try:
             await page._reload()
+        except AppError as exc:
+            return self._handle_error(exc)
+        return None
+
+    async def _data_export(self) -> Any:
+        """A report or data export of the account changed (queued, progress, ready, failed, deleted): the
+        Settings page's "Your data" section reads its export again for the signed-in user (the payload is not
+        trusted). Returns the reaction to a failed read, else None."""
+        if routes.path_segments(self.router.url.path) != routes.path_segments(routes.SETTINGS):
+            return None
+        section = await self.get_state(AccountDataState)
+        try:
+            await section._reload()
         except AppError as exc:
             return self._handle_error(exc)
         return None
