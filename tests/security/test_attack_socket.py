@@ -79,6 +79,9 @@ ALLOWED_EVENTS = {
     "TelegramBotState": {"check_telegram_bot", "load_bot", "remove_bot_token", "save_bot_token"},
     "DeliverySettingsState": {"load_delivery", "save_delivery", "set_quiet_on"},
     "ReviewSettingsState": {"load_review", "save_review", "set_review_on"},
+    "ChatExportState": {"export"},
+    "AccountDataState": {"delete_my_account", "download_export", "export_data", "load_data_export",
+                         "set_delete_open"},
 }
 #: Reflex's own event on every state: it sets only vars that have a setter (none of the account's, see below).
 REFLEX_EVENTS = {"setvar"}
