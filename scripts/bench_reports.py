@@ -7,7 +7,7 @@ machine's.
   page, in the limited renderer child). ``page_image_first_ms``: median and max over ``--pages`` pages
   with a cold cache and a running child (target: <= 300 ms); ``page_image_cached_ms``: the same pages
   again, from the cache; ``page_image_child_start_ms``: the first page of the process, which also starts
-  the child (once per web process, then kept).
+  the child (once per web process, then kept); ``page_image_kb``: the PNG files' sizes.
 
 Usage: ``python scripts/bench_reports.py [--only page_images] [--pdf PATH] [--pages 8]``.
 """
@@ -45,7 +45,7 @@ def page_images(args: argparse.Namespace) -> dict[str, Any]:
     import pymupdf
 
     from assistant.core.config import Settings
-    from assistant.services.rag.page_images import page_image
+    from assistant.services.rag.page_images import cache_dir, page_image
 
     workdir = Path(tempfile.mkdtemp(prefix="bench_reports_"))
     try:
@@ -65,12 +65,14 @@ def page_images(args: argparse.Namespace) -> dict[str, Any]:
         child_start = draw(1)
         first = [draw(n) for n in range(2, count + 1)]
         cached = [draw(n) for n in range(2, count + 1)]
+        sizes = [path.stat().st_size / 1024 for path in cache_dir(settings, document_id).glob("*.png")]
         return {
             "page_image_pdf": source.name,
             "page_image_pages": len(first),
             "page_image_first_ms": {"median": _ms(statistics.median(first)), "max": _ms(max(first))},
             "page_image_cached_ms": {"median": _ms(statistics.median(cached)), "max": _ms(max(cached))},
             "page_image_child_start_ms": _ms(child_start),
+            "page_image_kb": {"median": round(statistics.median(sizes)), "max": round(max(sizes))},
         }
     finally:
         shutil.rmtree(workdir, ignore_errors=True)

@@ -39,12 +39,13 @@ from difflib import SequenceMatcher
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
-from assistant.core.config import Settings
 from assistant.services.rag.extract import MEMORY_LIMIT_BYTES
 from assistant.services.rag.parsers import CORRUPT, ENCRYPTED, TIMEOUT, TOO_LARGE, ExtractionError
 
 if TYPE_CHECKING:
     import pymupdf
+
+    from assistant.core.config import Settings
 
 #: The media type of every page image.
 MEDIA_TYPE = "image/png"
@@ -276,6 +277,9 @@ def _child_main(argv: list[str]) -> int:
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
     out = os.fdopen(os.dup(1), "wb")
     os.dup2(2, 1)  # anything a library prints goes to stderr, not into the protocol
+    # PyMuPDF imports its optional layout analysis and Markdown helpers when installed (ONNX Runtime and
+    # NumPy: ~0.8 s of the child's start); drawing pages and finding words use neither.
+    sys.modules["pymupdf.layout"] = sys.modules["pymupdf4llm"] = None  # type: ignore[assignment]
     import pymupdf
 
     pymupdf.TOOLS.mupdf_display_errors(False)
