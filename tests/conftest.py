@@ -53,6 +53,7 @@ def database(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PgDatabase]:
     """Start one embedded PostgreSQL for the whole session and migrate a fresh database on it."""
     import psycopg
     from psycopg import sql
+    from support.app import link_prepared_model
 
     from assistant.core.config import get_settings
     from assistant.core.db import get_engine, start_embedded_postgres
@@ -78,6 +79,7 @@ def database(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PgDatabase]:
     get_engine.cache_clear()
 
     upgrade(url)
+    link_prepared_model(data_dir)  # in a run with app tests: their model export, not a second one here
     try:
         yield PgDatabase(url=url, server_dir=server_dir, data_dir=data_dir)
     finally:

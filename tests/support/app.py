@@ -178,13 +178,23 @@ def app_port(tmp_path_factory: pytest.TempPathFactory) -> Iterator[int]:
         wait_for_stopped_apps()
 
 
-def _link_model(data_dir: Path) -> None:
-    """Put this run's embedding model export into ``data_dir/models`` (a hard link; a copy across devices)."""
-    if not _model_files:
+def link_prepared_model(data_dir: Path) -> None:
+    """Put the embedding model's export that :func:`prepare_apps` makes into ``data_dir/models`` once it is
+    made (waiting for it), so the processes using ``data_dir`` do not export it again; nothing when no export
+    was started or it failed (then they export it themselves, as in production)."""
+    if _preparation and _preparation[0].export.wait(timeout=600) == 0:
+        _link_model(data_dir, sorted((_preparation[0].model_dir / "models").iterdir()))
+
+
+def _link_model(data_dir: Path, files: list[Path] | None = None) -> None:
+    """Put the embedding model's export (``files``, by default this run's) into ``data_dir/models`` (a hard
+    link; a copy across devices)."""
+    files = _model_files if files is None else files
+    if not files:
         return
     models = data_dir / "models"
     models.mkdir(exist_ok=True)
-    for source in _model_files:
+    for source in files:
         try:
             os.link(source, models / source.name)
         except OSError:
