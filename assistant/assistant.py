@@ -14,6 +14,7 @@ from assistant.ui.pages.documents import documents_page
 from assistant.ui.pages.memory import memory_page
 from assistant.ui.pages.notifications import notifications_page
 from assistant.ui.pages.reminders import reminders_page
+from assistant.ui.pages.reports import reports_page
 from assistant.ui.pages.settings import settings_page
 from assistant.ui.pages.tasks import tasks_page
 from assistant.ui.pages.verify_email import verify_email_page
@@ -29,6 +30,7 @@ from assistant.ui.state.email_address import EmailAddressState, VerifyEmailState
 from assistant.ui.state.memory import MemoryState
 from assistant.ui.state.notifications import NotificationsState
 from assistant.ui.state.reminders import RemindersState
+from assistant.ui.state.reports import ReportsState
 from assistant.ui.state.skills import GeneralSkillsState, PersonalSkillsState
 from assistant.ui.state.tasks import TasksState
 from assistant.ui.state.tiers import TiersState
@@ -60,6 +62,7 @@ app.add_page(reminders_page, route=routes.REMINDERS, title=PAGE_TITLE,
 app.add_page(tasks_page, route=routes.TASKS, title=PAGE_TITLE, on_load=[AuthState.check_login, TasksState.load])
 app.add_page(notifications_page, route=routes.NOTIFICATIONS, title=PAGE_TITLE,
              on_load=[AuthState.check_login, NotificationsState.load])
+app.add_page(reports_page, route=routes.REPORTS, title=PAGE_TITLE, on_load=[AuthState.check_login, ReportsState.load])
 app.add_page(
     settings_page,
     route=routes.SETTINGS,

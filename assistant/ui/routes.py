@@ -15,6 +15,7 @@ MEMORY = "/memory"
 REMINDERS = "/reminders"
 TASKS = "/tasks"
 NOTIFICATIONS = "/notifications"
+REPORTS = "/reports"
 SETTINGS = "/settings"
 ADMIN = "/admin"
 #: The page a verification link in a mail opens (``?code=...``), signed in or not.

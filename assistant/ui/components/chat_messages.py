@@ -1,7 +1,8 @@
 """How a chat's stored messages look: the user's bubble, the assistant's answer with its tool calls,
 citations and actions, a tool's result (or the card of a memory change, see
 :mod:`assistant.ui.components.chat_memory`, or of proposed medication reminders, see
-:mod:`assistant.ui.components.proposal_card`) and the "what the assistant saw" dialog.
+:mod:`assistant.ui.components.proposal_card`, or of a report, see :mod:`assistant.ui.components.report_card`) and
+the "what the assistant saw" dialog.
 
 A stored message is ``#message-<id>`` with the classes ``message message-user`` or
 ``message message-assistant`` (and ``message-marked`` when a link opened it); an answer's text is
@@ -21,6 +22,7 @@ from assistant.models import MessageRole
 from assistant.ui.components.chat_memory import memory_card, remember_button
 from assistant.ui.components.markdown import safe_markdown
 from assistant.ui.components.proposal_card import proposal_card
+from assistant.ui.components.report_card import report_card
 from assistant.ui.i18n import t
 from assistant.ui.state.chat import MESSAGE_ELEMENT, ChatState
 
@@ -117,8 +119,10 @@ def message_view(message: rx.Var[Any]) -> rx.Component:
                    memory_card(message["memory"].to(dict[str, Any])),
                    rx.cond(message["proposal_id"].to(str) != "",
                            proposal_card(message["proposal"].to(dict[str, Any])),
-                           tool_card(message["tool_name"].to(str), rx.Var.create(""), message["content"].to(str),
-                                     message["is_error"].to(bool))))
+                           rx.cond(message["report_id"].to(str) != "",
+                                   report_card(message["report"].to(dict[str, Any])),
+                                   tool_card(message["tool_name"].to(str), rx.Var.create(""),
+                                             message["content"].to(str), message["is_error"].to(bool)))))
     calls = rx.foreach(message["calls"].to(list[dict[str, str]]),
                        lambda call: tool_card(call["name"], call["arguments"], rx.Var.create(""), rx.Var.create(False)))
     citations = rx.foreach(

@@ -36,6 +36,7 @@ from assistant.ui.state.auth import AuthState, guarded, parse_id
 from assistant.ui.state.chat_memory import ChatMemory
 from assistant.ui.state.chat_view import change_ids, chat_dict, message_dicts
 from assistant.ui.state.proposals import ChatProposals, proposal_cards, request_message, with_proposals
+from assistant.ui.state.report_card import ChatReports, report_cards, with_reports
 from assistant.ui.state.turn import StreamedTurn
 
 T = TypeVar("T")
@@ -63,10 +64,10 @@ def _changes(session: Session, user: User, messages: list[MessageView]) -> dict[
     return memory_changes.changes_by_id(session=session, user=user, change_ids=change_ids(messages))
 
 
-class ChatState(StreamedTurn, ChatMemory, ChatProposals, AuthState):
+class ChatState(StreamedTurn, ChatMemory, ChatProposals, ChatReports, AuthState):
     """Chats of the signed-in user and the open chat; sending and streaming come from the mixin
     :class:`StreamedTurn`, the memory cards and "Remember this" from the mixin :class:`ChatMemory`, the cards of
-    proposed medication reminders from :class:`ChatProposals`.
+    proposed medication reminders from :class:`ChatProposals`, the cards of reports from :class:`ChatReports`.
     ``AuthState`` stays named as a base although the mixins derive from it: a state whose bases are all
     mixins is itself a mixin to Reflex (no substate, no events)."""
 
@@ -147,9 +148,10 @@ class ChatState(StreamedTurn, ChatMemory, ChatProposals, AuthState):
             "chat_id": str(chat.id), "chat_title": chat.title, "chat_tier": chat.tier,
             "chat_skill": str(chat.skill_id) if chat.skill_id else NO_SKILL,
             "chat_archived": chat.archived_at is not None,
-            "messages": with_proposals(message_dicts(shown, lambda code, **params: translate(code, lang, **params),
-                                                     _changes(session, user, shown)),
-                                       proposal_cards(session, user, shown, lang)),
+            "messages": with_reports(with_proposals(
+                message_dicts(shown, lambda code, **params: translate(code, lang, **params),
+                              _changes(session, user, shown)),
+                proposal_cards(session, user, shown, lang)), report_cards(session, user, shown, lang)),
             "has_older": page.has_older,
             "offline": tier_offline(session=session, name=chat.tier, settings=get_settings()),
         }
@@ -214,12 +216,14 @@ class ChatState(StreamedTurn, ChatMemory, ChatProposals, AuthState):
         before, chat_id, lang = int(self.messages[0]["seq"]), parse_id(self.chat_id), self.lang
 
         def work(session: Session, user: User) -> tuple[chat_service.MessagePage, dict[uuid.UUID, MemoryChange],
-                                                        dict[str, dict[str, Any]]]:
+                                                        dict[str, dict[str, Any]], dict[str, dict[str, Any]]]:
             page = chat_service.list_messages(session=session, user=user, chat_id=chat_id, before_seq=before)
-            return page, _changes(session, user, page.messages), proposal_cards(session, user, page.messages, lang)
+            return (page, _changes(session, user, page.messages), proposal_cards(session, user, page.messages, lang),
+                    report_cards(session, user, page.messages, lang))
 
-        page, changes, cards = await self._run_as_user(work)
-        self.messages = with_proposals(message_dicts(page.messages, self._t, changes), cards) + self.messages
+        page, changes, cards, reports = await self._run_as_user(work)
+        self.messages = with_reports(with_proposals(message_dicts(page.messages, self._t, changes), cards),
+                                     reports) + self.messages
         self.has_older = page.has_older
 
     # ----- the chat list -----------------------------------------------------------------------
