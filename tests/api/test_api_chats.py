@@ -43,8 +43,9 @@ def owner(make_user, sign_in):
 
 
 def _ticket(call, user, tokens, chat_id) -> str:
-    return call(export_ticket, user=user, chat_id=chat_id,
-                login_session_id=decode_access_token(tokens.access_token).session_id)
+    ticket, _ = call(export_ticket, user=user, chat_id=chat_id, format="md",
+                     login_session_id=decode_access_token(tokens.access_token).session_id)
+    return ticket
 
 
 def _get(client, chat_id, format="md", token=None, **params):

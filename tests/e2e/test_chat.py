@@ -1,10 +1,11 @@
 """Chat in a real browser, offline (no provider configured): create a chat, get the honest answer,
-pick a skill, see what the assistant saw, rename, search and delete, the chat limit; markup typed by
-the user renders inert."""
+pick a skill, see what the assistant saw, rename, export as Markdown, search and delete, the chat limit; markup
+typed by the user renders inert."""
 
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 from playwright.sync_api import Page, expect
@@ -18,7 +19,7 @@ def _send(page: Page, text: str) -> None:
     page.click("#chat-send")
 
 
-def test_offline_chat_from_first_message_to_delete(app_url: str, browser, shot) -> None:
+def test_offline_chat_from_first_message_to_delete(app_url: str, browser, shot, tmp_path: Path) -> None:
     context = browser.new_context(viewport={"width": 1280, "height": 850})
     page = context.new_page()
     register(page, app_url, "chatter@example.org", "Chris Chatter")
@@ -94,6 +95,21 @@ def test_offline_chat_from_first_message_to_delete(app_url: str, browser, shot) 
     expect(page.locator("#chat-title")).to_have_text("Blood tests 2026")
     expect(page.locator(".chat-link")).to_have_text(["Blood tests 2026"])
     shot(page, "renamed")
+
+    # The chat exported as Markdown: every message, in order, under the chat's title.
+    page.click("#chat-export")
+    with page.expect_download() as download_info:
+        page.click("#chat-export-md")
+    download = download_info.value
+    assert download.suggested_filename == "Blood-tests-2026.md"
+    exported = tmp_path / "chat.md"
+    download.save_as(exported)
+    transcript = exported.read_text()
+    assert transcript.startswith("# Blood tests 2026\n")
+    questions = ["What was my LDL cholesterol in March?", "Explain my ferritin", "Hi <img src=x"]
+    assert [transcript.index(question) for question in questions] == sorted(transcript.index(q) for q in questions)
+    assert transcript.count("### You · ") == 3 and transcript.count("### Assistant · ") == 3
+    assert transcript.count("No language model is configured") == 3
 
     page.fill("#chat-search", "ferritin")
     expect(page.locator(".chat-link")).to_have_text(["Blood tests 2026"])

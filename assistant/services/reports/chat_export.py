@@ -164,16 +164,21 @@ def export_chat(*, session: Session, user: User, chat_id: uuid.UUID, format: str
                       media_type=MEDIA_TYPES[format])
 
 
-def export_ticket(*, session: Session, user: User, chat_id: uuid.UUID, login_session_id: uuid.UUID) -> str:
-    """A one-minute ticket for the browser to fetch an export of the chat
-    (``GET /api/v1/chats/{id}/export?format=…&ticket=…``), bound to ``user`` and their login session
-    (see :func:`assistant.core.security.create_download_ticket`).
+def export_ticket(*, session: Session, user: User, chat_id: uuid.UUID, login_session_id: uuid.UUID,
+                  format: str) -> tuple[str, str]:  # noqa: A002
+    """``(ticket, file name)``: a one-minute ticket for the browser to fetch the chat's export in ``format``
+    (``GET /api/v1/chats/{id}/export?format=…&ticket=…``), bound to ``user`` and their login session (see
+    :func:`assistant.core.security.create_download_ticket`), and the name the file is saved under.
 
     Raises:
         NotFound: ``chat.not_found`` when the chat does not exist or belongs to someone else.
+        InvalidInput: ``chat_export.bad_format`` for a format other than ``pdf``, ``md``, ``json``.
     """
-    get_chat(session=session, user=user, chat_id=chat_id)
-    return create_download_ticket(user_id=user.id, session_id=login_session_id, resource_id=chat_id)
+    if format not in MEDIA_TYPES:
+        raise InvalidInput("chat_export.bad_format")
+    chat = get_chat(session=session, user=user, chat_id=chat_id)
+    ticket = create_download_ticket(user_id=user.id, session_id=login_session_id, resource_id=chat_id)
+    return ticket, f"{_file_stem(chat.title)}.{format}"
 
 
 def _file_stem(title: str) -> str:

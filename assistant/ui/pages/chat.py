@@ -14,6 +14,7 @@ from assistant.ui.components.markdown import safe_markdown
 from assistant.ui.i18n import t
 from assistant.ui.layouts.shell import app_shell
 from assistant.ui.state.chat import NO_SKILL, ChatState
+from assistant.ui.state.chat_export import ChatExportState
 from assistant.ui.state.streaming import STREAM_PARTS
 
 
@@ -124,6 +125,17 @@ def delete_dialog() -> rx.Component:
     )
 
 
+def export_menu() -> rx.Component:
+    """Export the open chat as PDF, Markdown or JSON (a download)."""
+    return rx.menu.root(
+        rx.menu.trigger(rx.icon_button(rx.icon("download", size=16), variant="ghost", aria_label=t("chat_export.menu"),
+                                       title=t("chat_export.menu"), id="chat-export")),
+        rx.menu.content(*[rx.menu.item(t(f"chat_export.{format}"), id=f"chat-export-{format}",
+                                       on_click=ChatExportState.export(ChatState.chat_id, format))
+                          for format in ("pdf", "md", "json")]),
+    )
+
+
 def chat_header() -> rx.Component:
     return rx.hstack(
         rx.heading(rx.cond(ChatState.chat_title != "", ChatState.chat_title, t("chat.untitled")),
@@ -136,6 +148,7 @@ def chat_header() -> rx.Component:
         tier_select(),
         skill_select(),
         rename_dialog(),
+        export_menu(),
         rx.icon_button(rx.icon(rx.cond(ChatState.chat_archived, "archive-restore", "archive"), size=16),
                        variant="ghost", on_click=ChatState.toggle_chat_archived,
                        aria_label=rx.cond(ChatState.chat_archived, t("chat.unarchive"), t("chat.archive")),

@@ -169,7 +169,10 @@ def test_another_users_chat_is_not_found_like_a_missing_one(call, full_chat, mak
                 _export(call, stranger, chat_id, format)
             assert refused.value.code == "chat.not_found"
     with pytest.raises(NotFound):
-        call(chat_export.export_ticket, user=stranger, chat_id=chat.id, login_session_id=uuid.uuid4())
+        call(chat_export.export_ticket, user=stranger, chat_id=chat.id, login_session_id=uuid.uuid4(), format="md")
+    owner_ticket = call(chat_export.export_ticket, user=full_chat[0], chat_id=chat.id, login_session_id=uuid.uuid4(),
+                        format="pdf")
+    assert owner_ticket[1] == "Анализы-March.pdf"
     with pytest.raises(InvalidInput):
         _export(call, full_chat[0], chat.id, "docx")
 
