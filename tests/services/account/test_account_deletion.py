@@ -1,11 +1,12 @@
 """Delete my account: after the password, no row of any table refers to the user or to a row of theirs, no text
 names them, none of their files is left, the scheduler hears about each of their jobs, and another user keeps all
 of theirs; a wrong password or a rollback deletes nothing; the last superadmin is refused; a running export is
-cancelled first and stores nothing."""
+cancelled first and stores nothing; an ingestion running meanwhile gives its job up."""
 
 from __future__ import annotations
 
 import threading
+import time
 import uuid
 from pathlib import Path
 
@@ -13,6 +14,7 @@ import psycopg
 import pytest
 from sqlalchemy import Uuid, func, select, text
 from sqlmodel import Session, SQLModel
+from support.data import SHARED_DATA
 
 import assistant.models  # noqa: F401 - every table in the metadata
 from assistant.core.config import get_settings
@@ -22,6 +24,7 @@ from assistant.models import Chunk, Document, DocumentPage, Reminder, Report, Ta
 from assistant.models.user import Role
 from assistant.services.account.deletion import delete_account
 from assistant.services.account.export import build_data_export, request_data_export
+from assistant.services.rag import ingest
 from assistant.services.rag.page_images import cache_dir
 from assistant.services.rag.paths import document_path
 from assistant.services.reports import jobs
@@ -188,3 +191,23 @@ def test_a_running_export_is_cancelled_first_and_stores_nothing(make_user, fill_
     worker.join(10)
     assert outcome == ["cancelled"]
     assert {path.name for path in reports.iterdir()} <= stored_before
+
+
+def test_an_ingestion_running_while_the_account_is_deleted_gives_up_and_stores_nothing(
+        make_user, make_document, password, call):
+    me = make_user()
+    pdf = SHARED_DATA / "pdfs" / "health" / "WHO_EMRO_Healthy-diet_2019.pdf"
+    document = make_document(me, filename="diet.pdf", content=pdf, media_type="application/pdf", status="pending")
+    outcome: list[str | None] = []
+    worker = threading.Thread(target=lambda: outcome.append(ingest.run_job(document.id)))
+    worker.start()
+    deadline = time.monotonic() + 60
+    while call(lambda session: session.get_one(Document, document.id).stage) != "embedding":
+        assert time.monotonic() < deadline, "the ingestion never reached its embedding stage"
+        time.sleep(0.05)
+    call(delete_account, user=me, password=password)
+    worker.join(120)
+    assert not worker.is_alive() and outcome == [None]  # the job was lost: nothing written
+    with session_scope() as session:
+        assert session.scalar(select(func.count()).select_from(Chunk).where(Chunk.owner_id == me.id)) == 0
+    assert not document_path(get_settings(), document.storage_name).exists()
