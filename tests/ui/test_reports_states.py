@@ -3,7 +3,8 @@
 built its pages and size and Download (a ticket URL of the file route); a data export says until when it is
 available; Delete removes the row and its file; another user's tab sending the page's events with A's report id
 gets the answer of a random id and A's report stays. A ``generate_pdf`` result in a chat shows the report's card,
-which follows the row (queued, then ready with Download)."""
+which follows the row (queued, then ready with Download). A ``report`` event of the bus reloads the page and
+announces a ready report by its title (read for the tab's user: another user's id announces nothing)."""
 
 from __future__ import annotations
 
@@ -23,6 +24,7 @@ from assistant.services.reports import jobs
 from assistant.services.reports.health import SECTIONS, build_health_summary, request_health_summary
 from assistant.services.reports.jobs import BuiltFile, ReportJob
 from assistant.ui.state.chat import ChatState
+from assistant.ui.state.live import LiveState
 from assistant.ui.state.reports import ReportsState
 
 BUILDERS = {"health_summary": build_health_summary}
@@ -137,3 +139,21 @@ def test_the_chat_card_follows_the_report(make_user, sign_in, call):
     call(jobs.delete_report, user=user, report_id=report.id)
     asyncio.run(tab._refresh_reports())
     assert not any(message["report_id"] for message in tab.messages)
+
+
+def test_a_report_event_reloads_the_page_and_announces_a_ready_report(make_user, sign_in, call):
+    user, other = make_user(), make_user()
+    report = call(request_health_summary, user=user, sections=["conditions"], date_from=None, date_to=None,
+                  title="For Dr. Weiß")
+    live = _tab(LiveState, sign_in(user.email))
+    live.router_data = {"pathname": "/reports", "asPath": "/reports"}
+    live.router = rx.state.RouterData.from_router_data(live.router_data)
+    assert jobs.run_report(report.id, BUILDERS) == "completed"
+
+    event = {"id": str(report.id), "status": "completed", "progress": 100}
+    assert asyncio.run(live.receive("report", event, str(other.id))) is None, "another account's event"
+    assert "“For Dr. Weiß” is ready." in _reaction(asyncio.run(live.receive("report", event, str(user.id))))
+    page = asyncio.run(live.get_state(ReportsState))
+    assert [(row["title"], row["ready"]) for row in page.rows] == [("For Dr. Weiß", True)]
+    stranger = call(request_health_summary, user=other, sections=["conditions"], date_from=None, date_to=None)
+    assert asyncio.run(live.receive("report", {"id": str(stranger.id), "status": "completed"}, str(user.id))) is None

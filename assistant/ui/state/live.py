@@ -12,17 +12,21 @@ import uuid
 from typing import Any
 
 import reflex as rx
+from sqlmodel import Session
 
-from assistant.core.errors import AppError, Unauthorized
+from assistant.core.errors import AppError, NotFound, Unauthorized
 from assistant.core.security import decode_access_token
-from assistant.models import DocumentStatus
+from assistant.models import DocumentStatus, ReportStatus, User
+from assistant.services.reports import jobs as report_jobs
 from assistant.ui import routes
 from assistant.ui.state.account_data import AccountDataState
-from assistant.ui.state.auth import AuthState
+from assistant.ui.state.auth import AuthState, parse_id
+from assistant.ui.state.chat import ChatState
 from assistant.ui.state.documents import DocumentsState
 from assistant.ui.state.memory import MemoryState
 from assistant.ui.state.notifications import BellState, NotificationsState
 from assistant.ui.state.reminders import RemindersState
+from assistant.ui.state.reports import ReportsState
 from assistant.ui.state.tasks import TasksState
 
 
@@ -64,6 +68,37 @@ class LiveState(AuthState):
             failed = await self._data_export()
             if failed is not None:
                 return failed
+            return await self._report(payload)
+        return None
+
+    async def _report(self, payload: dict[str, Any]) -> Any:
+        """A report of the account was queued, progressed, ended or was deleted: the Reports page reads its rows
+        again, an open chat its report cards; one that became ready or failed is announced with a toast (its
+        title and status read for the signed-in user: the payload's id is not trusted)."""
+        path = routes.path_segments(self.router.url.path)
+        try:
+            if path == routes.path_segments(routes.REPORTS):
+                await (await self.get_state(ReportsState))._reload()
+            elif path[:1] == routes.path_segments(routes.CHATS):
+                await (await self.get_state(ChatState))._refresh_reports()
+            if payload.get("status") not in (ReportStatus.COMPLETED.value, ReportStatus.FAILED.value):
+                return None
+            ident = parse_id(payload.get("id"), "reports.not_found")
+
+            def read(session: Session, user: User) -> tuple[str, str, str]:
+                report = report_jobs.get_report(session=session, user=user, report_id=ident)
+                return report.title, report.status, report.error_code
+
+            title, status, error_code = await self._run_as_user(read)
+        except NotFound:
+            return None
+        except AppError as exc:
+            return self._handle_error(exc)
+        if status == ReportStatus.COMPLETED:
+            return rx.toast.success(self._t("reports.live.ready", title=title))
+        if status == ReportStatus.FAILED:
+            return rx.toast.error(self._t("reports.live.failed", title=title,
+                                          reason=self._t(error_code) if error_code else ""))
         return None
 
     async def _notification(self, payload: dict[str, Any]) -> Any:
