@@ -5,9 +5,10 @@ The PDFs are untrusted uploads, so, as for text extraction (:mod:`assistant.serv
 runs in a child process (``python -m assistant.services.rag.page_images``) that lowers its own limits
 first (address space :data:`~assistant.services.rag.extract.MEMORY_LIMIT_BYTES`, a CPU budget per page,
 no file writes, no core dumps), and the parent kills it when a page takes longer than
-:data:`TIMEOUT_SECONDS`. A fresh child needs about 0.5 s to import PyMuPDF, more than a page may take
-(<= 300 ms), so up to :data:`KEEP_IDLE` children stay alive between pages and each is replaced after
-:data:`RENDERS_PER_CHILD` pages; at most :data:`MAX_CHILDREN` render at once per process.
+:data:`TIMEOUT_SECONDS`. A fresh child needs 0.3-0.4 s to start (Python and PyMuPDF), more than a page
+may take (<= 300 ms; drawing one takes 50-120 ms), so up to :data:`KEEP_IDLE` children stay alive
+between pages and each is replaced after :data:`RENDERS_PER_CHILD` pages; at most :data:`MAX_CHILDREN`
+render at once per process (``docs/performance.md``, Reports).
 
 Images are PNG with a palette of :data:`PALETTE_COLOURS` colours, :data:`WIDTH_PX` pixels wide: the width
 fills a laptop's viewer at twice its CSS pixels and scales down sharply on a phone. Measured on the
@@ -284,20 +285,13 @@ def _child_main(argv: list[str]) -> int:
 
     pymupdf.TOOLS.mupdf_display_errors(False)
     pymupdf.TOOLS.mupdf_display_warnings(False)
-    opened: dict[str, pymupdf.Document] = {}
     for line in sys.stdin.buffer:
         usage = resource.getrusage(resource.RUSAGE_SELF)
         used = int(usage.ru_utime + usage.ru_stime) + 1
         resource.setrlimit(resource.RLIMIT_CPU, (used + cpu_per_page, resource.RLIM_INFINITY))
         request = json.loads(line)
-        data = b""
         try:
-            page = _load_page(opened, Path(request["path"]), request["page"])
-            if request["image"]:
-                data = _png(page)
-            boxes = None if request["passage"] is None else [
-                [box.x0, box.y0, box.x1, box.y1] for box in passage_boxes(page, request["passage"])]
-            header: dict[str, Any] = {"size": len(data), "boxes": boxes}
+            header, data = _answer(Path(request["path"]), request["page"], request["image"], request["passage"])
         except ExtractionError as exc:
             header, data = {"error": exc.code, "detail": exc.detail[:900]}, b""
         except MemoryError:
@@ -310,34 +304,31 @@ def _child_main(argv: list[str]) -> int:
     return 0
 
 
-def _load_page(opened: dict[str, pymupdf.Document], path: Path, number: int) -> pymupdf.Page:
-    """Page ``number`` of the PDF at ``path``, the last document opened kept open for the next page.
+def _answer(path: Path, number: int, image: bool, passage: str | None) -> tuple[dict[str, Any], bytes]:
+    """The reply to one request: ``({"size": bytes of the image, "boxes": [[x0, y0, x1, y1], ...] or None},
+    the PNG or b"")``. The file is opened for this page only (nothing of a deleted document stays open).
 
     Raises:
         ExtractionError: ``corrupt`` (no PDF header, unreadable, no such page) or ``encrypted``.
     """
     import pymupdf
 
-    key = str(path)
-    if key not in opened:
-        for document in opened.values():
-            document.close()
-        opened.clear()
-        with path.open("rb") as handle:
-            if b"%PDF-" not in handle.read(1024):
-                raise ExtractionError(CORRUPT, "no PDF header in the first 1024 bytes")
-        try:
-            document = pymupdf.open(path, filetype="pdf")
-        except (pymupdf.FileDataError, RuntimeError) as exc:
-            raise ExtractionError(CORRUPT, f"cannot open as pdf: {exc}") from None
+    with path.open("rb") as handle:
+        if b"%PDF-" not in handle.read(1024):
+            raise ExtractionError(CORRUPT, "no PDF header in the first 1024 bytes")
+    try:
+        document = pymupdf.open(path, filetype="pdf")
+    except (pymupdf.FileDataError, RuntimeError) as exc:
+        raise ExtractionError(CORRUPT, f"cannot open as pdf: {exc}") from None
+    with document:
         if document.needs_pass:
             raise ExtractionError(ENCRYPTED, "the document needs a password")
-        opened[key] = document
-    document = opened[key]
-    if not 1 <= number <= document.page_count:
-        raise ExtractionError(CORRUPT, f"no page {number} in {document.page_count} pages")
-    page: pymupdf.Page = document.load_page(number - 1)
-    return page
+        if not 1 <= number <= document.page_count:
+            raise ExtractionError(CORRUPT, f"no page {number} in {document.page_count} pages")
+        page = document.load_page(number - 1)
+        data = _png(page) if image else b""
+        boxes = None if passage is None else [[b.x0, b.y0, b.x1, b.y1] for b in passage_boxes(page, passage)]
+    return {"size": len(data), "boxes": boxes}, data
 
 
 def _png(page: pymupdf.Page) -> bytes:
