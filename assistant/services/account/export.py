@@ -128,10 +128,16 @@ def _grants(user_id: uuid.UUID) -> AnySelect:
             .where(col(CollectionGrant.user_id) == user_id).order_by(col(Collection.name)))
 
 
+def _login_sessions(user_id: uuid.UUID) -> AnySelect:
+    """The devices signed in, without the session's id (half of its refresh token) or the token's hash."""
+    return (select(col(AuthSession.device_info), col(AuthSession.client_address), col(AuthSession.created_at),
+                   col(AuthSession.last_used_at), col(AuthSession.expires_at), col(AuthSession.revoked_at))
+            .where(col(AuthSession.user_id) == user_id).order_by(col(AuthSession.created_at)))
+
+
 #: The JSON files of the zip besides ``account.json``, ``documents.json`` and ``reports.json``: name -> query.
 ENTITIES: dict[str, Query] = {
-    "login_sessions": lambda u: _rows(AuthSession, col(AuthSession.user_id) == u, "id", "refresh_token_hash",
-                                      order=(col(AuthSession.created_at),)),
+    "login_sessions": _login_sessions,
     "delivery_preferences": lambda u: _rows(DeliveryPreferences, col(DeliveryPreferences.user_id) == u),
     "telegram_link": lambda u: _rows(TelegramLink, col(TelegramLink.user_id) == u),
     "collection_grants": _grants,
@@ -223,10 +229,17 @@ def _stream(query: AnySelect) -> Iterator[dict[str, Any]]:
             yield dict(row)
 
 
+#: The account's columns in ``account.json``: named one by one, so that a secret column added to ``users`` later
+#: (the password hash is one now) is never exported by default.
+ACCOUNT_FIELDS = ("id", "email", "display_name", "preferred_name", "language", "timezone", "role", "is_active",
+                  "max_chats", "answer_style", "units", "default_tier", "confirm_health_memories",
+                  "email_verified_at", "created_at", "updated_at")
+
+
 def _account(user_id: uuid.UUID) -> dict[str, Any]:
+    columns = [User.__table__.columns[name] for name in ACCOUNT_FIELDS]  # type: ignore[attr-defined]
     with session_scope() as session:
-        row = session.execute(select(*_columns(User, "password_hash")).where(col(User.id) == user_id)).mappings().one()
-        return dict(row)
+        return dict(session.execute(select(*columns).where(col(User.id) == user_id)).mappings().one())
 
 
 def _documents(user_id: uuid.UUID, settings: Settings, files: list[_File]) -> Iterator[dict[str, Any]]:

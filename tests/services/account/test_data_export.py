@@ -12,7 +12,13 @@ from sqlmodel import select
 from assistant.core.db import session_scope
 from assistant.models import AuthSession, OneTimeCode, Report, ReportStatus, User
 from assistant.models.base import utcnow
-from assistant.services.account.export import ENTITIES, build_data_export, request_data_export, safe_name
+from assistant.services.account.export import (
+    ACCOUNT_FIELDS,
+    ENTITIES,
+    build_data_export,
+    request_data_export,
+    safe_name,
+)
 from assistant.services.reports import jobs
 
 
@@ -53,7 +59,8 @@ def test_the_export_holds_everything_of_the_user_and_nothing_of_anyone_else(make
         assert archive.read(report_rows[str(mine.report.id)]["file"]) == mine.report_bytes
         assert report_rows[str(export.id)]["file"] is None  # an export does not hold itself
 
-    assert data["account"]["email"] == "me@example.com" and "password_hash" not in data["account"]
+    assert data["account"]["email"] == "me@example.com" and set(data["account"]) == set(ACCOUNT_FIELDS)
+    assert "password_hash" not in ACCOUNT_FIELDS and "id" not in data["login_sessions"][0]
     for entity in ENTITIES:
         assert data[entity], f"{entity}.json is empty"
     assert [row["content"] for row in data["memories"]] == [f"Takes 5 mg of ramipril, {mine.marker}",
