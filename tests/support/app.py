@@ -216,7 +216,7 @@ def _running_app(tmp_path_factory: pytest.TempPathFactory, port: int, extra_env:
     while not _port_is_free(port):
         if time.monotonic() > deadline:
             pytest.fail(f"port {port} is still taken {PORT_RELEASE_SECONDS} s after the previous app stopped")
-        time.sleep(0.5)
+        time.sleep(0.1)
     data_dir = tmp_path_factory.mktemp("app-data")
     _link_model(data_dir)
     log_path = data_dir / "app.log"
@@ -242,7 +242,7 @@ def _running_app(tmp_path_factory: pytest.TempPathFactory, port: int, extra_env:
                 with urllib.request.urlopen(f"{url}/ping", timeout=2):
                     break
             except OSError:
-                time.sleep(0.5)
+                time.sleep(0.2)
         yield url
     finally:
         if proc.poll() is None:
