@@ -23,7 +23,7 @@ from typing import Any
 from sqlmodel import Session
 
 from assistant.core.errors import InvalidInput
-from assistant.core.i18n import format_date, format_datetime, translate
+from assistant.core.i18n import format_date, format_datetime, format_number, translate
 from assistant.models import Report, ReportKind, User
 from assistant.models.base import utcnow
 from assistant.models.memory import MemoryAuthor, MemoryCategory, MemoryStatus
@@ -215,9 +215,10 @@ def _plain(facts: list[Fact], notes: Footnotes, language: str) -> list[_Item]:
 
 @dataclass(frozen=True)
 class _Values:
-    """A series section: series with their charts, and the facts that did not parse (listed as text)."""
+    """A series section: series with their charts and the charts' captions, and the facts that did not parse
+    (listed as text)."""
 
-    series: list[tuple[Series, Any]]
+    series: list[tuple[Series, Any, str]]
     unparsed: list[_Item]
 
 
@@ -229,7 +230,19 @@ def _values(facts: list[Fact], notes: Footnotes, language: str) -> _Values:
             unparsed.append(_Item(fact.content, format_date(fact.day, language), notes.ref(fact)))
         else:
             parsed.append((reading, notes.ref(fact)))
-    return _Values(series=[(series, chart_svg(series)) for series in group_series(parsed)], unparsed=unparsed)
+    return _Values(series=[(series, chart_svg(series), _caption(series, language))
+                           for series in group_series(parsed)], unparsed=unparsed)
+
+
+def _caption(series: Series, language: str) -> str:
+    """What the chart's axes span: "lowest 6.0, highest 6.9 %, Nov 2, 2025 – May 3, 2026"."""
+    if len(series.readings) < 2:
+        return ""
+    numbers = [value for reading in series.readings for value in reading.values]
+    return translate("reports.health.chart_caption", language, low=format_number(min(numbers), language),
+                     high=format_number(max(numbers), language), unit=series.unit,
+                     first=format_date(series.readings[0].day, language),
+                     last=format_date(series.readings[-1].day, language)).replace(" ,", ",")
 
 
 def _range_text(date_from: date | None, date_to: date | None, language: str) -> str:

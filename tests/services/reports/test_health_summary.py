@@ -52,11 +52,25 @@ def _set_language(user, language: str) -> None:
     user.language = language
 
 
+#: The colour of a chart's first line (``series.chart_svg``), as PyMuPDF reports a drawing's stroke.
+CHART_BLUE = (0.122, 0.373, 0.659)
+
+
 def _pdf_text(call, user, report_id) -> str:
     path, _, media_type = call(jobs.report_file, user=user, report_id=report_id)
     assert media_type == "application/pdf"
     with pymupdf.open(path) as pdf:
         return " ".join(" ".join(page.get_text().split()) for page in pdf)
+
+
+def _chart_lines(call, user) -> int:
+    """How many drawn paths of the user's only report have a chart's line colour."""
+    [report] = call(jobs.list_reports, user=user)
+    path, _, _ = call(jobs.report_file, user=user, report_id=report.id)
+    with pymupdf.open(path) as pdf:
+        return sum(1 for page in pdf for drawing in page.get_drawings()
+                   if drawing.get("color") and all(abs(a - b) < 0.01 for a, b in zip(drawing["color"], CHART_BLUE,
+                                                                                     strict=True)))
 
 
 def _build(call, user, sections=ALL, **kwargs) -> str:
@@ -113,7 +127,8 @@ def test_the_summary_holds_the_facts_with_their_sources(records, call):
     assert "Metformin 500 mg once daily" in text, "the superseded dose is the medication's history"
     assert "Allergic to penicillin (rash)" in text and "Type 2 diabetes" in text
     assert "HbA1c" in text and all(value in text for value in ("6.9", "6.5", "6.1"))
-    assert "2026-05-03" in text
+    assert _chart_lines(call, user) >= 1, "the lab series is drawn as an inline SVG chart"
+    assert "2026-05-03" in text and "Chart: lowest 6.1, highest 6.9 %, Nov 2, 2025 – May 3, 2026" in text
     assert "Felt dizzy after the morning walk" in text, "a value that does not parse is listed as text"
     assert "lab-2026.pdf, page 2" in text
     assert f"Chat “Allergy talk”, {format_date(date(2026, 3, 5), 'en')}" in text
