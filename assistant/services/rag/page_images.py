@@ -353,8 +353,8 @@ def _token(word: str) -> str:
 
 
 def passage_boxes(page: pymupdf.Page, passage: str) -> list[Box]:
-    """Where ``passage`` (a chunk's text) lies on ``page``: one :class:`Box` per line it covers, top to
-    bottom in reading order; empty when it is not there.
+    """Where ``passage`` (a chunk's text) lies on ``page``: one :class:`Box` per line it covers, in reading
+    order (down one column, then the next); empty when it is not there.
 
     The page's words (read as extraction reads them: hyphenated line ends rejoined) are aligned with the
     passage's words (:func:`_token`); runs of at least :data:`MIN_RUN_WORDS` matching words are kept, and
