@@ -15,8 +15,10 @@ import uuid
 from datetime import timedelta
 from typing import Any
 
+import pytest
 import reflex as rx
 
+from assistant.core.config import get_settings
 from assistant.core.db import session_scope
 from assistant.models import Message, Report, ReportKind
 from assistant.services.chat import chats
@@ -28,6 +30,17 @@ from assistant.ui.state.live import LiveState
 from assistant.ui.state.reports import ReportsState
 
 BUILDERS = {"health_summary": build_health_summary}
+
+
+@pytest.fixture(autouse=True)
+def _no_report_files_left(db):
+    """The reports built here leave no file behind (the rows go with the tables after each test; later tests
+    check that the reports folder holds only their own files)."""
+    yield
+    folder = jobs.reports_dir(get_settings())
+    for path in folder.iterdir() if folder.is_dir() else []:
+        if path.is_file():
+            path.unlink()
 
 
 def _tab(state_class: type[rx.State], pair) -> Any:

@@ -40,3 +40,5 @@ def test_a_queued_summary_is_built_by_the_worker(worker, make_user, call) -> Non
     assert name.startswith("Health summary ") and name.endswith(".pdf")
     with pymupdf.open(path) as pdf:
         assert "Lisinopril 10 mg in the morning" in pdf[0].get_text()
+    call(jobs.delete_report, user=user, report_id=report.id)
+    assert not path.exists()

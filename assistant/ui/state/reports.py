@@ -17,6 +17,7 @@ from assistant.core.errors import InvalidInput
 from assistant.core.i18n import format_datetime, format_size, translate
 from assistant.core.security import decode_access_token
 from assistant.models import Report, ReportStatus, User
+from assistant.models.user import Role
 from assistant.services.reports import jobs
 from assistant.services.reports.health import SECTIONS, parse_day, request_health_summary
 from assistant.ui.state.auth import AuthState, guarded, parse_id
@@ -97,7 +98,7 @@ class ReportsState(AuthState):
     async def load(self) -> None:
         """``on_load``: the rows, the form empty. Skipped when ``AuthState.check_login`` found no session."""
         self.form_error = ""
-        if self.user_role:
+        if self._role_shown(Role.USER):
             await self._reload()
 
     @rx.event

@@ -16,6 +16,7 @@ import pymupdf
 import pytest
 from sqlalchemy import insert
 
+from assistant.core.config import get_settings
 from assistant.core.db import session_scope
 from assistant.core.errors import InvalidInput, NotFound
 from assistant.core.i18n import format_date
@@ -31,11 +32,22 @@ from assistant.models import (
 )
 from assistant.services.chat import chats
 from assistant.services.reports import jobs
-from assistant.services.reports.health import build_health_summary, request_health_summary
+from assistant.services.reports.health import build_health_summary, parse_day, request_health_summary
 from assistant.services.reports.health_data import MAX_MEMORIES
 
 BUILDERS = {"health_summary": build_health_summary}
 ALL = ["medications", "allergies", "conditions", "vitals", "labs", "reminders", "tasks", "documents"]
+
+
+@pytest.fixture(autouse=True)
+def _no_report_files_left(db):
+    """The reports built here leave no file behind (the rows go with the tables after each test; later tests
+    check that the reports folder holds only their own files)."""
+    yield
+    folder = jobs.reports_dir(get_settings())
+    for path in folder.iterdir() if folder.is_dir() else []:
+        if path.is_file():
+            path.unlink()
 
 
 def _fact(user, content: str, category: str, **fields) -> MemoryEntry:
@@ -227,6 +239,9 @@ def test_bad_requests_are_refused(make_user, call):
     with pytest.raises(InvalidInput) as refused:
         call(request_health_summary, user=user, sections=ALL, date_from=date(1800, 1, 1), date_to=None)
     assert refused.value.code == "reports.health.date_out_of_range"
+    with pytest.raises(InvalidInput) as refused:
+        parse_day("12/31/2026")
+    assert refused.value.code == "reports.health.date_invalid"
     with pytest.raises(NotFound):
         call(request_health_summary, user=user, sections=ALL, date_from=None, date_to=None,
              chat_id=strangers_chat.id)
