@@ -142,8 +142,8 @@ class _Transcript:
 
 def export_chat(*, session: Session, user: User, chat_id: uuid.UUID, format: str) -> ChatExport:  # noqa: A002
     """The chat ``chat_id`` of ``user`` as a file: ``format`` ``pdf``, ``md`` or ``json`` (see the module docstring
-    for what each holds), in the user's language and time zone. A PDF is CPU-bound (about 6 s per 1,000 messages)
-    and waits for any other PDF this process is printing: call it from a worker thread.
+    for what each holds), in the user's language and time zone. A PDF is CPU-bound (7-9 s for 1,000 messages with
+    answers of 700 characters) and waits for any other PDF this process is printing: call it from a worker thread.
 
     Raises:
         NotFound: ``chat.not_found`` when the chat does not exist or belongs to someone else.
