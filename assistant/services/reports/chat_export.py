@@ -211,7 +211,8 @@ def _transcript(session: Session, user: User, chat_id: uuid.UUID, limit: int) ->
             call.result, call.is_error = row.content, row.is_error
             continue
         entry = _Entry(seq=row.seq, role=row.role, text=row.content, status=row.status, error_code=row.error_code,
-                       created_at=row.created_at, citations=[_citation(c) for c in row.citations])
+                       created_at=row.created_at,
+                       citations=[_citation(c, position) for position, c in enumerate(row.citations, 1)])
         if row.role == "assistant":
             entry.tool_calls = [_ToolCall(id=str(c.get("id", "")), name=str(c.get("name", "")),
                                           arguments=c.get("arguments") or {}) for c in row.tool_calls]
@@ -227,8 +228,9 @@ def _transcript(session: Session, user: User, chat_id: uuid.UUID, limit: int) ->
                        language=user.language, timezone=user.timezone, exported_at=utcnow())
 
 
-def _citation(stored: dict[str, Any]) -> dict[str, Any]:
-    return {"number": stored.get("number"), "document_id": stored.get("document_id"),
+def _citation(stored: dict[str, Any], position: int) -> dict[str, Any]:
+    """A stored citation in the export's shape; one stored without its number gets its position (from 1)."""
+    return {"number": stored.get("number") or position, "document_id": stored.get("document_id"),
             "document": stored.get("title") or "", "page": stored.get("page"), "chunk_id": stored.get("chunk_id")}
 
 

@@ -198,3 +198,23 @@ def test_a_chat_over_the_caps_exports_its_first_messages_and_says_how_many_were_
     assert "Only the first 4 messages are exported; 4 later messages were left out." in printed
     assert "the Markdown and JSON exports hold up to 5" in printed
     assert "message number 3" in printed and "message number 4" not in printed
+
+
+def test_odd_rows_are_kept_a_stray_tool_result_an_unnumbered_citation_and_a_failed_answer(call, make_user):
+    user = make_user()
+    chat = _chat(user, [
+        {"role": "user", "content": "Question"},
+        {"role": "tool", "tool_call_id": "nobody-called", "content": "stray result"},
+        {"role": "assistant", "content": "Partial answer [1]", "status": "error", "error_code": "chat.stopped",
+         "citations": [{"document_id": str(uuid.uuid4()), "title": "old.pdf", "page": None}]},
+    ], title="")
+
+    data = json.loads(_export(call, user, chat.id, "json").data)
+    exported = _export(call, user, chat.id, "md")
+    markdown = exported.data.decode()
+
+    assert [(m["role"], m["text"]) for m in data["messages"]] == [
+        ("user", "Question"), ("tool", "stray result"), ("assistant", "Partial answer [1]")]
+    assert data["messages"][2]["citations"][0]["number"] == 1 and data["messages"][2]["error"] == "chat.stopped"
+    assert exported.filename == "chat.md" and markdown.startswith("# New chat\n")
+    assert "[1] old.pdf\n" in markdown and "*No answer: Stopped.*" in markdown and "stray result" in markdown
