@@ -1,9 +1,12 @@
-"""The Reflex app: pages, the REST API mount and the live-event listener. Nothing else lives here."""
+"""The Reflex app: pages, the REST API mount and the lifespan tasks (the live-event listener, the page renderer's
+warm-up). Nothing else lives here."""
 
+import asyncio
 
 import reflex as rx
 
 from assistant.api.app import create_api
+from assistant.services.rag import page_images
 from assistant.ui import routes
 from assistant.ui.live import listen_for_events
 from assistant.ui.pages.admin import admin_page
@@ -45,8 +48,17 @@ def index() -> rx.Component:
 #: The browser tab title: the product name, the same in every language.
 PAGE_TITLE = "Assistant"
 
+
+
+async def warm_page_renderer() -> None:
+    """Lifespan task: start the PDF page renderer (:func:`assistant.services.rag.page_images.warm_up`) off the
+    event loop, so the first citation opened does not wait for it."""
+    await asyncio.to_thread(page_images.warm_up)
+
+
 app = rx.App(style=global_style, api_transformer=create_api())
 app.register_lifespan_task(listen_for_events)
+app.register_lifespan_task(warm_page_renderer)
 app.add_page(index, route=routes.INDEX, title=PAGE_TITLE, on_load=AuthState.go_home)
 app.add_page(login_page, route=routes.LOGIN, title=PAGE_TITLE, on_load=AuthState.redirect_if_signed_in)
 app.add_page(register_page, route=routes.REGISTER, title=PAGE_TITLE, on_load=AuthState.redirect_if_signed_in)

@@ -258,6 +258,15 @@ def _give_back(child: _Child) -> None:
     child.kill()
 
 
+def warm_up() -> None:
+    """Start the idle renderer child now if there is none, so that the first page a process draws does not wait
+    about 0.3 s for it (called once when the web process starts; blocking: run it in a thread)."""
+    with _idle_lock:
+        if any(child.alive() for child in _idle):
+            return
+    _give_back(_Child())
+
+
 @atexit.register
 def _end_idle_children() -> None:
     with _idle_lock:
