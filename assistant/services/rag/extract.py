@@ -166,18 +166,27 @@ def _crash_error(returncode: int, stderr: str, timeout: float) -> ExtractionErro
 # The child: everything below runs inside the limited subprocess.
 
 
+def confine_child(memory_bytes: int) -> int:
+    """The limits of a child that reads an untrusted file (called first thing in the child): its address space
+    (RLIMIT_AS, ``memory_bytes``), no file written (RLIMIT_FSIZE 0), no core dump; stdout moved away so that
+    anything a library prints goes to stderr. Returns a private copy of the original stdout for the protocol."""
+    import resource
+
+    resource.setrlimit(resource.RLIMIT_AS, (memory_bytes, memory_bytes))
+    resource.setrlimit(resource.RLIMIT_FSIZE, (0, 0))
+    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+    protocol = os.dup(1)
+    os.dup2(2, 1)
+    return protocol
+
+
 def _child_main(argv: list[str]) -> int:
     import resource
 
     path, media_type, max_pages, max_chars, memory_bytes, cpu_seconds = argv
     memory, cpu = int(memory_bytes), int(cpu_seconds)
-    resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
+    out = os.fdopen(confine_child(memory), "w", encoding="utf-8", buffering=1 << 16)
     resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 5))
-    resource.setrlimit(resource.RLIMIT_FSIZE, (0, 0))
-    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
-    # The protocol gets a private copy of stdout; anything a library prints goes to stderr instead.
-    out = os.fdopen(os.dup(1), "w", encoding="utf-8", buffering=1 << 16)
-    os.dup2(2, 1)
 
     def send(message: dict[str, Any]) -> None:
         out.write(json.dumps(message, ensure_ascii=False) + "\n")

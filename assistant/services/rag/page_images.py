@@ -40,7 +40,7 @@ from difflib import SequenceMatcher
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
-from assistant.services.rag.extract import MEMORY_LIMIT_BYTES
+from assistant.services.rag.extract import MEMORY_LIMIT_BYTES, confine_child
 from assistant.services.rag.parsers import CORRUPT, ENCRYPTED, TIMEOUT, TOO_LARGE, ExtractionError
 
 if TYPE_CHECKING:
@@ -282,11 +282,7 @@ def _child_main(argv: list[str]) -> int:
     import resource
 
     memory, cpu_per_page = int(argv[0]), int(argv[1])
-    resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
-    resource.setrlimit(resource.RLIMIT_FSIZE, (0, 0))
-    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
-    out = os.fdopen(os.dup(1), "wb")
-    os.dup2(2, 1)  # anything a library prints goes to stderr, not into the protocol
+    out = os.fdopen(confine_child(memory), "wb")
     # PyMuPDF imports its optional layout analysis and Markdown helpers when installed (ONNX Runtime and
     # NumPy: ~0.8 s of the child's start); drawing pages and finding words use neither.
     sys.modules["pymupdf.layout"] = sys.modules["pymupdf4llm"] = None  # type: ignore[assignment]
