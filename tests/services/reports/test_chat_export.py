@@ -5,11 +5,8 @@ note (a PDF sooner than the other formats)."""
 
 from __future__ import annotations
 
-import http.server
 import json
-import threading
 import uuid
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -26,28 +23,6 @@ from assistant.services.reports.chat_export import export_chat
 START = (datetime.now(UTC) + timedelta(days=1)).replace(hour=9, minute=30, second=0, microsecond=0)
 QUESTION = "Какой у меня **ферритин**? Ferritin in March"
 ANSWER = "Ферритин 35 нг/мл [1]; the guideline's range is 15-150 [2]."
-
-
-@pytest.fixture
-def recording_server() -> Iterator[tuple[str, list[str]]]:
-    """A loopback HTTP server that records every path requested of it: ``(base URL, paths)``."""
-    requested: list[str] = []
-
-    class Handler(http.server.BaseHTTPRequestHandler):
-        def do_GET(self) -> None:  # noqa: N802 - the stdlib's name
-            requested.append(self.path)
-            self.send_response(200)
-            self.end_headers()
-
-        def log_message(self, *args: object) -> None:
-            pass
-
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}", requested
-    finally:
-        server.shutdown()
 
 
 def _russian(user: User) -> User:

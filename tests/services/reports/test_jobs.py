@@ -55,6 +55,8 @@ def test_a_queued_report_is_built_and_its_file_downloaded_by_its_owner_only(make
 def test_a_report_deleted_while_it_is_built_leaves_no_file(make_user, call):
     owner = make_user()
     report = _queue(call, owner)
+    folder = jobs.reports_dir(get_settings())
+    before = set(folder.iterdir()) if folder.exists() else set()
     started, go_on = threading.Event(), threading.Event()
 
     def slow(job: ReportJob) -> BuiltFile:
@@ -71,7 +73,7 @@ def test_a_report_deleted_while_it_is_built_leaves_no_file(make_user, call):
     go_on.set()
     worker.join(10)
     assert outcome == [ReportStatus.CANCELLED]
-    assert not any(jobs.reports_dir(get_settings()).iterdir())
+    assert set(folder.iterdir()) == before  # neither the file nor the job's work folder
 
 
 def test_a_failing_builder_marks_the_report_failed_with_the_reason(make_user, call):

@@ -4,38 +4,11 @@ server, the cloud metadata address or a local file are never requested."""
 
 from __future__ import annotations
 
-import http.server
-import threading
-from collections.abc import Iterator
-
 import pymupdf
 import pytest
 
 from assistant.core.markup import markdown_html
 from assistant.services.reports.render import PackageOnlyFetcher, html_to_pdf
-
-
-@pytest.fixture
-def recording_server() -> Iterator[tuple[str, list[str]]]:
-    """A loopback HTTP server that records every path requested of it: ``(base URL, paths)``."""
-    requested: list[str] = []
-
-    class Handler(http.server.BaseHTTPRequestHandler):
-        def do_GET(self) -> None:  # noqa: N802 - the stdlib's name
-            requested.append(self.path)
-            self.send_response(200)
-            self.send_header("Content-Type", "image/png")
-            self.end_headers()
-
-        def log_message(self, *args: object) -> None:
-            pass
-
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}", requested
-    finally:
-        server.shutdown()
 
 
 def test_untrusted_urls_are_never_fetched_and_cyrillic_prints_in_the_shipped_font(recording_server):
