@@ -19,7 +19,7 @@ from sqlmodel import select
 from support.app import app_on_test_database
 from support.browser import choose, register
 from support.delivery import signalled_reminder
-from support.llm_server import LoopbackLLMServer
+from support.llm_server import LoopbackLLMServer, openai_env
 from support.prescription import ingested_prescription
 from support.scripted_model import ScriptedModel, answer, tool_call
 from support.smtp_server import SmtpServer, smtp_server
@@ -47,9 +47,8 @@ def servers() -> Iterator[tuple[SmtpServer, TelegramApiServer, ScriptedModel]]:
 def channels_app(start_app, database, servers) -> Iterator[str]:
     """The app on the test database, its worker talking to the loopback Bot API and model."""
     _, bot, model = servers
-    with app_on_test_database(start_app, database.url, {
-            "ASSISTANT_TELEGRAM_API_URL": bot.url, "ASSISTANT_OPENAI_API_KEY": "sk-loopback",
-            "ASSISTANT_OPENAI_BASE_URL": f"{model.server.url}/v1", "ASSISTANT_LLM_TIMEOUT_SECONDS": "30"}) as url:
+    env = {"ASSISTANT_TELEGRAM_API_URL": bot.url} | openai_env(model.server, timeout_seconds=30)
+    with app_on_test_database(start_app, database.url, env) as url:
         yield url
 
 

@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from playwright.sync_api import Page, expect
 from support.browser import register
-from support.llm_server import LoopbackLLMServer, Reply, ToolUse, Turn, openai_error, openai_events
+from support.llm_server import Reply, ToolUse, Turn, openai_error, openai_events
 from support.scripted_model import TITLE, ScriptedModel, answer
 
 pytestmark = [pytest.mark.e2e, pytest.mark.usefixtures("patient_expect")]
@@ -27,23 +27,6 @@ MODEL = "gpt-4o"
 def numbered(count: int) -> list[str]:
     """``part-01 `` ... ``part-NN.``: pieces whose text shows how far the answer got."""
     return [f"part-{n:02d}" + ("." if n == count else " ") for n in range(1, count + 1)]
-
-
-@pytest.fixture(scope="module")
-def model() -> Iterator[ScriptedModel]:
-    with LoopbackLLMServer() as server:
-        yield ScriptedModel(server)
-
-
-@pytest.fixture(scope="module")
-def model_app_url(start_app, model: ScriptedModel) -> Iterator[str]:
-    """The app with the OpenAI provider pointed at the loopback server (a broken stream fails in 30 s)."""
-    with start_app({
-        "ASSISTANT_OPENAI_API_KEY": "sk-loopback",
-        "ASSISTANT_OPENAI_BASE_URL": f"{model.server.url}/v1",
-        "ASSISTANT_LLM_TIMEOUT_SECONDS": "30",
-    }) as url:
-        yield url
 
 
 @pytest.fixture()

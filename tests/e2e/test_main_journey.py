@@ -16,7 +16,7 @@ import pytest
 from playwright.sync_api import Locator, Page, expect
 from support.browser import register
 from support.data import SHARED_DATA
-from support.llm_server import LoopbackLLMServer, Reply, Request, ToolUse, Turn, openai_events
+from support.llm_server import LoopbackLLMServer, Reply, Request, ToolUse, Turn, openai_env, openai_events
 
 pytestmark = [pytest.mark.e2e, pytest.mark.usefixtures("patient_expect")]
 
@@ -173,11 +173,7 @@ class DocumentSearchingModel:
 def model_app_url(start_app) -> Iterator[str]:
     with LoopbackLLMServer() as server:
         DocumentSearchingModel(server)
-        with start_app({
-            "ASSISTANT_OPENAI_API_KEY": "sk-loopback",
-            "ASSISTANT_OPENAI_BASE_URL": f"{server.url}/v1",
-            "ASSISTANT_LLM_TIMEOUT_SECONDS": "30",
-        }) as url:
+        with start_app(openai_env(server, timeout_seconds=30)) as url:
             yield url
 
 

@@ -7,32 +7,17 @@ chat's card becomes ready with Download; Delete (confirmed) removes a report."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 
 import pymupdf
 import pytest
 from playwright.sync_api import expect
 from support.app import ARTIFACTS
 from support.browser import choose, register
-from support.llm_server import LoopbackLLMServer
-from support.scripted_model import ScriptedModel, answer, tool_call
+from support.scripted_model import answer, tool_call
 
 pytestmark = [pytest.mark.e2e, pytest.mark.usefixtures("patient_expect")]
 
 FACT = "Lisinopril 10 mg every morning"
-
-
-@pytest.fixture(scope="module")
-def model() -> Iterator[ScriptedModel]:
-    with LoopbackLLMServer() as server:
-        yield ScriptedModel(server)
-
-
-@pytest.fixture(scope="module")
-def model_app_url(start_app, model: ScriptedModel) -> Iterator[str]:
-    with start_app({"ASSISTANT_OPENAI_API_KEY": "sk-loopback", "ASSISTANT_OPENAI_BASE_URL": f"{model.server.url}/v1",
-                    "ASSISTANT_LLM_TIMEOUT_SECONDS": "30"}) as url:
-        yield url
 
 
 def test_a_health_summary_from_the_page_and_from_the_assistant(model_app_url, model, browser, shot, tmp_path):

@@ -25,7 +25,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 from support.browser import register
-from support.llm_server import LoopbackLLMServer, Reply, ToolUse, Turn, openai_events
+from support.llm_server import LoopbackLLMServer, Reply, ToolUse, Turn, openai_env, openai_events
 from support.scripted_model import ScriptedModel, answer
 
 pytestmark = [pytest.mark.e2e, pytest.mark.usefixtures("patient_expect")]
@@ -116,8 +116,7 @@ def model() -> Iterator[ScriptedModel]:
 def url(start_app, model: ScriptedModel) -> Iterator[str]:
     """The app with OpenAI (the ``medium`` tier) pointed at the scripted model; the ``large`` tier's
     provider (Anthropic) is not configured, so a chat on it is answered offline."""
-    with start_app({"ASSISTANT_OPENAI_API_KEY": "sk-loopback", "ASSISTANT_OPENAI_BASE_URL": f"{model.server.url}/v1",
-                    "ASSISTANT_LLM_TIMEOUT_SECONDS": "30"}) as app_url:
+    with start_app(openai_env(model.server, timeout_seconds=30)) as app_url:
         yield app_url
 
 

@@ -350,3 +350,12 @@ def closed_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
         probe.bind(("127.0.0.1", 0))
         return probe.getsockname()[1]
+
+
+def openai_env(server: LoopbackLLMServer, *, timeout_seconds: int | None = None) -> dict[str, str]:
+    """The settings that point the app's OpenAI provider (and so the ``medium`` tier) at ``server``, with the
+    model's timeout in seconds when given (a broken stream then fails that soon)."""
+    env = {"ASSISTANT_OPENAI_API_KEY": "sk-loopback", "ASSISTANT_OPENAI_BASE_URL": f"{server.url}/v1"}
+    if timeout_seconds is not None:
+        env["ASSISTANT_LLM_TIMEOUT_SECONDS"] = str(timeout_seconds)
+    return env

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from sqlmodel import col, select
-from support.llm_server import LoopbackLLMServer
+from support.llm_server import LoopbackLLMServer, openai_env
 from support.scripted_model import ScriptedModel
 from support.worker import leading_worker, wait_for, worker_environment
 
@@ -32,9 +32,8 @@ def model():
 
 @pytest.fixture(scope="module")
 def worker(database, tmp_path_factory, model):
-    env = {"ASSISTANT_OPENAI_API_KEY": "sk-loopback", "ASSISTANT_OPENAI_BASE_URL": f"{model.server.url}/v1"}
     with leading_worker("reviews", tmp_path_factory.mktemp("reviews"),
-                        worker_environment(database.url, database.data_dir) | env) as worker:
+                        worker_environment(database.url, database.data_dir) | openai_env(model.server)) as worker:
         yield worker
 
 

@@ -10,7 +10,7 @@ from datetime import UTC, datetime, time, timedelta
 
 import pytest
 from sqlmodel import select
-from support.llm_server import LoopbackLLMServer
+from support.llm_server import LoopbackLLMServer, openai_env
 from support.scripted_model import ScriptedModel, answer
 from support.telegram_api import VALID_TOKEN, TelegramApiServer
 from support.worker import leading_worker, wait_for, worker_environment
@@ -45,8 +45,7 @@ def model():
 
 @pytest.fixture(scope="module")
 def worker(database, tmp_path_factory, api, model):
-    env = {"ASSISTANT_TELEGRAM_API_URL": api.url, "ASSISTANT_OPENAI_API_KEY": "sk-loopback",
-           "ASSISTANT_OPENAI_BASE_URL": f"{model.server.url}/v1", "ASSISTANT_LLM_TIMEOUT_SECONDS": "20"}
+    env = {"ASSISTANT_TELEGRAM_API_URL": api.url} | openai_env(model.server, timeout_seconds=20)
     with leading_worker("telegram", tmp_path_factory.mktemp("telegram"),
                         worker_environment(database.url, database.data_dir) | env) as worker:
         yield worker

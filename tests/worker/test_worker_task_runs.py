@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from sqlmodel import select
-from support.llm_server import LoopbackLLMServer
+from support.llm_server import LoopbackLLMServer, openai_env
 from support.scripted_model import ScriptedModel, answer
 from support.worker import leading_worker, wait_for, worker_environment
 
@@ -32,10 +32,8 @@ def model():
 @pytest.fixture(scope="module")
 def worker(database, tmp_path_factory, model):
     """One worker whose model is the loopback server; the scheduler runs in it."""
-    env = {"ASSISTANT_OPENAI_API_KEY": "sk-loopback", "ASSISTANT_OPENAI_BASE_URL": f"{model.server.url}/v1",
-           "ASSISTANT_LLM_TIMEOUT_SECONDS": "20"}
-    with leading_worker("task-runs", tmp_path_factory.mktemp("task-runs"),
-                        worker_environment(database.url, database.data_dir) | env) as worker:
+    env = worker_environment(database.url, database.data_dir) | openai_env(model.server, timeout_seconds=20)
+    with leading_worker("task-runs", tmp_path_factory.mktemp("task-runs"), env) as worker:
         yield worker
 
 

@@ -4,6 +4,7 @@ user's chat id gives ``NotFound``, exactly like a missing one."""
 
 from __future__ import annotations
 
+import json
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -13,7 +14,7 @@ from sqlalchemy import func, or_
 from sqlmodel import Session, col, select
 
 from assistant.core.errors import Conflict, InvalidInput, NotFound
-from assistant.models import TIERS, Chat, Message, User
+from assistant.models import TIERS, Chat, Message, MessageRole, User
 from assistant.models.base import utcnow
 from assistant.services.admin.settings import DEFAULT_MAX_CHATS, get_setting
 from assistant.services.chat.skills import get_usable_skill
@@ -70,6 +71,22 @@ class MessageView:
             model=message.model, tier=message.tier, input_tokens=message.input_tokens,
             output_tokens=message.output_tokens, latency_ms=message.latency_ms, created_at=message.created_at,
         )
+
+
+def tool_result_ids(messages: list[MessageView], tool: str, key: str) -> dict[str, uuid.UUID]:
+    """Message id -> the UUID under ``key`` in each stored, successful result of the tool ``tool`` among
+    ``messages`` (a result is JSON; results that are errors, or without a valid id, are skipped). The chat's cards
+    (a report, a reminder proposal) find the rows their tool calls made with it."""
+    names = {call["id"]: call["name"] for message in messages for call in message.tool_calls}
+    found = {}
+    for message in messages:
+        if message.role != MessageRole.TOOL or message.is_error or names.get(message.tool_call_id or "") != tool:
+            continue
+        try:
+            found[str(message.id)] = uuid.UUID(str(json.loads(message.content)[key]))
+        except (ValueError, KeyError, TypeError):
+            continue
+    return found
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,6 @@ page's "Propose reminders": a new chat whose first message asks for the proposal
 
 from __future__ import annotations
 
-import json
 import uuid
 from collections.abc import Callable
 from datetime import date
@@ -23,9 +22,8 @@ from assistant.core.errors import AppError, InvalidInput, NotFound
 from assistant.core.i18n import format_date, format_datetime, translate
 from assistant.models import Document, Reminder, ReminderProposal, User
 from assistant.models.channels import ProposalStatus
-from assistant.models.chat import MessageRole
 from assistant.services.chat import chats as chat_service
-from assistant.services.chat.chats import MessageView
+from assistant.services.chat.chats import MessageView, tool_result_ids
 from assistant.services.rag.access import readable_by
 from assistant.services.rag.documents import get_document
 from assistant.services.scheduler import proposals as service
@@ -36,19 +34,6 @@ from assistant.ui.state.auth import AuthState, guarded, parse_id
 TOOL = "propose_reminders"
 Rows = list[dict[str, Any]]
 
-
-def _proposal_ids(messages: list[MessageView]) -> dict[str, uuid.UUID]:
-    """Message id -> the proposal a stored, successful ``propose_reminders`` result names."""
-    names = {call["id"]: call["name"] for message in messages for call in message.tool_calls}
-    found = {}
-    for message in messages:
-        if message.role != MessageRole.TOOL or message.is_error or names.get(message.tool_call_id or "") != TOOL:
-            continue
-        try:
-            found[str(message.id)] = uuid.UUID(str(json.loads(message.content)["proposal_id"]))
-        except (ValueError, KeyError, TypeError):
-            continue
-    return found
 
 
 def _period(item: dict[str, Any], lang: str) -> str:
@@ -100,7 +85,7 @@ def _cards(session: Session, user: User, wanted: list[uuid.UUID], lang: str) -> 
 
 def proposal_cards(session: Session, user: User, messages: list[MessageView], lang: str) -> dict[str, dict[str, Any]]:
     """Message id -> the card of the proposal its ``propose_reminders`` result names (for the chat page)."""
-    ids = _proposal_ids(messages)
+    ids = tool_result_ids(messages, TOOL, "proposal_id")
     cards = _cards(session, user, list(set(ids.values())), lang)
     return {message_id: cards[str(ident)] for message_id, ident in ids.items() if str(ident) in cards}
 

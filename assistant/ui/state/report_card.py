@@ -9,7 +9,6 @@ report; the card is read from the :class:`~assistant.models.Report` row (:func:`
 
 from __future__ import annotations
 
-import json
 import uuid
 from typing import TYPE_CHECKING, Any
 
@@ -17,26 +16,12 @@ import reflex as rx
 from sqlmodel import Session, col, select
 
 from assistant.models import Report, User
-from assistant.models.chat import MessageRole
-from assistant.services.chat.chats import MessageView
+from assistant.services.chat.chats import MessageView, tool_result_ids
 from assistant.ui.state.auth import AuthState, guarded
 from assistant.ui.state.reports import download_report, report_view
 
 TOOL = "generate_pdf"
 
-
-def _report_ids(messages: list[MessageView]) -> dict[str, uuid.UUID]:
-    """Message id -> the report a stored, successful ``generate_pdf`` result names."""
-    names = {call["id"]: call["name"] for message in messages for call in message.tool_calls}
-    found = {}
-    for message in messages:
-        if message.role != MessageRole.TOOL or message.is_error or names.get(message.tool_call_id or "") != TOOL:
-            continue
-        try:
-            found[str(message.id)] = uuid.UUID(str(json.loads(message.content)["report_id"]))
-        except (ValueError, KeyError, TypeError):
-            continue
-    return found
 
 
 def _cards(session: Session, user: User, wanted: list[uuid.UUID], lang: str) -> dict[str, dict[str, Any]]:
@@ -49,7 +34,7 @@ def _cards(session: Session, user: User, wanted: list[uuid.UUID], lang: str) -> 
 
 def report_cards(session: Session, user: User, messages: list[MessageView], lang: str) -> dict[str, dict[str, Any]]:
     """Message id -> the card of the report its ``generate_pdf`` result names (for the chat page)."""
-    ids = _report_ids(messages)
+    ids = tool_result_ids(messages, TOOL, "report_id")
     cards = _cards(session, user, list(set(ids.values())), lang)
     return {message_id: cards[str(ident)] for message_id, ident in ids.items() if str(ident) in cards}
 
