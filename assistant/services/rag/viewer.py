@@ -19,8 +19,9 @@ from assistant.core.errors import InvalidInput, NotFound
 from assistant.core.security import create_download_ticket
 from assistant.models import Chunk, Document, DocumentPage, User
 from assistant.services.rag.documents import get_document
-from assistant.services.rag.page_images import Box, PageImage, page_image
+from assistant.services.rag.page_images import PageImage, page_image
 from assistant.services.rag.parsers import ExtractionError
+from assistant.services.rag.passage_boxes import Box
 from assistant.services.rag.paths import document_path
 
 #: The media type whose pages are shown as images.

@@ -12,7 +12,7 @@ import reflex as rx
 from assistant.core.errors import NotFound
 from assistant.core.security import decode_access_token
 from assistant.models.user import Role
-from assistant.services.rag.page_images import Box
+from assistant.services.rag.passage_boxes import Box
 from assistant.services.rag.viewer import PageView, download_ticket, read_page
 from assistant.ui import routes
 from assistant.ui.state.auth import AuthState, guarded, parse_id

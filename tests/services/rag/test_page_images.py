@@ -17,8 +17,9 @@ from assistant.core.errors import InvalidInput, NotFound
 from assistant.models import Chunk, DocumentPage
 from assistant.services.rag import ingest, page_images
 from assistant.services.rag.documents import delete_document
-from assistant.services.rag.page_images import Box, cache_dir
+from assistant.services.rag.page_images import cache_dir
 from assistant.services.rag.parsers import CORRUPT, TIMEOUT, ExtractionError
+from assistant.services.rag.passage_boxes import Box
 from assistant.services.rag.viewer import page_picture, read_page
 
 WHO_PDF = SHARED_DATA / "pdfs/health/WHO_EMRO_Healthy-diet_2019.pdf"
