@@ -1,5 +1,17 @@
 """SQLModel tables and schemas. Importing this package registers every table (Alembic relies on it)."""
 
+from assistant.models.admin import (
+    Agent,
+    AgentCollection,
+    AgentGrant,
+    AgentGroupGrant,
+    AuditEntry,
+    CollectionGroupGrant,
+    Group,
+    GroupMember,
+    LlmProvider,
+    ProviderKind,
+)
 from assistant.models.channels import (
     CodePurpose,
     DeliveryOutcome,
@@ -80,6 +92,16 @@ from assistant.models.user import (
 )
 
 __all__ = [
+    "Agent",
+    "AgentCollection",
+    "AgentGrant",
+    "AgentGroupGrant",
+    "AuditEntry",
+    "CollectionGroupGrant",
+    "Group",
+    "GroupMember",
+    "LlmProvider",
+    "ProviderKind",
     "OPEN_REPORT_STATUSES",
     "Report",
     "ReportKind",

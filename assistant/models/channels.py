@@ -42,10 +42,13 @@ class DeliveryPreferences(SQLModel, table=True):
 
 
 class CodePurpose(StrEnum):
-    """What a one-time code proves: the e-mail address (a link in a mail) or a Telegram chat (a deep link)."""
+    """What a one-time code proves: the e-mail address (a link in a mail), a Telegram chat (a deep link), or an
+    admin's invitation to an account (a link that sets its first password)."""
 
     EMAIL_VERIFICATION = "email_verification"
     TELEGRAM_LINK = "telegram_link"
+    #: An admin invited the account: the link lets its owner choose the first password.
+    INVITATION = "invitation"
 
 
 class OneTimeCode(SQLModel, table=True):

@@ -69,6 +69,8 @@ class Chat(SQLModel, table=True):
     title_is_auto: bool = True
     tier: str = Field(default="medium", max_length=16)
     skill_id: uuid.UUID | None = Field(default=None, foreign_key="skills.id", ondelete="SET NULL")
+    #: The agent the chat talks to; None: the default assistant (the tier and skill above).
+    agent_id: uuid.UUID | None = Field(default=None, foreign_key="agents.id", ondelete="SET NULL", index=True)
     summary: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
     summary_until_seq: int = Field(default=0, sa_column=Column(BigInteger, nullable=False, server_default="0"))
     archived_at: datetime | None = tz_field()

@@ -52,6 +52,8 @@ class User(UserBase, table=True):
     role: str = Field(default=Role.USER.value, sa_column=Column(String(16), nullable=False))
     is_active: bool = True
     max_chats: int | None = None
+    #: An admin set a one-time password: the next sign-in must choose a new one.
+    must_change_password: bool = Field(default=False, sa_column_kwargs={"server_default": text("false")})
     preferred_name: str = Field(default="", max_length=100, sa_column_kwargs={"server_default": ""})
     answer_style: str = Field(default="default", max_length=16, sa_column_kwargs={"server_default": "default"})
     units: str = Field(default="metric", max_length=16, sa_column_kwargs={"server_default": "metric"})

@@ -9,6 +9,7 @@ from sqlmodel import Session
 from assistant.core.errors import InvalidInput
 from assistant.models import AppSetting, User
 from assistant.models.user import Role
+from assistant.services.admin import audit
 from assistant.services.auth.permissions import require_role
 
 REGISTRATION_ENABLED = "registration_enabled"
@@ -68,16 +69,25 @@ def set_setting(*, session: Session, actor: User, key: str, value: Any) -> None:
         raise InvalidInput("admin.bad_setting_value", key=key)
     if key in RANGES and not RANGES[key][0] <= value <= RANGES[key][1]:
         raise InvalidInput("admin.setting_out_of_range", low=RANGES[key][0], high=RANGES[key][1])
-    write_setting_row(session, key, value)
+    write_setting_row(session, key, value, actor=actor)
 
 
-def write_setting_row(session: Session, key: str, value: Any) -> None:
+def write_setting_row(session: Session, key: str, value: Any, *, actor: User | None) -> None:
     """Insert or replace the ``app_settings`` row ``key`` with ``value`` (JSON) without any check: for the
-    callers that validated the value and the actor themselves (:func:`set_setting`, the channel settings)."""
+    callers that validated the value and the actor themselves (:func:`set_setting`, the channel settings).
+
+    Args:
+        actor: the admin who changed it: the change goes to the audit log (``setting.update``, the value
+            before and after, secrets redacted); None for a change the system makes (nothing is logged).
+    """
     row = session.get(AppSetting, key)
+    before = DEFAULTS.get(key) if row is None else row.value
     if row is None:
         session.add(AppSetting(key=key, value=value))
     else:
         row.value = value
         session.add(row)
     session.flush()
+    if actor is not None and before != value:
+        audit.record(session, actor=actor, action="setting.update", target_type="setting", target_id=key,
+                     target_label=key, before=before, after=value)

@@ -134,7 +134,7 @@ def save_smtp(*, session: Session, actor: User, host: str, port: int, tls: str, 
             value["password"] = stored["password"]
     elif password:
         value["password"] = encrypt_secret(password)
-    write_setting_row(session, SMTP_KEY, value)
+    write_setting_row(session, SMTP_KEY, value, actor=actor)
     return smtp_view(session=session, actor=actor)
 
 
@@ -176,7 +176,7 @@ def save_telegram_token(*, session: Session, actor: User, token: str) -> Telegra
     token = token.strip()
     if token and not BOT_TOKEN_PATTERN.fullmatch(token):
         raise InvalidInput("channels.bot_token_invalid")
-    write_setting_row(session, TELEGRAM_KEY, {"token": encrypt_secret(token)} if token else {})
+    write_setting_row(session, TELEGRAM_KEY, {"token": encrypt_secret(token)} if token else {}, actor=actor)
     return telegram_view(session=session, actor=actor)
 
 
@@ -184,4 +184,4 @@ def set_bot_username(*, session: Session, username: str) -> None:
     """Remember the bot's username that Telegram's ``getMe`` returned for the stored token."""
     stored = _stored(session, TELEGRAM_KEY)
     if stored.get("token"):
-        write_setting_row(session, TELEGRAM_KEY, {**stored, "bot_username": username})
+        write_setting_row(session, TELEGRAM_KEY, {**stored, "bot_username": username}, actor=None)

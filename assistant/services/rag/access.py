@@ -1,9 +1,12 @@
 """Which documents a user may read, defined once.
 
 The rule: a user reads their own private documents (``owner_id`` is theirs and ``collection_id`` is
-NULL) and every document of a collection granted to them in ``collection_grants``. Nothing else: not
-an admin's role, and not having uploaded a document into a collection (whoever creates a collection is
-granted it, and an admin who revoked their own grant no longer reads it).
+NULL) and every document of a collection granted to them: to them in ``collection_grants``, to a group
+they belong to in ``collection_group_grants``, or searched by a general agent (one admins manage) that is
+granted to them or to one of their groups (an agent's users must be able to open its citations). Nothing
+else: not an admin's role, and not having uploaded a document into a collection (whoever creates a
+collection is granted it, and an admin who revoked their own grant no longer reads it). Revoking a grant
+or a membership takes effect at the next query.
 
 :func:`readable_by` builds that condition for any user id expression, so one rule serves both directions:
 "the documents user X may read" (the documents list, the viewer through
@@ -16,12 +19,22 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, exists, literal_column, or_
+from sqlalchemy import ColumnElement, Select, and_, exists, literal_column, or_, union
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Mapped
 from sqlmodel import Session, col, select
 
-from assistant.models import CollectionGrant, Document, User
+from assistant.models import (
+    Agent,
+    AgentCollection,
+    AgentGrant,
+    AgentGroupGrant,
+    CollectionGrant,
+    CollectionGroupGrant,
+    Document,
+    GroupMember,
+    User,
+)
 
 
 def readable_by(user_id: ColumnElement[Any] | Mapped[Any] | uuid.UUID, *, owner_id: ColumnElement[Any] | None = None,
@@ -36,10 +49,33 @@ def readable_by(user_id: ColumnElement[Any] | Mapped[Any] | uuid.UUID, *, owner_
     """
     owner = col(Document.owner_id) if owner_id is None else owner_id
     collection = col(Document.collection_id) if collection_id is None else collection_id
-    # correlated to whichever enclosing query holds the user (``users`` in readers_of_document)
-    granted = (select(CollectionGrant.collection_id).where(col(CollectionGrant.user_id) == user_id)
-               .correlate_except(CollectionGrant))
-    return or_(and_(owner == user_id, collection.is_(None)), collection.in_(granted))
+    return or_(and_(owner == user_id, collection.is_(None)), collection.in_(granted_collections(user_id)))
+
+
+def granted_collections(user_id: ColumnElement[Any] | Mapped[Any] | uuid.UUID) -> Select[Any]:
+    """The ids of the collections granted to ``user_id`` (the module's rule): one column, ``collection_id``.
+
+    Args:
+        user_id: a user's id or an SQL expression of one; each part is correlated to whichever enclosing
+            query holds the user (``users`` in :func:`readers_of_document`).
+    """
+    direct = (select(CollectionGrant.collection_id).where(col(CollectionGrant.user_id) == user_id)
+              .correlate_except(CollectionGrant))
+    my_groups = (select(GroupMember.group_id).where(col(GroupMember.user_id) == user_id)
+                 .correlate_except(GroupMember))
+    via_group = (select(CollectionGroupGrant.collection_id)
+                 .where(col(CollectionGroupGrant.group_id).in_(my_groups)).correlate_except(CollectionGroupGrant))
+    my_agents = or_(
+        col(Agent.id).in_(select(AgentGrant.agent_id).where(col(AgentGrant.user_id) == user_id)
+                          .correlate_except(AgentGrant)),
+        col(Agent.id).in_(select(AgentGroupGrant.agent_id).where(col(AgentGroupGrant.group_id).in_(my_groups))
+                          .correlate_except(AgentGroupGrant)),
+    )
+    via_agent = (select(AgentCollection.collection_id)
+                 .join(Agent, col(Agent.id) == col(AgentCollection.agent_id))
+                 .where(col(Agent.owner_id).is_(None), col(Agent.is_active), my_agents)
+                 .correlate_except(AgentCollection, Agent))
+    return union(direct, via_group, via_agent)  # type: ignore[return-value]
 
 
 def readable_sql(alias: str, user_param: str = "user_id") -> str:

@@ -30,6 +30,7 @@ from assistant.core.i18n import DEFAULT_LANGUAGE, LANGUAGES, catalogue, translat
 from assistant.core.net import client_address
 from assistant.models import User
 from assistant.models.user import Role
+from assistant.services.admin import audit
 from assistant.services.auth import acting, profile
 from assistant.services.auth import service as auth
 from assistant.ui import routes
@@ -111,7 +112,7 @@ class AuthState(rx.State):
         return translate(code, self.lang, **params)
 
     def _client_address(self) -> str:
-        """The browser's address as seen through trusted proxies (for login throttling)."""
+        """The browser's address as seen through trusted proxies (for login throttling and the audit log)."""
         headers = self.router.headers.raw_headers
         return client_address(
             self.router.session.client_ip, headers.get("x-forwarded-for"), get_settings().trusted_proxies
@@ -138,6 +139,8 @@ class AuthState(rx.State):
             access_token, refresh_token = self.access_token, self.refresh_token
             tab = self.router.session.client_token
             shown = (self.user_email, self.user_name, self.user_role)
+            address = self._client_address()
+        audit.client_address.set(address)  # for the audit log of admin actions (carried to the worker thread)
         outcome = await acting.run_as(access_token=access_token, refresh_token=refresh_token, tab=tab, work=work,
                                       minimum_role=minimum_role)
         user = outcome.user
