@@ -18,6 +18,14 @@ NOTIFICATIONS = "/notifications"
 REPORTS = "/reports"
 SETTINGS = "/settings"
 ADMIN = "/admin"
+#: The admin console's other pages (the settings stay at ADMIN).
+ADMIN_PROVIDERS = "/admin/providers"
+ADMIN_USERS = "/admin/users"
+ADMIN_AUDIT = "/admin/audit"
+ADMIN_ANALYTICS = "/admin/analytics"
+ADMIN_SYSTEM = "/admin/system"
+#: Agents: everyone's own and those granted to them; admins also manage the general ones here.
+AGENTS = "/agents"
 #: The page a verification link in a mail opens (``?code=...``), signed in or not.
 VERIFY_EMAIL = "/verify-email"
 #: Where a signed-in user lands when nothing else was asked for.

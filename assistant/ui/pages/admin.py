@@ -8,6 +8,8 @@ from typing import Any
 import reflex as rx
 
 from assistant.models.user import Role
+from assistant.ui import routes
+from assistant.ui.components.admin_nav import admin_nav
 from assistant.ui.components.collections import collections_card, uploads_card
 from assistant.ui.components.context_editor import context_editor
 from assistant.ui.components.skills import skills_editor
@@ -65,6 +67,7 @@ def admin_page() -> rx.Component:
     return app_shell(
         "admin.title",
         rx.vstack(
+            admin_nav(routes.ADMIN),
             rx.card(
                 rx.hstack(
                     rx.switch(
