@@ -43,6 +43,7 @@ from assistant.core.config import Settings, get_settings
 from assistant.core.db import session_scope
 from assistant.core.i18n import translate
 from assistant.models import (
+    Agent,
     AuthSession,
     Chat,
     Collection,
@@ -51,6 +52,8 @@ from assistant.models import (
     ContextFileVersion,
     DeliveryPreferences,
     Document,
+    Group,
+    GroupMember,
     MemoryChange,
     MemoryEntry,
     Message,
@@ -128,6 +131,12 @@ def _grants(user_id: uuid.UUID) -> AnySelect:
             .where(col(CollectionGrant.user_id) == user_id).order_by(col(Collection.name)))
 
 
+def _groups(user_id: uuid.UUID) -> AnySelect:
+    return (select(col(Group.name).label("group_name"), col(GroupMember.created_at))
+            .join(Group, col(Group.id) == col(GroupMember.group_id))
+            .where(col(GroupMember.user_id) == user_id).order_by(col(Group.name)))
+
+
 def _login_sessions(user_id: uuid.UUID) -> AnySelect:
     """The devices signed in, without the session's id (half of its refresh token) or the token's hash."""
     return (select(col(AuthSession.device_info), col(AuthSession.client_address), col(AuthSession.created_at),
@@ -141,8 +150,10 @@ ENTITIES: dict[str, Query] = {
     "delivery_preferences": lambda u: _rows(DeliveryPreferences, col(DeliveryPreferences.user_id) == u),
     "telegram_link": lambda u: _rows(TelegramLink, col(TelegramLink.user_id) == u),
     "collection_grants": _grants,
+    "groups": _groups,
     "personal_context": _personal_context,
     "skills": lambda u: _rows(Skill, col(Skill.owner_id) == u, order=(col(Skill.position), col(Skill.id))),
+    "agents": lambda u: _rows(Agent, col(Agent.owner_id) == u, order=(col(Agent.created_at), col(Agent.id))),
     "chats": lambda u: _rows(Chat, col(Chat.user_id) == u, order=(col(Chat.created_at), col(Chat.id))),
     "messages": _messages,
     "memories": lambda u: _rows(MemoryEntry, col(MemoryEntry.user_id) == u, "embedding", "lexemes",

@@ -13,6 +13,7 @@ import pytest
 
 from assistant.core.db import session_scope
 from assistant.models import (
+    Agent,
     Chat,
     Collection,
     CollectionGrant,
@@ -20,6 +21,8 @@ from assistant.models import (
     ContextFileVersion,
     DeliveryPreferences,
     Document,
+    Group,
+    GroupMember,
     MemoryChange,
     MemoryEntry,
     Message,
@@ -157,6 +160,11 @@ def fill_account(make_document, sign_in) -> Callable[..., Holdings]:
             session.add(ContextFileVersion(file_id=context.id, version=1, content=f"I am {marker}.",
                                            author_id=user.id))
             session.add(Skill(owner_id=user.id, name=f"Coach {marker}", system_prompt=f"Coach {marker} kindly."))
+            session.add(Agent(owner_id=user.id, name=f"Helper {marker}", tier="small"))
+            group = Group(name=f"Team {uuid.uuid4().hex[:8]}")  # not theirs: it stays when they go
+            session.add(group)
+            session.flush()
+            session.add(GroupMember(group_id=group.id, user_id=user.id))
         with session_scope() as session:
             stored = session.get_one(Document, document.id)
         return Holdings(user=user, marker=marker, document=stored, document_bytes=content, report=report,
