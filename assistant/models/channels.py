@@ -94,7 +94,10 @@ class NotificationDelivery(SQLModel, table=True):
     SMTP reply or Telegram's message id) or ``failed`` (``detail``: the reason, never a secret)."""
 
     __tablename__ = "notification_deliveries"
-    __table_args__ = (CheckConstraint(one_of("outcome", DeliveryOutcome), name="ck_notification_deliveries_outcome"),)
+    __table_args__ = (
+        CheckConstraint(one_of("outcome", DeliveryOutcome), name="ck_notification_deliveries_outcome"),
+        Index("ix_notification_deliveries_created", "created_at"),
+    )
 
     id: uuid.UUID = uuid_pk()
     notification_id: uuid.UUID = Field(foreign_key="notifications.id", ondelete="CASCADE", index=True)

@@ -92,6 +92,12 @@ class Message(SQLModel, table=True):
         CheckConstraint("role IN ('user', 'assistant', 'system', 'tool')", name="ck_messages_role"),
         CheckConstraint("status IN ('complete', 'incomplete', 'error')", name="ck_messages_status"),
         Index("ix_messages_chat_seq", "chat_id", "seq", unique=True),
+        Index("ix_messages_user_created", "created_at", "chat_id", postgresql_where=text("role = 'user'")),
+        Index("ix_messages_assistant_created", "created_at",
+              postgresql_include=["provider", "model", "tier", "input_tokens", "output_tokens", "latency_ms"],
+              postgresql_where=text("role = 'assistant'")),
+        Index("ix_messages_tool_calls_created", "created_at",
+              postgresql_where=text("role = 'assistant' AND tool_calls <> '[]'::jsonb")),
     )
 
     id: uuid.UUID = uuid_pk()

@@ -56,6 +56,7 @@ class Notification(SQLModel, table=True):
         Index("ix_notifications_user_channel_status", "user_id", "channel", "status", "created_at"),
         Index("ix_notifications_pending", "scheduled_at", postgresql_where="status = 'pending'"),
         Index("ix_notifications_escalate_at", "escalate_at", postgresql_where="escalate_at IS NOT NULL"),
+        Index("ix_notifications_created", "created_at"),
     )
 
     id: uuid.UUID = uuid_pk()
