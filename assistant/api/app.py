@@ -11,13 +11,16 @@ from assistant.core.i18n import translate
 
 
 def create_api() -> FastAPI:
-    """Build the API. Service errors become ``{"detail": message, "code": key}`` with their status."""
+    """Build the API. Service errors become ``{"detail": message, "code": key}`` with their status (a 429 that
+    names the seconds to wait also sends ``Retry-After``)."""
     api = FastAPI(title="assistant API", version="1", docs_url="/api/docs", openapi_url="/api/openapi.json")
 
     @api.exception_handler(AppError)
     async def _app_error(request: Request, exc: AppError) -> JSONResponse:
         language = "ru" if request.headers.get("accept-language", "").lower().startswith("ru") else "en"
         headers = {"WWW-Authenticate": "Bearer"} if exc.status_code == 401 else None
+        if exc.status_code == 429 and isinstance(exc.params.get("seconds"), int):
+            headers = {"Retry-After": str(exc.params["seconds"])}
         return JSONResponse(
             status_code=exc.status_code,
             content={"detail": translate(exc.code, language, **exc.params), "code": exc.code},

@@ -61,9 +61,15 @@ class Settings(BaseSettings):
     #: Addresses (or CIDR networks) of reverse proxies whose X-Forwarded-For is believed.
     trusted_proxies: Annotated[list[str], NoDecode] = Field(default_factory=list)
 
-    login_max_failures_per_account: int = 5
-    login_max_failures_per_address: int = 20
-    login_window_minutes: int = 15
+    #: Login throttling by progressive delays, never a lockout (OWASP Authentication Cheat Sheet): this many
+    #: failed sign-ins for an account since its last success, and for a client address, within the window cost
+    #: nothing; each further try waits ``login_delay_first_seconds`` after the last failure, doubled per extra
+    #: failure, at most ``login_delay_max_seconds`` (see :func:`assistant.services.auth.service.login`).
+    login_free_failures_per_account: int = Field(default=5, ge=1, le=1_000)
+    login_free_failures_per_address: int = Field(default=20, ge=1, le=10_000)
+    login_window_minutes: int = Field(default=15, ge=1, le=24 * 60)
+    login_delay_first_seconds: float = Field(default=2.0, gt=0, le=600)
+    login_delay_max_seconds: float = Field(default=30.0, gt=0, le=3_600)
 
     #: Language-model providers. None of them set: offline mode (answers from documents and memory only).
     openai_api_key: SecretStr | None = None
@@ -97,6 +103,9 @@ class Settings(BaseSettings):
     channel_timeout_seconds: float = Field(default=20.0, gt=0, le=300)
 
     log_level: str = "INFO"
+    #: ``text``: ``time level logger: message`` lines; ``json``: one JSON object per line with the request, user
+    #: and job ids known when the record was made (see :mod:`assistant.core.logging`).
+    log_format: Literal["text", "json"] = "text"
 
     _split = field_validator("cors_allowed_origins", "trusted_proxies", mode="before")(_split_csv)
 

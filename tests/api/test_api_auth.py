@@ -148,13 +148,15 @@ def test_profile_update_ignores_role_and_validates(client, account):
     assert bad.json()["code"] == "auth.timezone_invalid"
 
 
-def test_account_throttling_is_429(client, account):
+def test_account_throttling_is_429_with_the_seconds_to_wait(client, account):
     for attempt in range(5):
         assert login(client, "api@example.com", f"wrong-pass-{attempt}").status_code == 401
     response = login(client, "api@example.com", PASSWORD, headers={"Accept-Language": "ru"})
     assert response.status_code == 429
     assert response.json()["code"] == "auth.too_many_attempts"
-    assert response.json()["detail"] == translate("auth.too_many_attempts", "ru", minutes=15)
+    seconds = int(response.headers["Retry-After"])
+    assert seconds in (1, 2)  # the first delay, 2 s after the fifth failure
+    assert response.json()["detail"] == translate("auth.too_many_attempts", "ru", seconds=seconds)
 
 
 def test_change_password_keeps_this_device_and_signs_out_the_others(client, account):

@@ -163,7 +163,7 @@ def test_every_error_parameter_used_in_the_code_fills_a_placeholder():
 
 @pytest.mark.parametrize("language", ["en", "ru"])
 def test_translate_fills_placeholders(language):
-    text = translate("auth.too_many_attempts", language, minutes=15)
+    text = translate("auth.too_many_attempts", language, seconds=15)
     assert "15" in text and "{" not in text
 
 

@@ -37,12 +37,12 @@ def test_english_plural_categories():
     assert [plural_category(n, "en") for n in (1, 0, 2, 5, 21, 1.5)] == ["one"] + ["other"] * 5
 
 
-@pytest.mark.parametrize(("minutes", "word"), [
-    (1, "минуту"), (2, "минуты"), (5, "минут"), (11, "минут"), (21, "минуту"), (22, "минуты"), (1.5, "минуты"),
+@pytest.mark.parametrize(("seconds", "word"), [
+    (1, "секунду"), (2, "секунды"), (5, "секунд"), (11, "секунд"), (21, "секунду"), (22, "секунды"), (1.5, "секунды"),
 ])
-def test_translate_picks_the_russian_form_by_the_count(minutes, word):
-    text = translate("auth.too_many_attempts", "ru", minutes=minutes)
-    assert text.endswith(f"через {format_number(minutes, 'ru')} {word}.")
+def test_translate_picks_the_russian_form_by_the_count(seconds, word):
+    text = translate("auth.too_many_attempts", "ru", seconds=seconds)
+    assert text.endswith(f"через {format_number(seconds, 'ru')} {word}.")
 
 
 @pytest.mark.parametrize(("limit", "word"), [(1, "документ"), (3, "документа"), (11, "документов"), (21, "документ")])
@@ -51,8 +51,8 @@ def test_translate_picks_the_form_for_documents(limit, word):
 
 
 def test_translate_picks_the_english_form_by_the_count():
-    assert translate("auth.too_many_attempts", "en", minutes=1).endswith("Try again in 1 minute.")
-    assert translate("auth.too_many_attempts", "en", minutes=15).endswith("Try again in 15 minutes.")
+    assert translate("auth.too_many_attempts", "en", seconds=1).endswith("Try again in 1 second.")
+    assert translate("auth.too_many_attempts", "en", seconds=15).endswith("Try again in 15 seconds.")
     assert translate("chat.context.history_count", "en", count=1) == "1 earlier message of this chat"
     assert translate("chat.context.history_count", "en", count=21) == "21 earlier messages of this chat"
 

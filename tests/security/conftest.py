@@ -25,7 +25,7 @@ from contextlib import ExitStack
 
 import pytest
 from support.app import app_url, kept_app, patient_expect, shot, start_app  # noqa: F401 - fixtures
-from support.live_app import MAX_FAILURES_PER_ADDRESS, OWNER, PROXY, LiveApp
+from support.live_app import LOGIN_DELAY_SECONDS, MAX_FAILURES_PER_ADDRESS, OWNER, PROXY, LiveApp
 
 import assistant.assistant  # noqa: F401 - every page and state registered in the main thread, as the server does
 
@@ -37,7 +37,9 @@ def live_app(start_app) -> LiveApp:  # noqa: F811 - the imported fixture
         settings = {
             "ASSISTANT_JWT_SECRET": secret,
             "ASSISTANT_TRUSTED_PROXIES": PROXY,
-            "ASSISTANT_LOGIN_MAX_FAILURES_PER_ADDRESS": str(MAX_FAILURES_PER_ADDRESS),
+            "ASSISTANT_LOGIN_FREE_FAILURES_PER_ADDRESS": str(MAX_FAILURES_PER_ADDRESS),
+            # The first delay after the free failures outlasts any test's next try on a busy machine.
+            "ASSISTANT_LOGIN_DELAY_FIRST_SECONDS": str(LOGIN_DELAY_SECONDS),
         }
         app = LiveApp(url=stack.enter_context(start_app(settings)), jwt_secret=secret)
         first = app.register(OWNER, display_name="Owner")

@@ -1,16 +1,17 @@
 """Login throttling on the running app, attacked by rotating addresses.
 
-The app counts failed logins per account (5 since its last success) and per client address (6 here, 20
-by default) over 15 minutes. The client address is the TCP peer; ``X-Forwarded-For`` is believed only
-from a configured reverse proxy (``ASSISTANT_TRUSTED_PROXIES``, here 127.0.0.2), and then only its last
-untrusted hop.
+The app lets 5 failed logins per account (since its last success) and 6 per client address (20 by default)
+pass over 15 minutes; after that each try waits a delay (60 s here, doubling per further failure, capped),
+and a try made during the delay is refused with 429 and the seconds to wait, never a lockout. The client
+address is the TCP peer; ``X-Forwarded-For`` is believed only from a configured reverse proxy
+(``ASSISTANT_TRUSTED_PROXIES``, here 127.0.0.2), and then only its last untrusted hop.
 
 * A direct client that sends a new ``X-Forwarded-For`` with every try is still one address and is
-  stopped, over the REST API and over the sign-in page's socket.
-* Behind the trusted proxy each forwarded client has its own count: the guesser is stopped, a neighbour
+  delayed, over the REST API and over the sign-in page's socket.
+* Behind the trusted proxy each forwarded client has its own count: the guesser is delayed, a neighbour
   behind the same proxy is not, and a hop the guesser prepends does not help.
-* Guessing one account's password from ever new addresses (and spellings of its e-mail) is stopped by
-  the per-account count, even for the right password afterwards; other accounts are unaffected.
+* Guessing one account's password from ever new addresses (and spellings of its e-mail) is delayed by
+  the per-account count, even for the right password right afterwards; other accounts are unaffected.
 
 Each test connects from its own loopback address (127.0.0.0/8 all reaches the app on Linux), because the
 app is shared and counts per address.
@@ -22,7 +23,7 @@ import asyncio
 
 from support.browser import PASSWORD
 from support.event_socket import FIELD, event_socket, run
-from support.live_app import MAX_FAILURES_PER_ACCOUNT, MAX_FAILURES_PER_ADDRESS, PROXY, LiveApp
+from support.live_app import LOGIN_DELAY_SECONDS, MAX_FAILURES_PER_ACCOUNT, MAX_FAILURES_PER_ADDRESS, PROXY, LiveApp
 
 TOO_MANY = "Too many failed sign-in attempts"
 
@@ -46,6 +47,7 @@ def test_rotating_forwarded_for_from_a_direct_client_does_not_escape_the_address
     assert blocked.status_code == 429
     assert blocked.json()["code"] == "auth.too_many_attempts"
     assert TOO_MANY in blocked.json()["detail"]
+    assert 0 < int(blocked.headers["Retry-After"]) <= LOGIN_DELAY_SECONDS
     # Only that client: the account signs in from elsewhere.
     assert login(live_app, "bystander-a@example.org", PASSWORD, source="127.0.0.4").status_code == 200
 
@@ -80,7 +82,7 @@ def test_one_account_cannot_be_guessed_from_rotating_addresses(live_app: LiveApp
                              forwarded_for=f"192.0.2.{20 + i}")
         assert response.status_code == 401
 
-    # Now even the right password, from addresses never seen, is refused for this account...
+    # Now even the right password, from addresses never seen, has to wait for this account...
     assert login(live_app, "target@example.org", PASSWORD, source="127.0.0.30").status_code == 429
     assert login(live_app, "target@example.org", PASSWORD, source=PROXY, forwarded_for="192.0.2.99").status_code == 429
     # ...and only for this one.

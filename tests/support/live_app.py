@@ -13,6 +13,8 @@ from support.browser import PASSWORD
 PROXY = "127.0.0.2"
 MAX_FAILURES_PER_ADDRESS = 6
 MAX_FAILURES_PER_ACCOUNT = 5  # the default
+#: Seconds the shared app makes a client wait after its free failures (the default is 2).
+LOGIN_DELAY_SECONDS = 60
 OWNER = "owner@example.org"
 
 

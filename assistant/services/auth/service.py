@@ -7,6 +7,7 @@ the whole session (refresh-token reuse detection, OAuth 2.0 Security BCP, RFC 97
 
 from __future__ import annotations
 
+import math
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -135,20 +136,53 @@ def ensure_superadmin(*, session: Session, email: str, password: str, reset_exis
     return user, True
 
 
-def _recent_failures(session: Session, settings: Settings, *, email: str | None, address: str | None) -> int:
-    since = datetime.now(UTC) - timedelta(minutes=settings.login_window_minutes)
-    query = select(func.count()).select_from(LoginAttempt).where(col(LoginAttempt.success).is_(False))
-    if email is not None:
-        last_success = session.exec(
-            select(func.max(LoginAttempt.created_at)).where(LoginAttempt.email == email,
-                                                            col(LoginAttempt.success).is_(True))
-        ).one()
-        if last_success is not None and last_success > since:
-            since = last_success
-        query = query.where(LoginAttempt.email == email)
-    if address is not None:
-        query = query.where(LoginAttempt.client_address == address)
-    return session.exec(query.where(LoginAttempt.created_at > since)).one()
+#: An address that signed in to an account within this many days is the owner's: failures from other addresses
+#: do not delay sign-ins from it (OWASP's "device cookie" idea, keyed by the client address).
+KNOWN_ADDRESS_DAYS = 90
+
+
+def _delay_left(failures: int, last: datetime | None, free: int, settings: Settings, now: datetime) -> float:
+    """Seconds still to wait after ``failures`` counted failures, the last at ``last`` (0 when free)."""
+    if last is None or failures < free:
+        return 0.0
+    delay = min(settings.login_delay_max_seconds, settings.login_delay_first_seconds * 2.0 ** (failures - free))
+    return max(0.0, (last - now).total_seconds() + delay)
+
+
+def login_wait_seconds(*, session: Session, email: str, client_address: str) -> float:
+    """Seconds a sign-in to ``email`` from ``client_address`` must still wait (0: it may try now).
+
+    Counted in the last ``login_window_minutes``: the account's failures since its last success (only those
+    from ``client_address`` when that address signed in to the account within :data:`KNOWN_ADDRESS_DAYS`), and
+    the address's failures on any account. Each count past its free allowance
+    (``login_free_failures_per_account``, ``login_free_failures_per_address``) asks for
+    ``login_delay_first_seconds`` after the last of those failures, doubled per further failure, at most
+    ``login_delay_max_seconds``; the larger wait of the two applies. The same queries run for known and
+    unknown e-mails.
+    """
+    settings = get_settings()
+    now = datetime.now(UTC)
+    since = now - timedelta(minutes=settings.login_window_minutes)
+    email = normalize_email(email)
+    address = client_address[:64]
+    known_since = now - timedelta(days=KNOWN_ADDRESS_DAYS)
+    last_success, known = session.exec(
+        select(func.max(LoginAttempt.created_at).filter(col(LoginAttempt.success).is_(True)),
+               func.coalesce(func.bool_or(col(LoginAttempt.success).is_(True)
+                                          & (col(LoginAttempt.client_address) == address)
+                                          & (col(LoginAttempt.created_at) > known_since)), False))
+        .where(LoginAttempt.email == email)
+    ).one()
+    account_since = max(since, last_success) if last_success is not None else since
+    failed = select(func.count(), func.max(LoginAttempt.created_at)).where(col(LoginAttempt.success).is_(False))
+    account_query = failed.where(LoginAttempt.email == email, col(LoginAttempt.created_at) > account_since)
+    if known:
+        account_query = account_query.where(LoginAttempt.client_address == address)
+    account_count, account_last = session.exec(account_query).one()
+    address_count, address_last = session.exec(
+        failed.where(LoginAttempt.client_address == address, col(LoginAttempt.created_at) > since)).one()
+    return max(_delay_left(account_count, account_last, settings.login_free_failures_per_account, settings, now),
+               _delay_left(address_count, address_last, settings.login_free_failures_per_address, settings, now))
 
 
 def _issue_session(
@@ -177,24 +211,22 @@ def login(
 ) -> TokenPair:
     """Check the password and open a login session.
 
-    Throttling: more than ``login_max_failures_per_account`` failures for an e-mail since its last
-    success, or ``login_max_failures_per_address`` for a client address, within
-    ``login_window_minutes``, refuse further tries without checking the password. Unknown e-mails cost
-    the same bcrypt work as known ones. Failed attempts are committed even though this raises.
+    Throttling delays, never locks (:func:`login_wait_seconds`): a try made while a wait is running is refused
+    without checking the password and without being counted, so the owner who knows the password gets in at
+    most ``login_delay_max_seconds`` after the last failure; an address that signed in to the account before
+    is not delayed by failures from other addresses. Unknown e-mails cost the same queries and bcrypt work as
+    known ones. Failed attempts are committed even though this raises.
 
     Raises:
-        TooManyRequests: ``auth.too_many_attempts``.
+        TooManyRequests: ``auth.too_many_attempts`` with ``seconds`` (a whole number, at least 1) to wait.
         Unauthorized: ``auth.invalid_credentials`` (wrong password or unknown e-mail, same message).
         Forbidden: ``auth.account_disabled`` (only after a correct password).
     """
     settings = get_settings()
     email = normalize_email(email)
-    if (
-        _recent_failures(session, settings, email=email, address=None) >= settings.login_max_failures_per_account
-        or _recent_failures(session, settings, email=None, address=client_address)
-        >= settings.login_max_failures_per_address
-    ):
-        raise TooManyRequests("auth.too_many_attempts", minutes=settings.login_window_minutes)
+    wait = login_wait_seconds(session=session, email=email, client_address=client_address)
+    if wait > 0:
+        raise TooManyRequests("auth.too_many_attempts", seconds=max(1, math.ceil(wait)))
 
     user = session.exec(select(User).where(User.email == email)).first()
     if not verify_password(password, user.password_hash if user else None):
