@@ -66,10 +66,20 @@ def delete_account(*, session: Session, user: User, password: str, settings: Set
         InvalidInput: ``account.delete.wrong_password`` (nothing is deleted).
         Conflict: ``account.delete.last_superadmin``: no other active superadmin would be left.
     """
-    settings = settings or get_settings()
     account = session.exec(select(User).where(col(User.id) == user.id).with_for_update()).one()
     if not verify_password(password, account.password_hash):
         raise InvalidInput("account.delete.wrong_password")
+    erase_account(session=session, account=account, settings=settings)
+
+
+def erase_account(*, session: Session, account: User, settings: Settings | None = None) -> None:
+    """Delete ``account`` and everything of theirs exactly as :func:`delete_account` does, without asking for a
+    password: for the caller that checked who may (an admin deleting a user, :mod:`assistant.services.admin.users`).
+
+    Raises:
+        Conflict: ``account.delete.last_superadmin``: no other active superadmin would be left.
+    """
+    settings = settings or get_settings()
     if account.role == Role.SUPERADMIN.value:
         superadmins = session.exec(select(User.id).where(
             col(User.role) == Role.SUPERADMIN.value, col(User.is_active).is_(True)).order_by(col(User.id))

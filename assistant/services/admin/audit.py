@@ -10,11 +10,17 @@ from __future__ import annotations
 
 import re
 from contextvars import ContextVar
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
-from sqlmodel import Session
+from sqlalchemy import func, or_
+from sqlmodel import Session, col, select
 
+from assistant.core.errors import InvalidInput
 from assistant.models import AuditEntry, User
+from assistant.models.user import Role
+from assistant.services.auth.permissions import require_role
 
 #: The address of the browser or API client whose event or request is being handled (``""``: none, such as
 #: the CLI or the worker).
@@ -63,3 +69,69 @@ def record(session: Session, *, actor: User, action: str, target_type: str = "",
     session.add(entry)
     session.flush()
     return entry
+
+
+#: The most entries one page of :func:`list_entries` holds.
+MAX_PAGE_SIZE = 200
+
+
+@dataclass(frozen=True)
+class AuditPage:
+    """One page of the audit log, newest first: ``entries`` and how many match in all (``total``)."""
+
+    entries: list[AuditEntry]
+    total: int
+
+
+def _like(text: str) -> str:
+    return "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+
+
+def list_entries(*, session: Session, actor: User, action: str = "", actor_text: str = "", target_text: str = "",
+                 since: datetime | None = None, until: datetime | None = None, offset: int = 0,
+                 limit: int = 50) -> AuditPage:
+    """The audit log, newest first, filtered; admins only.
+
+    Args:
+        action: an exact action (``user.create``) or an area ending in a dot (``user.``); ``""``: all.
+        actor_text: part of the acting account's e-mail (any case).
+        target_text: part of the target's label or id (any case).
+        since, until: timezone-aware bounds of ``created_at`` (``since`` included, ``until`` excluded).
+        offset, limit: the page (``limit`` 1-:data:`MAX_PAGE_SIZE`).
+
+    Raises:
+        Forbidden: below admin. InvalidInput: ``audit.bad_page`` (negative offset, limit out of range).
+    """
+    require_role(actor, Role.ADMIN)
+    if offset < 0 or not 1 <= limit <= MAX_PAGE_SIZE:
+        raise InvalidInput("audit.bad_page")
+    conditions = []
+    if action.endswith("."):
+        conditions.append(col(AuditEntry.action).startswith(action, autoescape=True))
+    elif action:
+        conditions.append(col(AuditEntry.action) == action)
+    if actor_text.strip():
+        conditions.append(col(AuditEntry.actor_email).ilike(_like(actor_text.strip()), escape="\\"))
+    if target_text.strip():
+        pattern = _like(target_text.strip())
+        conditions.append(or_(col(AuditEntry.target_label).ilike(pattern, escape="\\"),
+                              col(AuditEntry.target_id).ilike(pattern, escape="\\")))
+    if since is not None:
+        conditions.append(col(AuditEntry.created_at) >= since)
+    if until is not None:
+        conditions.append(col(AuditEntry.created_at) < until)
+    total = session.exec(select(func.count()).select_from(AuditEntry).where(*conditions)).one()
+    entries = session.exec(select(AuditEntry).where(*conditions)
+                           .order_by(col(AuditEntry.created_at).desc(), col(AuditEntry.id).desc())
+                           .offset(offset).limit(limit)).all()
+    return AuditPage(entries=list(entries), total=int(total))
+
+
+def known_actions(*, session: Session, actor: User) -> list[str]:
+    """Every action the log holds, sorted (for the page's filter); admins only.
+
+    Raises:
+        Forbidden.
+    """
+    require_role(actor, Role.ADMIN)
+    return list(session.exec(select(AuditEntry.action).distinct().order_by(col(AuditEntry.action))).all())

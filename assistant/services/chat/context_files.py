@@ -13,6 +13,7 @@ from sqlmodel import Session, col, select
 
 from assistant.core.errors import Forbidden, InvalidInput, NotFound
 from assistant.models import ContextFile, ContextFileVersion, ContextScope, Role, User
+from assistant.services.admin import audit
 from assistant.services.auth.permissions import has_role
 
 MAX_CONTEXT_CHARS = 20_000
@@ -108,6 +109,11 @@ def save_context(*, session: Session, user: User, scope: ContextScope, content: 
     number = (current[0].version if current else 0) + 1
     session.add(ContextFileVersion(file_id=file.id, version=number, content=content, author_id=user.id))
     session.flush()
+    if scope == ContextScope.PRIMARY:
+        audit.record(session, actor=user, action="context.primary.update", target_type="context",
+                     target_label="primary",
+                     before={"version": current[0].version, "characters": len(current[0].content)} if current else None,
+                     after={"version": number, "characters": len(content)})
     return number
 
 

@@ -13,6 +13,7 @@ from sqlmodel import Session, col, select
 from assistant.core.errors import Forbidden, InvalidInput, NotFound
 from assistant.models import Role, Skill, User
 from assistant.models.base import utcnow
+from assistant.services.admin import audit
 from assistant.services.auth.permissions import has_role
 
 #: Lucide icon names a skill may show.
@@ -117,6 +118,9 @@ def create_skill(*, session: Session, user: User, scope: SkillScope, data: dict[
     skill = Skill(owner_id=None if scope == "general" else user.id, **values.model_dump())
     session.add(skill)
     session.flush()
+    if skill.owner_id is None:
+        audit.record(session, actor=user, action="skill.create", target_type="skill", target_id=skill.id,
+                     target_label=skill.name, after=_logged(skill))
     return skill
 
 
@@ -129,11 +133,15 @@ def update_skill(*, session: Session, user: User, skill_id: uuid.UUID, data: dic
         InvalidInput: ``skills.invalid``.
     """
     skill = _editable(session, user, skill_id)
+    before = _logged(skill)
     for key, value in _validated(data).model_dump().items():
         setattr(skill, key, value)
     skill.updated_at = utcnow()
     session.add(skill)
     session.flush()
+    if skill.owner_id is None:
+        audit.record(session, actor=user, action="skill.update", target_type="skill", target_id=skill.id,
+                     target_label=skill.name, before=before, after=_logged(skill))
     return skill
 
 
@@ -143,5 +151,14 @@ def delete_skill(*, session: Session, user: User, skill_id: uuid.UUID) -> None:
     Raises:
         NotFound, Forbidden: as :func:`update_skill`.
     """
-    session.delete(_editable(session, user, skill_id))
+    skill = _editable(session, user, skill_id)
+    if skill.owner_id is None:
+        audit.record(session, actor=user, action="skill.delete", target_type="skill", target_id=skill.id,
+                     target_label=skill.name, before=_logged(skill))
+    session.delete(skill)
     session.flush()
+
+
+def _logged(skill: Skill) -> dict[str, Any]:
+    """What the audit log keeps of a general skill: its name, whether it is on, the prompt's length."""
+    return {"name": skill.name, "active": skill.is_active, "prompt_characters": len(skill.system_prompt)}

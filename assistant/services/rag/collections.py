@@ -27,6 +27,7 @@ from assistant.core.errors import InvalidInput, NotFound
 from assistant.models import Collection, CollectionGrant, Document, User
 from assistant.models.base import utcnow
 from assistant.models.user import Role
+from assistant.services.admin import audit
 from assistant.services.auth.permissions import require_role
 from assistant.services.rag.documents import remove_document
 
@@ -120,6 +121,8 @@ def create_collection(*, session: Session, user: User, name: str, description: s
     session.flush()
     session.add(CollectionGrant(collection_id=collection.id, user_id=user.id))
     session.flush()
+    audit.record(session, actor=user, action="collection.create", target_type="collection", target_id=collection.id,
+                 target_label=collection.name, after={"name": name, "description": description})
     return collection
 
 
@@ -132,6 +135,7 @@ def update_collection(*, session: Session, user: User, collection_id: uuid.UUID,
         InvalidInput: as :func:`create_collection` (its own current name is not "taken").
     """
     collection = get_collection(session=session, user=user, collection_id=collection_id)
+    before = {"name": collection.name, "description": collection.description}
     if name is not None:
         name = _clean_name(name)
         _check_name_free(session, name, except_id=collection.id)
@@ -141,6 +145,9 @@ def update_collection(*, session: Session, user: User, collection_id: uuid.UUID,
     collection.updated_at = utcnow()
     session.add(collection)
     session.flush()
+    audit.record(session, actor=user, action="collection.update", target_type="collection", target_id=collection.id,
+                 target_label=collection.name, before=before,
+                 after={"name": collection.name, "description": collection.description})
     return collection
 
 
@@ -162,6 +169,8 @@ def delete_collection(*, session: Session, user: User, collection_id: uuid.UUID,
     ).all()
     for document in documents:
         remove_document(session=session, document=document, settings=settings)
+    audit.record(session, actor=user, action="collection.delete", target_type="collection", target_id=collection.id,
+                 target_label=collection.name, before={"name": collection.name, "documents": len(documents)})
     session.delete(collection)  # grants go with it (ON DELETE CASCADE)
     session.flush()
     return len(documents)
@@ -240,11 +249,14 @@ def grant(*, session: Session, user: User, collection_id: uuid.UUID, email: str 
     """
     collection = get_collection(session=session, user=user, collection_id=collection_id)
     grantee = _grantee(session, email, user_id)
-    session.execute(
+    result = session.execute(
         text("INSERT INTO collection_grants (collection_id, user_id, created_at) VALUES (:c, :u, :t) "
              "ON CONFLICT DO NOTHING"),
         {"c": collection.id, "u": grantee.id, "t": utcnow()},
     )
+    if affected_rows(result):
+        audit.record(session, actor=user, action="collection.grant_user", target_type="collection",
+                     target_id=collection.id, target_label=collection.name, after={"user": grantee.email})
     return grantee
 
 
@@ -263,7 +275,13 @@ def revoke(*, session: Session, user: User, collection_id: uuid.UUID, user_id: u
         text("DELETE FROM collection_grants WHERE collection_id = :c AND user_id = :u"),
         {"c": collection.id, "u": user_id},
     )
-    return affected_rows(result) > 0
+    removed = affected_rows(result) > 0
+    if removed:
+        grantee = session.get(User, user_id)
+        audit.record(session, actor=user, action="collection.revoke_user", target_type="collection",
+                     target_id=collection.id, target_label=collection.name,
+                     before={"user": grantee.email if grantee else str(user_id)})
+    return removed
 
 
 def list_grantees(*, session: Session, user: User, collection_id: uuid.UUID) -> list[GranteeView]:
