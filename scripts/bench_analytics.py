@@ -59,7 +59,7 @@ GENERATE = [
               now() - random() * interval '365 days'
        FROM (SELECT i,
                     CASE WHEN i % 20 < 8 THEN 'user' WHEN i % 20 < 17 THEN 'assistant' ELSE 'tool' END AS role,
-                    1 + (i * 7919) % 4 AS m,
+                    1 + ((i / 20) * 3 + i) % 4 AS m,
                     CASE WHEN i % 20 BETWEEN 8 AND 16 AND i % 7 = 0
                          THEN jsonb_build_array(jsonb_build_object('id', 'c' || i, 'arguments', '{}'::jsonb, 'name',
                               (ARRAY['search_documents', 'create_reminder', 'remember', 'create_task', 'web_fetch',

@@ -51,8 +51,9 @@ def _tokens(dimension: str) -> str:
 
 
 def _values(column: str, values: list[str]) -> str:
-    """A ``VALUES`` list of fixed labels (enum values of the code, never input) as a one-column relation."""
-    return "(VALUES " + ", ".join(f"('{value}')" for value in values) + f") AS v({column})"
+    """A ``VALUES`` list of fixed labels (enum values of the code, never input) as relation ``v(column, ord)``,
+    ``ord`` their position."""
+    return "(VALUES " + ", ".join(f"('{value}', {n})" for n, value in enumerate(values)) + f") AS v({column}, ord)"
 
 
 _TOKEN_COLUMNS = ("answers", "input_tokens", "output_tokens")
@@ -80,10 +81,11 @@ QUERIES: dict[str, tuple[tuple[str, ...], str]] = {
     "documents_by_status": (("status", "documents", "chunks"), (
         "WITH counted AS (SELECT status, count(*) AS n, coalesce(sum(chunk_count), 0) AS chunks "
         "FROM documents GROUP BY status) "
-        "SELECT v.status, coalesce(counted.n, 0), coalesce(counted.chunks, 0) "
+        "SELECT status, n, chunks FROM (SELECT v.status, coalesce(counted.n, 0) AS n, "
+        "coalesce(counted.chunks, 0) AS chunks, v.ord "
         f"FROM {_values('status', [status.value for status in DocumentStatus])} "
         "LEFT JOIN counted ON counted.status = v.status "
-        "UNION ALL SELECT 'total', count(*), coalesce(sum(chunk_count), 0) FROM documents")),
+        "UNION ALL SELECT 'total', count(*), coalesce(sum(chunk_count), 0), 1000 FROM documents) AS t ORDER BY ord")),
     "ingestion_failures": (("error_code", "documents"), (
         "SELECT d.error_code, count(*) FROM documents d "
         "WHERE d.status = 'failed' AND d.updated_at >= :lo AND d.updated_at < :hi GROUP BY 1 ORDER BY 2 DESC, 1")),
@@ -100,7 +102,8 @@ QUERIES: dict[str, tuple[tuple[str, ...], str]] = {
             "SELECT v.channel, coalesce(rows.created, 0), coalesce(rows.sent, 0), coalesce(rows.failed, 0), "
             "coalesce(rows.acknowledged, 0), coalesce(attempts.failed_attempts, 0) "
             f"FROM {_values('channel', [channel.value for channel in Channel])} "
-            "LEFT JOIN rows ON rows.channel = v.channel LEFT JOIN attempts ON attempts.channel = v.channel")),
+            "LEFT JOIN rows ON rows.channel = v.channel LEFT JOIN attempts ON attempts.channel = v.channel "
+            "ORDER BY v.ord")),
 }
 
 #: The tables of the analytics page, in the order shown.
