@@ -1,4 +1,4 @@
-"""Chats and their messages: create, list, search, rename, tier and skill, archive, delete, and pages
+"""Chats and their messages: create, list, search, rename, tier, skill and agent, archive, delete, and pages
 of messages. Every function takes the acting user and only ever touches that user's chats: another
 user's chat id gives ``NotFound``, exactly like a missing one."""
 
@@ -17,6 +17,7 @@ from assistant.core.errors import Conflict, InvalidInput, NotFound
 from assistant.models import TIERS, Chat, Message, MessageRole, User
 from assistant.models.base import utcnow
 from assistant.services.admin.settings import DEFAULT_MAX_CHATS, get_setting
+from assistant.services.agents.availability import get_available_agent
 from assistant.services.chat.skills import get_usable_skill
 
 MAX_TITLE_CHARS = 200
@@ -29,7 +30,7 @@ SEARCH_LIMIT = 50
 
 @dataclass(frozen=True)
 class ChatSummary:
-    """A chat as listed: ``skill_id`` None when no skill is picked."""
+    """A chat as listed: ``skill_id`` None when no skill is picked; ``agent_id`` None: the default assistant."""
 
     id: uuid.UUID
     title: str
@@ -37,6 +38,7 @@ class ChatSummary:
     skill_id: uuid.UUID | None
     archived: bool
     updated_at: datetime
+    agent_id: uuid.UUID | None = None
 
 
 @dataclass(frozen=True)
@@ -98,7 +100,8 @@ class MessagePage:
 
 
 def _summary(chat: Chat) -> ChatSummary:
-    return ChatSummary(chat.id, chat.title, chat.tier, chat.skill_id, chat.archived_at is not None, chat.updated_at)
+    return ChatSummary(chat.id, chat.title, chat.tier, chat.skill_id, chat.archived_at is not None, chat.updated_at,
+                       chat.agent_id)
 
 
 def get_chat(*, session: Session, user: User, chat_id: uuid.UUID, lock: bool = False) -> Chat:
@@ -125,15 +128,17 @@ def chat_limit(*, session: Session, user: User) -> int:
 
 
 def create_chat(*, session: Session, user: User, title: str = "", tier: str | None = None,
-                skill_id: uuid.UUID | None = None) -> ChatSummary:
+                skill_id: uuid.UUID | None = None, agent_id: uuid.UUID | None = None) -> ChatSummary:
     """Start a new chat. An empty ``title`` is filled from the first exchange later; without a ``tier``
-    the chat answers with the user's default tier (``User.default_tier``).
+    the chat answers with the user's default tier (``User.default_tier``); with an ``agent_id`` it talks to
+    that agent.
 
     Raises:
         Conflict: ``chat.limit_reached`` when the user already has their limit of chats (archived
             ones count); nothing is deleted to make room.
         InvalidInput: ``chat.bad_tier``, ``chat.title_too_long``.
-        NotFound: ``skills.not_found`` for a skill the user may not use.
+        NotFound: ``skills.not_found`` for a skill the user may not use; ``agents.not_found`` for an agent
+            they may not use (:func:`assistant.services.agents.availability.get_available_agent`).
     """
     # one create at a time; the default tier as stored
     default_tier = session.exec(select(User.default_tier).where(User.id == user.id).with_for_update()).one()
@@ -149,7 +154,10 @@ def create_chat(*, session: Session, user: User, title: str = "", tier: str | No
         raise InvalidInput("chat.title_too_long", limit=MAX_TITLE_CHARS)
     if skill_id is not None:
         get_usable_skill(session=session, user=user, skill_id=skill_id)
-    chat = Chat(user_id=user.id, title=title, title_is_auto=not title, tier=tier, skill_id=skill_id)
+    if agent_id is not None:
+        get_available_agent(session=session, user=user, agent_id=agent_id)
+    chat = Chat(user_id=user.id, title=title, title_is_auto=not title, tier=tier, skill_id=skill_id,
+                agent_id=agent_id)
     session.add(chat)
     session.flush()
     return _summary(chat)
@@ -235,6 +243,22 @@ def set_skill(*, session: Session, user: User, chat_id: uuid.UUID, skill_id: uui
     if skill_id is not None:
         get_usable_skill(session=session, user=user, skill_id=skill_id)
     chat.skill_id = skill_id
+    session.add(chat)
+    session.flush()
+    return _summary(chat)
+
+
+def set_agent(*, session: Session, user: User, chat_id: uuid.UUID, agent_id: uuid.UUID | None) -> ChatSummary:
+    """Talk to agent ``agent_id`` (None: the default assistant, the chat's tier and skill) from the next turn.
+
+    Raises:
+        NotFound: ``chat.not_found``, or ``agents.not_found`` for an agent the user may not use
+            (:func:`assistant.services.agents.availability.get_available_agent`).
+    """
+    chat = get_chat(session=session, user=user, chat_id=chat_id)
+    if agent_id is not None:
+        get_available_agent(session=session, user=user, agent_id=agent_id)
+    chat.agent_id = agent_id
     session.add(chat)
     session.flush()
     return _summary(chat)

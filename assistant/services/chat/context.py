@@ -1,10 +1,10 @@
 """Context assembly: what the model is sent for one answer, and a record of it for the user.
 
 The system prompt holds, in this order: the primary context (admin), the user's personal context, the
-chat's skill prompt, the user's preferences (name, language, time zone and date, units, answer style),
-their critical/high memories, retrieved document excerpts and the summary of older turns. The
-conversation follows: as many recent messages as fit the model's history budget, ending with the new
-message. Token counts are offline estimates (:mod:`assistant.services.chat.tokens`).
+chat's skill prompt (its agent's, when it has one), the user's preferences (name, language, time zone and
+date, units, answer style), their critical/high memories, retrieved document excerpts and the summary of
+older turns. The conversation follows: as many recent messages as fit the model's history budget, ending
+with the new message. Token counts are offline estimates (:mod:`assistant.services.chat.tokens`).
 
 Memories and excerpts come from :class:`ContextSources`, which the memory and document features fill
 in; without them those sections are simply absent.
@@ -24,6 +24,7 @@ from sqlmodel import Session, col
 
 from assistant.core.i18n import LANGUAGE_NAMES
 from assistant.models import Chat, ContextScope, Message, Skill, User
+from assistant.services.agents.availability import AgentSetup
 from assistant.services.chat.context_files import read_context
 from assistant.services.chat.tokens import estimate_message_tokens, estimate_tokens
 from assistant.services.llm.base import ChatMessage, ModelTier
@@ -248,7 +249,7 @@ def _history(session: Session, chat: Chat, budget: int) -> tuple[list[HistoryRow
 
 def assemble_context(*, session: Session, user: User, chat: Chat, tier: ModelTier, query: str,
                      tools: list[ToolSpec] | None = None, sources: ContextSources | None = None,
-                     now: datetime) -> AssembledContext:
+                     now: datetime, agent: AgentSetup | None = None) -> AssembledContext:
     """Build the request for the answer to the chat's newest message (already stored).
 
     Args:
@@ -257,6 +258,7 @@ def assemble_context(*, session: Session, user: User, chat: Chat, tier: ModelTie
         query: the user's newest message, used to retrieve excerpts.
         tools: the tools offered (their definitions use tokens too).
         now: the current time (for the date in the preferences).
+        agent: the chat's agent; its skill is the skill section instead of the chat's (none when it has none).
 
     Returns:
         The assembled context; see :class:`AssembledContext`.
@@ -269,8 +271,13 @@ def assemble_context(*, session: Session, user: User, chat: Chat, tier: ModelTie
     personal = read_context(session=session, user=user, scope=ContextScope.PERSONAL)
     if personal.strip():
         parts.append(Section("personal", estimate_tokens(personal), personal))
-    skill = session.get(Skill, chat.skill_id) if chat.skill_id else None
-    if skill is not None and skill.is_active and skill.owner_id in (None, user.id):
+    if agent is not None:
+        skill = agent.skill
+    else:
+        skill = session.get(Skill, chat.skill_id) if chat.skill_id else None
+        if skill is not None and not (skill.is_active and skill.owner_id in (None, user.id)):
+            skill = None
+    if skill is not None:
         parts.append(Section("skill", estimate_tokens(skill.system_prompt), skill.system_prompt, title=skill.name))
     preferences = _preferences(user, now)
     parts.append(Section("preferences", estimate_tokens(preferences), preferences))

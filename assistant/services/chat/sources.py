@@ -3,6 +3,9 @@
 
 from __future__ import annotations
 
+import uuid
+from functools import partial
+
 from sqlmodel import Session
 
 from assistant.core.config import get_settings
@@ -22,17 +25,20 @@ def excerpt_of(hit: Hit) -> Excerpt:
                    score=hit.score, text=hit.text)
 
 
-def document_excerpts(session: Session, user: User, query: str, k: int = CONTEXT_EXCERPTS) -> list[Excerpt] | None:
+def document_excerpts(session: Session, user: User, query: str, k: int = CONTEXT_EXCERPTS,
+                      collections: frozenset[uuid.UUID] | None = None) -> list[Excerpt] | None:
     """The ``k`` passages of ``user``'s readable documents that best match ``query`` (hybrid search,
-    :func:`assistant.services.rag.search.search`, relevance floor included).
+    :func:`assistant.services.rag.search.search`, relevance floor included); only of ``collections`` when
+    given (an agent's).
 
     Returns:
         None when the user has no searchable document (nothing was searched); ``[]`` when nothing passes
         the relevance floor (the documents do not cover the question); else the passages, best first.
     """
-    if not has_searchable_documents(session=session, user=user):
+    if not has_searchable_documents(session=session, user=user, collections=collections):
         return None
-    return [excerpt_of(hit) for hit in search(session=session, user=user, query=query[:2000], k=k)]
+    return [excerpt_of(hit) for hit in search(session=session, user=user, query=query[:2000], k=k,
+                                              collections=collections)]
 
 
 def memory_notes(session: Session, user: User, query: str) -> list[MemoryNote]:
@@ -46,6 +52,9 @@ def memory_notes(session: Session, user: User, query: str) -> list[MemoryNote]:
             for fact in chosen.facts]
 
 
-def product_sources() -> ContextSources:
-    """The sources every answer uses: the user's remembered facts and excerpts of their documents."""
-    return ContextSources(memories=memory_notes, excerpts=document_excerpts)
+def product_sources(collections: frozenset[uuid.UUID] | None = None) -> ContextSources:
+    """The sources every answer uses: the user's remembered facts and excerpts of their documents (only of
+    ``collections`` when given: an agent's)."""
+    if collections is None:
+        return ContextSources(memories=memory_notes, excerpts=document_excerpts)
+    return ContextSources(memories=memory_notes, excerpts=partial(document_excerpts, collections=collections))

@@ -10,6 +10,9 @@ answer is marked incomplete (or error when nothing arrived) with a translated re
 With no provider configured for the chat's tier (offline mode) the answer is built without a model
 from the retrieved excerpts, and says plainly that no language model is configured.
 
+A chat with an agent (:mod:`assistant.services.agents`) answers with the agent's skill, tier, tools and
+collections; when the user may no longer use the agent, the turn is refused before anything is stored.
+
 Passages are numbered for citation per turn (:mod:`assistant.services.chat.citations`): the excerpts of
 the context first, then what ``search_documents`` returns; the final answer stores the ones it cites.
 """
@@ -33,6 +36,7 @@ from assistant.core.errors import InvalidInput, NotFound
 from assistant.core.i18n import translate
 from assistant.models import Message, MessageStatus, User
 from assistant.models.base import utcnow
+from assistant.services.agents.availability import agent_setup
 from assistant.services.chat.chats import MessageView, get_chat
 from assistant.services.chat.citations import SourceLedger
 from assistant.services.chat.context import (
@@ -145,6 +149,8 @@ class _Prepared:
     needs_title: bool
     first_text: str
     summary_from: int
+    registry: ToolRegistry
+    collections: frozenset[uuid.UUID] | None
 
 
 @dataclass
@@ -157,11 +163,16 @@ class _Answer:
 
 
 def _prepare(session: Session, *, user_id: uuid.UUID, chat_id: uuid.UUID, mode: TurnMode, text: str | None,
-             sources: ContextSources, registry: ToolRegistry, settings: Settings) -> _Prepared:
+             sources: ContextSources | None, registry: ToolRegistry, settings: Settings) -> _Prepared:
     user = session.get(User, user_id)
     if user is None or not user.is_active:
         raise NotFound("chat.not_found")
     chat = get_chat(session=session, user=user, chat_id=chat_id, lock=True)
+    agent = agent_setup(session=session, user=user, agent_id=chat.agent_id) if chat.agent_id else None
+    if agent is not None:
+        registry = registry.subset(agent.tools)
+    collections = agent.collections if agent is not None else None
+    tier_name = (agent.tier if agent is not None else None) or chat.tier
     last_user = session.exec(
         select(Message).where(Message.chat_id == chat.id, Message.role == "user")
         .order_by(col(Message.seq).desc()).limit(1)
@@ -183,21 +194,22 @@ def _prepare(session: Session, *, user_id: uuid.UUID, chat_id: uuid.UUID, mode: 
         session.execute(delete(Message).where(col(Message.chat_id) == chat.id, col(Message.seq) > message.seq))
         session.flush()
 
-    tier = get_tier(session=session, name=chat.tier)
+    tier = get_tier(session=session, name=tier_name)
     context = assemble_context(session=session, user=user, chat=chat, tier=tier, query=message.content,
-                               tools=registry.specs(), sources=sources, now=utcnow())
+                               tools=registry.specs(), sources=sources or product_sources(collections),
+                               now=utcnow(), agent=agent)
     answer = Message(chat_id=chat.id, role="assistant", status=MessageStatus.INCOMPLETE.value,
-                     provider=tier.provider, model=tier.model, tier=chat.tier, context=context.record())
+                     provider=tier.provider, model=tier.model, tier=tier_name, context=context.record())
     session.add(answer)
     chat.updated_at = utcnow()
     session.add(chat)
     session.flush()
     return _Prepared(
         user_message=MessageView.of(message), answer_id=answer.id, removed_after_seq=removed_after,
-        tier_name=chat.tier, tier=tier,
+        tier_name=tier_name, tier=tier,
         context=context, timezone=user.timezone, language=user.language,
         needs_title=chat.title_is_auto and not chat.title, first_text=message.content,
-        summary_from=chat.summary_until_seq,
+        summary_from=chat.summary_until_seq, registry=registry, collections=collections,
     )
 
 
@@ -263,8 +275,9 @@ async def run_turn(*, user_id: uuid.UUID, chat_id: uuid.UUID, mode: TurnMode = "
             again (its old answer is removed); ``edit`` replaces the last user message with ``text``
             and answers it again.
         sources: memories and excerpts for the context and the offline answer (default: the user's
-            documents, :func:`assistant.services.chat.sources.product_sources`).
-        registry: the tools offered (default: the built-in ones).
+            documents, :func:`assistant.services.chat.sources.product_sources`, limited to the collections of
+            the chat's agent when it has any).
+        registry: the tools offered (default: the built-in ones); the chat's agent may offer fewer.
         settings: provider credentials (default: the process settings).
 
     Yields:
@@ -275,8 +288,9 @@ async def run_turn(*, user_id: uuid.UUID, chat_id: uuid.UUID, mode: TurnMode = "
         NotFound: ``chat.not_found`` (missing or another user's chat).
         InvalidInput: ``chat.empty_message``, ``chat.message_too_long``, ``chat.nothing_to_regenerate``;
             raised before anything is stored.
+        Conflict: ``agents.unavailable`` when the user may no longer use the chat's agent (see
+            :func:`assistant.services.agents.availability.agent_setup`); raised before anything is stored.
     """
-    sources = sources or product_sources()
     registry = registry or builtin_registry()
     settings = settings or get_settings()
     started = time.monotonic()
@@ -298,8 +312,8 @@ async def run_turn(*, user_id: uuid.UUID, chat_id: uuid.UUID, mode: TurnMode = "
             yield TurnFinished(MessageStatus.COMPLETE.value)
         else:
             # closed with this generator, so a stop closes the model's stream at once
-            async with contextlib.aclosing(_answer_with_model(provider, prepared, answer, registry, ledger,
-                                                              chat_id, user_id, started)) as events:
+            async with contextlib.aclosing(_answer_with_model(provider, prepared, answer, ledger, chat_id,
+                                                              user_id, started)) as events:
                 async for event in events:
                     if isinstance(event, TurnFinished):
                         finished = True
@@ -323,13 +337,12 @@ async def run_turn(*, user_id: uuid.UUID, chat_id: uuid.UUID, mode: TurnMode = "
                 await provider.aclose()
 
 
-async def _answer_with_model(provider: LLMProvider, prepared: _Prepared, answer: _Answer, registry: ToolRegistry,
-                             ledger: SourceLedger, chat_id: uuid.UUID, user_id: uuid.UUID,
-                             started: float) -> AsyncGenerator[TurnEvent, None]:
-    tier = prepared.tier
+async def _answer_with_model(provider: LLMProvider, prepared: _Prepared, answer: _Answer, ledger: SourceLedger,
+                             chat_id: uuid.UUID, user_id: uuid.UUID, started: float) -> AsyncGenerator[TurnEvent, None]:
+    tier, registry = prepared.tier, prepared.registry
     messages = list(prepared.context.messages)
     tool_context = ToolContext(user_id=user_id, timezone=prepared.timezone, sources=ledger, chat_id=chat_id,
-                               message_id=prepared.user_message.id)
+                               message_id=prepared.user_message.id, collections=prepared.collections)
     total_in = total_out = 0
     for round_number in range(1, MAX_TOOL_ROUNDS + 1):
         usage: Usage | None = None

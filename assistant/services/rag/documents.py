@@ -318,12 +318,16 @@ _SEARCHABLE = text(
     SELECT EXISTS (
         SELECT 1 FROM documents AS d
         WHERE d.status = 'completed' AND d.chunk_count > 0 AND {readable_sql("d")}
+          AND (CAST(:scoped AS boolean) IS FALSE OR d.collection_id = ANY(CAST(:collections AS uuid[])))
     )
     """
 )
 
 
-def has_searchable_documents(*, session: Session, user: User) -> bool:
+def has_searchable_documents(*, session: Session, user: User,
+                             collections: frozenset[uuid.UUID] | None = None) -> bool:
     """Whether :func:`assistant.services.rag.search.search` has any chunk to look at for ``user``: a
-    completed document with chunks among those they may read (:mod:`assistant.services.rag.access`)."""
-    return bool(session.execute(_SEARCHABLE, {"user_id": user.id}).scalar())
+    completed document with chunks among those they may read (:mod:`assistant.services.rag.access`), in one of
+    ``collections`` when given (an agent's)."""
+    return bool(session.execute(_SEARCHABLE, {"user_id": user.id, "scoped": collections is not None,
+                                              "collections": sorted(collections or ())}).scalar())

@@ -5,7 +5,8 @@ One SQL statement (one round-trip) does everything:
 * **Access**: the rule of :mod:`assistant.services.rag.access` (the user's own private documents and
   the documents of every collection granted to them; admins get no more than that).
   Only documents whose ingestion completed are searched. Each leg checks the chunk's own
-  ``owner_id``/``collection_id`` and its document's status (by primary key).
+  ``owner_id``/``collection_id`` and its document's status (by primary key). An agent's search is also
+  limited to its collections (``collections``; a second statement, so the everyday one keeps its plan).
 * **Vector leg**: cosine distance of the MiniLM query vector to the chunk embeddings, best ``depth``.
   pgvector 0.6 has no iterative index scans: an HNSW scan returns at most ``hnsw.ef_search`` rows before
   the access filter, so a user who owns few of the chunks could get nothing back ("starvation"). Hence
@@ -60,7 +61,7 @@ import uuid
 from dataclasses import dataclass
 from typing import Literal
 
-from sqlalchemy import text
+from sqlalchemy import TextClause, text
 from sqlmodel import Session
 
 from assistant.core.errors import InvalidInput
@@ -154,12 +155,14 @@ _SCORE = r"""
 # The chunk ``c`` may be read by the user (:mod:`assistant.services.rag.access`, on the chunk's own copies of
 # its document's owner and collection).
 _READABLE = readable_sql("c")
+#: An agent's scope (:func:`search` with ``collections``): the chunk or document ``{alias}`` is in one of them.
+_IN_SCOPE = " AND {alias}.collection_id = ANY(CAST(:collections AS uuid[]))"
 
 # OR of quoted lexemes: 'it''s' | 'c\\d' (quotes doubled, backslashes escaped, as tsquery input wants).
 _TSQUERY = r"""array_to_string(array_agg('''' || replace(replace(term, '\', '\\'), '''', '''''') || ''''),
                            ' | ')::tsquery"""
 
-_SEARCH = text(
+_SEARCH_SQL = (
     r"""
 WITH
 searchable AS MATERIALIZED (
@@ -283,21 +286,32 @@ top AS (
 SELECT * FROM top
 WHERE EXISTS (SELECT 1 FROM top WHERE similarity >= :min_similarity OR coverage >= :min_coverage)
 ORDER BY score DESC, vector_rank NULLS LAST, keyword_rank NULLS LAST
-""".format(
-        tsquery=_TSQUERY,
-        readable=_READABLE,
-        readable_document=readable_sql("d"),
-        seed_scores=_SCORE.format(source="seed_queries", readable=_READABLE, exclude=""),
-        extra_scores=_SCORE.format(
-            source="extra_queries",
-            readable=_READABLE,
-            exclude="\n          AND NOT c.tsv @@ (SELECT s.tsq FROM seed_queries AS s WHERE s.config = e.config)",
-        ),
-    )
+"""
 )
 
 
-def search(*, session: Session, user: User, query: str, k: int = 8) -> list[Hit]:
+def _statement(scoped: bool) -> TextClause:
+    """The search statement; ``scoped``: limited to the collections of the ``:collections`` parameter."""
+    readable = _READABLE + (_IN_SCOPE.format(alias="c") if scoped else "")
+    return text(_SEARCH_SQL.format(
+        tsquery=_TSQUERY,
+        readable=readable,
+        readable_document=readable_sql("d") + (_IN_SCOPE.format(alias="d") if scoped else ""),
+        seed_scores=_SCORE.format(source="seed_queries", readable=readable, exclude=""),
+        extra_scores=_SCORE.format(
+            source="extra_queries",
+            readable=readable,
+            exclude="\n          AND NOT c.tsv @@ (SELECT s.tsq FROM seed_queries AS s WHERE s.config = e.config)",
+        ),
+    ))
+
+
+_SEARCH = _statement(scoped=False)
+_SEARCH_SCOPED = _statement(scoped=True)
+
+
+def search(*, session: Session, user: User, query: str, k: int = 8,
+           collections: frozenset[uuid.UUID] | None = None) -> list[Hit]:
     """The ``k`` best chunks for ``query`` among those ``user`` may read, best first (hybrid retrieval
     with the relevance floor of the module docstring).
 
@@ -307,6 +321,8 @@ def search(*, session: Session, user: User, query: str, k: int = 8) -> list[Hit]
         user: the acting user; their id alone decides access (:mod:`assistant.services.rag.access`).
         query: the question in natural language (english, russian or other).
         k: number of hits wanted, 1-100.
+        collections: only the chunks of these collections (an agent's), among those the user may read;
+            None: every chunk they may read.
 
     Returns:
         Up to ``k`` hits ordered by RRF score; ``[]`` when the query is blank or nothing passes the
@@ -315,7 +331,7 @@ def search(*, session: Session, user: User, query: str, k: int = 8) -> list[Hit]
     Raises:
         InvalidInput: ``k`` outside 1-100, or a query longer than 2,000 characters.
     """
-    return tuned_search(session=session, user=user, query=query, k=k)
+    return tuned_search(session=session, user=user, query=query, k=k, collections=collections)
 
 
 def tuned_search(
@@ -330,12 +346,13 @@ def tuned_search(
     min_coverage: float = MIN_KEYWORD_COVERAGE,
     vector_path: VectorPath = "auto",
     query_vector: list[float] | None = None,
+    collections: frozenset[uuid.UUID] | None = None,
 ) -> list[Hit]:
     """:func:`search` with the knobs benchmarks and tests turn (``scripts/bench_retrieval.py``); the
     product calls :func:`search`.
 
     Args:
-        session, user, query, k: as :func:`search`.
+        session, user, query, k, collections: as :func:`search`.
         mode: ``"hybrid"`` (RRF of both legs), ``"vector"`` or ``"keyword"`` alone.
         depth: chunks each leg contributes to the fusion (at least ``k``).
         min_similarity, min_coverage: the relevance floor (module docstring); ``min_similarity=-1``
@@ -357,7 +374,7 @@ def tuned_search(
         return []
     vector = query_vector if query_vector is not None else embeddings.embed_query(query)
     rows = session.execute(
-        _SEARCH,
+        _SEARCH if collections is None else _SEARCH_SCOPED,
         {
             "user_id": user.id,
             "query": query,
@@ -378,7 +395,7 @@ def tuned_search(
             "rrf_k": RRF_K,
             "min_similarity": min_similarity,
             "min_coverage": min_coverage,
-        },
+        } | ({} if collections is None else {"collections": sorted(collections)}),
     ).all()
     return [
         Hit(

@@ -28,7 +28,8 @@ class SearchDocumentsArguments(BaseModel):
 
 
 async def search_documents(arguments: SearchDocumentsArguments, context: ToolContext) -> dict[str, Any]:
-    """Search the acting user's documents (their own and the collections granted to them).
+    """Search the acting user's documents (their own and the collections granted to them; only the
+    collections of ``context.collections`` when the chat's agent limits them).
 
     Returns:
         ``{"results": [{"citation": 3, "document": "lab.pdf", "page": 2, "section": "Results", "text": "…"}],
@@ -43,9 +44,10 @@ async def search_documents(arguments: SearchDocumentsArguments, context: ToolCon
         user = session.get(User, context.user_id)
         if user is None or not user.is_active:
             raise NotFound("errors.not_found")
-        if not has_searchable_documents(session=session, user=user):
+        if not has_searchable_documents(session=session, user=user, collections=context.collections):
             return None
-        return search(session=session, user=user, query=arguments.query, k=arguments.k)
+        return search(session=session, user=user, query=arguments.query, k=arguments.k,
+                      collections=context.collections)
 
     hits = await in_session(run)
     if hits is None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import logging
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -30,13 +30,16 @@ log = logging.getLogger(__name__)
 class ToolContext:
     """Who a tool acts for: the session's user and their IANA time zone (``Europe/Berlin``); ``sources``
     numbers the passages the turn's answer may cite (a tool that returns passages adds them there);
-    ``chat_id`` and ``message_id``: the chat and the user's message the turn answers (None outside a chat)."""
+    ``chat_id`` and ``message_id``: the chat and the user's message the turn answers (None outside a chat);
+    ``collections``: the collections document searches are limited to (the chat's agent's; None: everything
+    the user may read)."""
 
     user_id: uuid.UUID
     timezone: str
     sources: SourceLedger = field(default_factory=SourceLedger)
     chat_id: uuid.UUID | None = None
     message_id: uuid.UUID | None = None
+    collections: frozenset[uuid.UUID] | None = None
 
 
 #: ``async def handler(arguments, context) -> str | dict``: a dict is sent to the model as JSON. A
@@ -86,6 +89,14 @@ class ToolRegistry:
         if tool.spec.name in self._tools:
             raise ValueError(f"tool {tool.spec.name!r} is already registered")
         self._tools[tool.spec.name] = tool
+
+    def subset(self, names: Iterable[str] | None) -> ToolRegistry:
+        """A registry of only the tools named in ``names`` (unknown names are skipped), in this registry's
+        order; None: this registry itself. A call of any other tool is then an unknown tool."""
+        if names is None:
+            return self
+        wanted = set(names)
+        return ToolRegistry([tool for name, tool in self._tools.items() if name in wanted])
 
     def specs(self) -> list[ToolSpec]:
         """The definitions to offer the model, in registration order."""
