@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
-from assistant.api.routes import auth, chats, documents, reports
+from assistant.api.routes import auth, chats, documents, health, reports
 from assistant.core.errors import AppError
 from assistant.core.i18n import translate
 
@@ -27,6 +27,7 @@ def create_api() -> FastAPI:
             headers=headers,
         )
 
+    api.include_router(health.router)
     api.include_router(auth.router, prefix="/api/v1")
     api.include_router(documents.router, prefix="/api/v1")
     api.include_router(reports.router, prefix="/api/v1")
