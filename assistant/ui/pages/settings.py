@@ -19,6 +19,7 @@ from assistant.ui.components.forms import field_label
 from assistant.ui.components.review_settings import review_settings
 from assistant.ui.components.skills import readonly_skill_list, skills_editor
 from assistant.ui.components.telegram_link import telegram_link_card
+from assistant.ui.components.usage_card import usage_card
 from assistant.ui.i18n import t
 from assistant.ui.layouts.shell import app_shell, language_select
 from assistant.ui.state.account import HEALTH_SWITCH_ID, ProfileState
@@ -140,6 +141,7 @@ def settings_page() -> rx.Component:
             skills_editor(PersonalSkillsState, "skills.mine", "skills.mine_hint", "skill-new", "personal-skills"),
             general_skills,
             password,
+            usage_card(),
             account_data_section(),
             spacing="4",
             width="100%",
