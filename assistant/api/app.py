@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
-from assistant.api.routes import auth, chats, documents, health, reports
+from assistant.api.routes import analytics, auth, chats, documents, health, reports
 from assistant.core.errors import AppError
 from assistant.core.i18n import translate
 
@@ -32,4 +32,5 @@ def create_api() -> FastAPI:
     api.include_router(documents.router, prefix="/api/v1")
     api.include_router(reports.router, prefix="/api/v1")
     api.include_router(chats.router, prefix="/api/v1")
+    api.include_router(analytics.router, prefix="/api/v1")
     return api
