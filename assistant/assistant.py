@@ -10,12 +10,15 @@ from assistant.services.rag import page_images
 from assistant.ui import routes
 from assistant.ui.live import listen_for_events
 from assistant.ui.pages.admin import admin_page
+from assistant.ui.pages.admin_audit import admin_audit_page
+from assistant.ui.pages.admin_users import admin_users_page
 from assistant.ui.pages.auth import login_page, register_page
 from assistant.ui.pages.chat import chat_page
 from assistant.ui.pages.document_view import document_view_page
 from assistant.ui.pages.documents import documents_page
 from assistant.ui.pages.memory import memory_page
 from assistant.ui.pages.notifications import notifications_page
+from assistant.ui.pages.password_setup import change_password_page, invite_page
 from assistant.ui.pages.reminders import reminders_page
 from assistant.ui.pages.reports import reports_page
 from assistant.ui.pages.settings import settings_page
@@ -23,6 +26,9 @@ from assistant.ui.pages.tasks import tasks_page
 from assistant.ui.pages.verify_email import verify_email_page
 from assistant.ui.state.account import ProfileState
 from assistant.ui.state.admin import AdminState
+from assistant.ui.state.admin_audit import AuditState
+from assistant.ui.state.admin_groups import GroupsState
+from assistant.ui.state.admin_users import AdminUsersState
 from assistant.ui.state.auth import AuthState
 from assistant.ui.state.channels_admin import SmtpSettingsState
 from assistant.ui.state.chat import ChatState
@@ -32,6 +38,7 @@ from assistant.ui.state.documents import DocumentsState
 from assistant.ui.state.email_address import EmailAddressState, VerifyEmailState
 from assistant.ui.state.memory import MemoryState
 from assistant.ui.state.notifications import NotificationsState
+from assistant.ui.state.password_setup import PasswordSetupState
 from assistant.ui.state.reminders import RemindersState
 from assistant.ui.state.reports import ReportsState
 from assistant.ui.state.skills import GeneralSkillsState, PersonalSkillsState
@@ -92,3 +99,10 @@ app.add_page(
     ],
 )
 app.add_page(verify_email_page, route=routes.VERIFY_EMAIL, title=PAGE_TITLE, on_load=VerifyEmailState.verify)
+app.add_page(admin_users_page, route=routes.ADMIN_USERS, title=PAGE_TITLE,
+             on_load=[AuthState.check_login, AdminUsersState.load, GroupsState.load])
+app.add_page(admin_audit_page, route=routes.ADMIN_AUDIT, title=PAGE_TITLE,
+             on_load=[AuthState.check_login, AuditState.load])
+app.add_page(invite_page, route=routes.INVITE, title=PAGE_TITLE, on_load=PasswordSetupState.open_invitation)
+app.add_page(change_password_page, route=routes.CHANGE_PASSWORD, title=PAGE_TITLE,
+             on_load=PasswordSetupState.open_change)

@@ -28,10 +28,14 @@ ADMIN_SYSTEM = "/admin/system"
 AGENTS = "/agents"
 #: The page a verification link in a mail opens (``?code=...``), signed in or not.
 VERIFY_EMAIL = "/verify-email"
+#: The page an admin's invitation link opens (``?code=...``): the invitee chooses a password and is signed in.
+INVITE = "/invite"
+#: Where an account whose password an admin set must choose its own before anything else.
+CHANGE_PASSWORD = "/change-password"
 #: Where a signed-in user lands when nothing else was asked for.
 HOME = CHATS
 #: Pages for signed-out visitors: never a place to come back to after signing in.
-SIGNED_OUT = (LOGIN, REGISTER)
+SIGNED_OUT = (LOGIN, REGISTER, INVITE)
 
 
 def chat(chat_id: uuid.UUID | str) -> str:

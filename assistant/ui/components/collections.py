@@ -3,8 +3,9 @@
 Collections: ``#collection-name``, ``#collection-description``, ``#collection-create``; one
 ``.collection-row`` per collection (``.collection-title``, ``.collection-documents``,
 ``.collection-grants``), with ``.collection-grant-email`` (the field; type into its ``input``) and
-``.collection-grant``, one ``.collection-grantee`` per user with access (``.collection-revoke``), and
-``.collection-delete`` opening a dialog confirmed with ``.collection-delete-confirm``.
+``.collection-grant``, one ``.collection-grantee`` per user with access (``.collection-revoke``), one
+``.collection-group`` per group with access (``.collection-group-revoke``), ``.collection-group-select`` with
+``.collection-group-grant``, and ``.collection-delete`` opening a dialog confirmed with ``.collection-delete-confirm``.
 
 Uploads: ``#max-upload-mb``, ``#user-quota-mb``, ``#max-documents`` and ``#uploads-save``.
 """
@@ -64,6 +65,40 @@ def _grantee(collection: rx.Var[Any], grantee: rx.Var[Any]) -> rx.Component:
     )
 
 
+def _group(collection: rx.Var[Any], group: rx.Var[Any]) -> rx.Component:
+    return rx.badge(
+        rx.icon("users", size=12),
+        rx.text(group["name"].to(str), class_name="collection-group-name"),
+        rx.icon_button(rx.icon("x", size=12), size="1", variant="ghost", color_scheme="red",
+                       aria_label=t("collections.revoke"), class_name="collection-group-revoke",
+                       on_click=CollectionsState.revoke_group(collection["id"].to(str), group["group_id"].to(str),
+                                                              group["name"].to(str))),
+        variant="soft", size="2", class_name="collection-group",
+    )
+
+
+def _group_grant_form(collection: rx.Var[Any]) -> rx.Component:
+    return rx.cond(
+        CollectionsState.group_options.length() > 0,
+        rx.form(
+            rx.hstack(
+                rx.el.input(type="hidden", name="collection_id", value=collection["id"].to(str)),
+                rx.el.select(
+                    rx.foreach(CollectionsState.group_options,
+                               lambda option: rx.el.option(option["name"], value=option["id"])),
+                    name="group_id", aria_label=t("collections.grant_group_select"),
+                    class_name="collection-group-select",
+                ),
+                rx.button(t("collections.grant_group"), type="submit", size="2", variant="soft",
+                          class_name="collection-group-grant"),
+                spacing="2",
+                align="center",
+            ),
+            on_submit=CollectionsState.grant_group,
+        ),
+    )
+
+
 def _delete_button(collection: rx.Var[Any]) -> rx.Component:
     return rx.alert_dialog.root(
         rx.alert_dialog.trigger(
@@ -86,6 +121,7 @@ def _delete_button(collection: rx.Var[Any]) -> rx.Component:
 
 def _collection_row(collection: rx.Var[Any]) -> rx.Component:
     grantees = collection["grantees"].to(list[dict[str, str]])
+    groups = collection["groups"].to(list[dict[str, str]])
     return rx.box(
         rx.vstack(
             rx.hstack(
@@ -125,6 +161,9 @@ def _collection_row(collection: rx.Var[Any]) -> rx.Component:
                 on_submit=CollectionsState.grant,
                 reset_on_submit=True,
             ),
+            rx.cond(groups.length() > 0,
+                    rx.hstack(rx.foreach(groups, lambda group: _group(collection, group)), spacing="2", wrap="wrap")),
+            _group_grant_form(collection),
             spacing="2",
             width="100%",
         ),

@@ -1,13 +1,10 @@
-"""Administration: registration switch, model tiers, upload limits, shared collections, primary context,
-general skills and users (role, active)."""
+"""Administration: registration switch, model tiers, upload limits, shared collections, primary context and
+general skills (users and groups are on their own page)."""
 
 from __future__ import annotations
 
-from typing import Any
-
 import reflex as rx
 
-from assistant.models.user import Role
 from assistant.ui import routes
 from assistant.ui.components.admin_nav import admin_nav
 from assistant.ui.components.collections import collections_card, uploads_card
@@ -21,46 +18,6 @@ from assistant.ui.layouts.shell import app_shell
 from assistant.ui.state.admin import AdminState
 from assistant.ui.state.context import PrimaryContextState
 from assistant.ui.state.skills import GeneralSkillsState
-
-
-def _role_select(user: rx.Var[Any]) -> rx.Component:
-    return rx.select.root(
-        rx.select.trigger(),
-        rx.select.content(*[rx.select.item(t(f"role.{role.value}"), value=role.value) for role in Role]),
-        value=user["role"],
-        on_change=lambda role: AdminState.change_role(user["id"], role),
-        size="1",
-    )
-
-
-def _role_label(user: rx.Var[Any]) -> rx.Component:
-    return rx.match(
-        user["role"],
-        *[(role.value, rx.text(t(f"role.{role.value}"), size="2")) for role in Role],
-        rx.text(user["role"], size="2"),
-    )
-
-
-def _user_row(user: rx.Var[Any]) -> rx.Component:
-    is_self = user["is_self"] == "yes"
-    return rx.table.row(
-        rx.table.cell(user["email"]),
-        rx.table.cell(user["name"]),
-        rx.table.cell(rx.cond(is_self, _role_label(user), _role_select(user))),
-        rx.table.cell(
-            rx.cond(
-                is_self,
-                rx.fragment(),
-                rx.button(
-                rx.cond(user["active"] == "yes", t("admin.deactivate"), t("admin.activate")),
-                size="1",
-                variant="soft",
-                color_scheme=rx.cond(user["active"] == "yes", "red", "green"),
-                on_click=AdminState.toggle_active(user["id"], user["active"]),
-                ),
-            )
-        ),
-    )
 
 
 def admin_page() -> rx.Component:
@@ -103,23 +60,6 @@ def admin_page() -> rx.Component:
             context_editor(PrimaryContextState, "primary-context", "context.primary", "context.primary_hint"),
             skills_editor(GeneralSkillsState, "skills.general", "skills.general_hint_admin", "general-skill-new",
                           "general-skills"),
-            rx.heading(t("admin.users"), size="4"),
-            rx.box(
-                rx.table.root(
-                    rx.table.header(
-                        rx.table.row(
-                            rx.table.column_header_cell(t("admin.col_email")),
-                            rx.table.column_header_cell(t("admin.col_name")),
-                            rx.table.column_header_cell(t("admin.col_role")),
-                            rx.table.column_header_cell(t("admin.col_active")),
-                        )
-                    ),
-                    rx.table.body(rx.foreach(AdminState.users, _user_row)),
-                    width="100%",
-                ),
-                overflow_x="auto",
-                width="100%",
-            ),
             spacing="4",
             width="100%",
         ),

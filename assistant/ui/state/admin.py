@@ -1,4 +1,4 @@
-"""The admin page: registration switch and user management. Every event re-checks the admin role."""
+"""The admin page: registration switch, chat and upload limits. Every event re-checks the admin role."""
 
 from __future__ import annotations
 
@@ -11,7 +11,6 @@ from sqlmodel import Session
 from assistant.core.errors import InvalidInput
 from assistant.models import User
 from assistant.models.user import Role
-from assistant.services.admin import users as admin_users
 from assistant.services.admin.settings import (
     DEFAULT_MAX_CHATS,
     MAX_DOCUMENTS_PER_USER,
@@ -22,7 +21,7 @@ from assistant.services.admin.settings import (
     get_setting,
     set_setting,
 )
-from assistant.ui.state.auth import AuthState, guarded, parse_id
+from assistant.ui.state.auth import AuthState, guarded
 from assistant.ui.state.collections import CollectionsState
 
 #: The upload limits' form: field name -> (setting, label key).
@@ -36,7 +35,6 @@ UPLOAD_FIELDS = {
 class AdminState(AuthState):
     registration_enabled: bool = True
     default_max_chats: str = ""
-    users: list[dict[str, str]] = []
     #: The upload limits as stored, by the names of :data:`UPLOAD_FIELDS`.
     upload_limits: dict[str, str] = {}
     #: Changes whenever the upload limits' inputs must show the stored values again.
@@ -55,21 +53,10 @@ class AdminState(AuthState):
             "default_max_chats": str(get_setting(session=session, key=DEFAULT_MAX_CHATS)),
             "upload_limits": {field: str(get_setting(session=session, key=key))
                               for field, (key, _) in UPLOAD_FIELDS.items()},
-            "users": [
-                {
-                    "id": str(user.id),
-                    "email": user.email,
-                    "name": user.display_name,
-                    "role": user.role,
-                    "active": "yes" if user.is_active else "no",
-                    "is_self": "yes" if user.id == actor.id else "no",
-                }
-                for user in admin_users.list_users(session=session, actor=actor)
-            ],
         }
 
     async def _admin_action(self, action: Callable[[Session, User], object]) -> None:
-        """Run ``action(session, actor)`` as a re-checked admin, then show the settings and users again.
+        """Run ``action(session, actor)`` as a re-checked admin, then show the settings again.
 
         Raises:
             AppError: what the check or ``action`` raised.
@@ -84,7 +71,7 @@ class AdminState(AuthState):
     @rx.event
     @guarded
     async def load(self) -> Any:
-        """``on_load``: settings and users, then the collections card (its own substate)."""
+        """``on_load``: the settings, then the collections card (its own substate)."""
         await self._admin_action(lambda session, actor: None)
         return CollectionsState.load
 
@@ -129,20 +116,3 @@ class AdminState(AuthState):
         await self._admin_action(save)  # on an error the inputs keep what was typed
         self.upload_limits_key += 1  # show the values as stored
         return rx.toast.success(self._t("admin.uploads.saved"))
-
-    @rx.event
-    @guarded
-    async def change_role(self, user_id: str, role: str) -> None:
-        await self._admin_action(
-            lambda session, actor: admin_users.set_role(session=session, actor=actor, user_id=parse_id(user_id),
-                                                        role=role)
-        )
-
-    @rx.event
-    @guarded
-    async def toggle_active(self, user_id: str, active: str) -> None:
-        await self._admin_action(
-            lambda session, actor: admin_users.set_active(
-                session=session, actor=actor, user_id=parse_id(user_id), active=active != "yes"
-            )
-        )

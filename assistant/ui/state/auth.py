@@ -189,15 +189,20 @@ class AuthState(rx.State):
         self.lang = pair.user.language
         self.notice = ""
         self._show_user(pair.user)
+        if pair.user.must_change_password:  # an admin set the password: choose one first, then go on
+            return rx.redirect(routes.CHANGE_PASSWORD)
         target, self._return_to = self._return_to or routes.HOME, ""
         return rx.redirect(target)
 
     @rx.event
     @guarded
-    async def check_login(self) -> None:
+    async def check_login(self) -> Any:
         """``on_load`` of every signed-in page: re-validate the session or go to the login page (and
-        come back here after signing in)."""
-        await self._run_as_user(lambda session, user: None)
+        come back here after signing in); an account whose password an admin set chooses its own first."""
+        if await self._run_as_user(lambda session, user: user.must_change_password):
+            self._return_to = routes.return_target(self.router.url.path, self.router.url.query)
+            return rx.redirect(routes.CHANGE_PASSWORD)
+        return None
 
     @rx.event
     def go_home(self) -> Any:
