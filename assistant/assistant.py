@@ -10,6 +10,7 @@ from assistant.services.rag import page_images
 from assistant.ui import routes
 from assistant.ui.live import listen_for_events
 from assistant.ui.pages.admin import admin_page
+from assistant.ui.pages.analytics import analytics_page
 from assistant.ui.pages.admin_audit import admin_audit_page
 from assistant.ui.pages.admin_users import admin_users_page
 from assistant.ui.pages.auth import login_page, register_page
@@ -26,6 +27,7 @@ from assistant.ui.pages.tasks import tasks_page
 from assistant.ui.pages.verify_email import verify_email_page
 from assistant.ui.state.account import ProfileState
 from assistant.ui.state.admin import AdminState
+from assistant.ui.state.analytics import AnalyticsState
 from assistant.ui.state.admin_audit import AuditState
 from assistant.ui.state.admin_groups import GroupsState
 from assistant.ui.state.admin_users import AdminUsersState
@@ -99,6 +101,8 @@ app.add_page(
     ],
 )
 app.add_page(verify_email_page, route=routes.VERIFY_EMAIL, title=PAGE_TITLE, on_load=VerifyEmailState.verify)
+app.add_page(analytics_page, route=routes.ADMIN_ANALYTICS, title=PAGE_TITLE,
+             on_load=[AuthState.check_login, AnalyticsState.load])
 app.add_page(admin_users_page, route=routes.ADMIN_USERS, title=PAGE_TITLE,
              on_load=[AuthState.check_login, AdminUsersState.load, GroupsState.load])
 app.add_page(admin_audit_page, route=routes.ADMIN_AUDIT, title=PAGE_TITLE,

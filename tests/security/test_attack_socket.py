@@ -65,6 +65,8 @@ ALLOWED_EVENTS = {
     "AuditState": {"apply_filters", "load", "next_page", "previous_page"},
     "PasswordSetupState": {"accept_invitation", "choose_password", "open_change", "open_invitation"},
     "CollectionsState": {"create", "delete", "grant", "grant_group", "load", "revoke", "revoke_group"},
+    "AnalyticsState": {"download_csv", "load", "show_last", "show_range"},
+    "UsageState": {"load_usage"},
     "TiersState": {"choose_provider", "load", "save"},
     "TasksState": {"add", "add_subtask", "cancel_edit", "cancel_run", "cancel_subtask", "close_runs", "delete",
                    "hand_over", "load", "open_runs", "remove_reminder", "remove_schedule", "save_edit",
