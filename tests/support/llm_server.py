@@ -225,6 +225,10 @@ class LoopbackLLMServer:
 
     def __init__(self) -> None:
         self.requests: list[Request] = []
+        #: The model ids ``GET /v1/models`` lists (OpenAI's or Anthropic's list format, by the request's
+        #: ``anthropic-version`` header); ``models_reply``, when set, is answered instead (an error, a redirect).
+        self.models: list[str] = ["test-model"]
+        self.models_reply: Reply | None = None
         self._replies: deque[Reply] = deque()
         self._responder: Callable[[Request], Reply] | None = None
         self._lock = threading.Lock()
@@ -305,6 +309,16 @@ def _handler_for(server: LoopbackLLMServer) -> type[BaseHTTPRequestHandler]:
             else:
                 self._send_stream(reply)
 
+        def do_GET(self) -> None:  # noqa: N802 - the stdlib's name
+            headers = {k.lower(): v for k, v in self.headers.items()}
+            with server._lock:
+                server.requests.append(Request(method="GET", path=self.path, headers=headers, body=None))
+            if self.path.split("?", 1)[0].rstrip("/").endswith("/models"):
+                self._send_json(server.models_reply or Reply(body=_model_list(server.models,
+                                                                               "anthropic-version" in headers)))
+            else:
+                self._send_json(openai_error(404, f"no route {self.path}", "invalid_request_error"))
+
         def _send_json(self, reply: Reply) -> None:
             data = json.dumps(reply.body).encode()
             self.send_response(reply.status)
@@ -343,6 +357,18 @@ def _handler_for(server: LoopbackLLMServer) -> type[BaseHTTPRequestHandler]:
             self.close_connection = True
 
     return Handler
+
+
+def _model_list(models: list[str], anthropic: bool) -> dict[str, Any]:
+    """A one-page model list: Anthropic's (``data`` of ``type: model``, ``has_more``) or OpenAI's
+    (``object: list``, ``data`` of ``object: model``)."""
+    if anthropic:
+        return {"data": [{"type": "model", "id": model, "display_name": model, "created_at": "2026-01-01T00:00:00Z"}
+                         for model in models],
+                "has_more": False, "first_id": models[0] if models else None,
+                "last_id": models[-1] if models else None}
+    return {"object": "list", "data": [{"id": model, "object": "model", "created": 1_700_000_000,
+                                        "owned_by": "loopback"} for model in models]}
 
 
 def closed_port() -> int:

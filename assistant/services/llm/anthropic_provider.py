@@ -17,6 +17,7 @@ from typing import Any
 import anthropic
 import httpx2  # the SDK's transport; it lets errors while reading a stream through unwrapped
 
+from assistant.core.errors import ProviderError
 from assistant.services.llm.base import ChatMessage
 from assistant.services.llm.events import Done, Error, Event, TextDelta, ToolCall, Usage
 from assistant.services.llm.faults import describe, error, status_error
@@ -39,17 +40,33 @@ class AnthropicProvider:
             of the stream.
         max_retries: how often the SDK retries a failed *request* (connection errors, 408, 409, 429,
             5xx) with backoff before the stream starts; a broken stream is never retried here.
+        http_client: the HTTP client the SDK uses (an SSRF-guarded one for admin-entered base URLs,
+            :func:`assistant.services.llm.ssrf.guarded_client`); default the SDK's client with
+            :func:`~assistant.services.llm.tls.tls_context`. Closed with the provider.
     """
 
     def __init__(self, *, api_key: str, base_url: str | None = None, timeout: float = 60.0,
-                 max_retries: int = 1) -> None:
+                 max_retries: int = 1, http_client: httpx2.AsyncClient | None = None) -> None:
         self._client = anthropic.AsyncAnthropic(
             api_key=api_key, base_url=base_url or DEFAULT_BASE_URL, timeout=timeout, max_retries=max_retries,
-            http_client=anthropic.DefaultAsyncHttpxClient(verify=tls_context()))
+            http_client=http_client or anthropic.DefaultAsyncHttpxClient(verify=tls_context()))
 
     async def aclose(self) -> None:
         """Close the HTTP client and its connections."""
         await self._client.close()
+
+    async def list_models(self) -> list[str]:
+        """The ids of the models the server offers (the SDK's ``models.list()``, every page), sorted.
+
+        Raises:
+            ProviderError: the fault's code as :mod:`assistant.services.llm.faults` classifies it
+                (``llm.auth_failed`` for a rejected key, ``llm.unreachable``, ``llm.timeout``, ...), raised
+                from the SDK's error.
+        """
+        try:
+            return sorted({model.id async for model in self._client.models.list()})
+        except anthropic.APIError as exc:
+            raise ProviderError(_request_fault(exc).code) from exc
 
     async def stream(
         self,

@@ -17,6 +17,7 @@ from assistant.services.llm.events import Event, ToolCall
 from assistant.services.tools.spec import ToolSpec
 
 Role: TypeAlias = Literal["user", "assistant", "tool"]
+#: The providers the environment configures (``ASSISTANT_OPENAI_*``, ``ASSISTANT_ANTHROPIC_*``).
 ProviderName: TypeAlias = Literal["openai", "anthropic"]
 TierName: TypeAlias = Literal["small", "medium", "large"]
 
@@ -43,16 +44,20 @@ class ChatMessage:
 
 @pydantic_dataclass(frozen=True)
 class ModelTier:
-    """What a tier (small/medium/large) runs on: the provider, its model id, the answer's token limit,
+    """What a tier (small/medium/large) runs on: the provider's name (``openai`` or ``anthropic``: the
+    provider the environment configures; any other: an administrator's provider, an
+    :class:`~assistant.models.admin.LlmProvider` row of that name; it is what ``Message.provider`` records),
+    its model id, the answer's token limit,
     the sampling temperature (0 to 2; used by OpenAI and compatible servers, not sent to Anthropic,
     whose current API has no sampling parameters) and the model's context window in tokens (prompt and
     answer together; it bounds how much chat history is sent).
 
     Raises:
-        pydantic.ValidationError: an unknown provider, an empty model or out-of-range numbers.
+        pydantic.ValidationError: an empty or too long provider name, an empty model or out-of-range numbers
+            (whether the provider exists is checked by :func:`assistant.services.llm.tiers.set_tier`).
     """
 
-    provider: ProviderName
+    provider: str = Field(min_length=1, max_length=32)
     model: str = Field(min_length=1, max_length=200)
     max_tokens: int = Field(ge=1, le=200_000)
     temperature: float = Field(ge=0.0, le=2.0)

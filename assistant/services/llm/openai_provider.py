@@ -18,8 +18,10 @@ from collections.abc import AsyncGenerator
 from dataclasses import dataclass, field
 from typing import Any
 
+import httpx2
 import openai
 
+from assistant.core.errors import ProviderError
 from assistant.services.llm.base import ChatMessage
 from assistant.services.llm.events import Done, Error, Event, TextDelta, ToolCall, Usage
 from assistant.services.llm.faults import describe, error, status_error
@@ -52,15 +54,28 @@ class OpenAIProvider:
     """
 
     def __init__(self, *, api_key: str, base_url: str | None = None, timeout: float = 60.0,
-                 max_retries: int = 1) -> None:
+                 max_retries: int = 1, http_client: httpx2.AsyncClient | None = None) -> None:
         self._limit_field = "max_tokens" if base_url else "max_completion_tokens"
-        self._client = openai.AsyncOpenAI(api_key=api_key, base_url=base_url or DEFAULT_BASE_URL,
-                                          timeout=timeout, max_retries=max_retries,
-                                          http_client=openai.DefaultAsyncHttpxClient(verify=tls_context()))
+        self._client = openai.AsyncOpenAI(
+            api_key=api_key, base_url=base_url or DEFAULT_BASE_URL, timeout=timeout, max_retries=max_retries,
+            http_client=http_client or openai.DefaultAsyncHttpxClient(verify=tls_context()))
 
     async def aclose(self) -> None:
         """Close the HTTP client and its connections."""
         await self._client.close()
+
+    async def list_models(self) -> list[str]:
+        """The ids of the models the server offers (the SDK's ``models.list()``, every page), sorted.
+
+        Raises:
+            ProviderError: the fault's code as :mod:`assistant.services.llm.faults` classifies it
+                (``llm.auth_failed`` for a rejected key, ``llm.unreachable``, ``llm.timeout``, ...), raised
+                from the SDK's error.
+        """
+        try:
+            return sorted({model.id async for model in self._client.models.list()})
+        except openai.APIError as exc:
+            raise ProviderError(_request_fault(exc).code) from exc
 
     async def stream(
         self,

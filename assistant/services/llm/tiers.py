@@ -1,5 +1,9 @@
 """Which model each tier runs on (admin setting ``model_tiers`` over the seed defaults), how admins change
-it, whether each provider has credentials, and the provider instance for a tier built from them."""
+it, whether each provider has credentials, and the provider instance for a tier built from them.
+
+A tier names its provider: ``openai`` or ``anthropic`` (configured by the environment) or an administrator's
+provider (:mod:`assistant.services.llm.providers`). The provider is looked up, and its key decrypted, each
+time :func:`provider_for` builds one (every chat turn), so a change applies to the next turn."""
 
 from __future__ import annotations
 
@@ -11,13 +15,21 @@ from pydantic import TypeAdapter, ValidationError
 from sqlmodel import Session
 
 from assistant.core.config import Settings
-from assistant.core.errors import InvalidInput
+from assistant.core.db import session_scope
+from assistant.core.errors import ConfigurationError, InvalidInput
 from assistant.models import AppSetting, User
 from assistant.models.user import Role
 from assistant.services.admin.settings import MODEL_TIERS, get_setting, set_setting
 from assistant.services.auth.permissions import require_role
 from assistant.services.llm.base import DEFAULT_TIERS, LLMProvider, ModelTier, ProviderName, TierName
 from assistant.services.llm.factory import create_provider
+from assistant.services.llm.providers import (
+    ENVIRONMENT_PROVIDERS,
+    build_provider,
+    config_by_name,
+    provider_configured,
+    provider_exists,
+)
 
 log = logging.getLogger(__name__)
 
@@ -62,8 +74,9 @@ def set_tier(*, session: Session, actor: User, name: str, data: dict[str, Any]) 
 
     Args:
         name: ``small``, ``medium`` or ``large``.
-        data: ``{provider, model, max_tokens, temperature, context_window}``; numbers may be strings (as
-            a form sends them), surrounding blanks of strings are dropped, other keys are ignored.
+        data: ``{provider, model, max_tokens, temperature, context_window}``; ``provider`` is ``openai``,
+            ``anthropic`` or the name of a stored provider; numbers may be strings (as a form sends them),
+            surrounding blanks of strings are dropped, other keys are ignored.
 
     Returns:
         The stored tier.
@@ -81,6 +94,8 @@ def set_tier(*, session: Session, actor: User, name: str, data: dict[str, Any]) 
         tier = _TIER_ADAPTER.validate_python(cleaned)
     except ValidationError as exc:
         raise InvalidInput("tiers.invalid", field=str(exc.errors()[0]["loc"][0])) from exc
+    if not provider_exists(session=session, name=tier.provider):
+        raise InvalidInput("tiers.invalid", field="provider")
     # Two admins saving different tiers at once must not undo each other: hold the row while merging.
     session.get(AppSetting, MODEL_TIERS, with_for_update=True, populate_existing=True)
     tiers = list_tiers(session=session)
@@ -91,7 +106,7 @@ def set_tier(*, session: Session, actor: User, name: str, data: dict[str, Any]) 
 
 
 def provider_status(settings: Settings) -> dict[ProviderName, bool]:
-    """``{"openai": bool, "anthropic": bool}``: whether that provider has credentials, by the rule of
+    """``{"openai": bool, "anthropic": bool}``: whether the environment's provider has credentials, by the rule of
     :func:`~assistant.services.llm.factory.create_provider` (``openai``: a key or a base URL of a
     compatible server; ``anthropic``: a key). A tier on a provider without them answers offline. The
     keys themselves are never returned."""
@@ -102,19 +117,36 @@ def provider_status(settings: Settings) -> dict[ProviderName, bool]:
 
 
 def tier_offline(*, session: Session, name: str, settings: Settings) -> bool:
-    """Whether tier ``name`` (as :func:`get_tier` resolves it) answers offline: its provider has no
-    credentials (:func:`provider_status`)."""
-    return not provider_status(settings)[get_tier(session=session, name=name).provider]
+    """Whether tier ``name`` (as :func:`get_tier` resolves it) answers offline: its provider is missing or
+    has no credentials (:func:`~assistant.services.llm.providers.provider_configured`)."""
+    return not provider_configured(session=session, name=get_tier(session=session, name=name).provider,
+                                   settings=settings)
 
 
 def provider_for(tier: ModelTier, settings: Settings) -> LLMProvider | None:
-    """A new provider for ``tier`` with the configured keys, or None when that provider has no
-    credentials (offline mode). Close it with ``aclose()``."""
-    return create_provider(
-        tier.provider,
-        openai_api_key=_secret(settings.openai_api_key),
-        openai_base_url=settings.openai_base_url or None,
-        anthropic_api_key=_secret(settings.anthropic_api_key),
-        anthropic_base_url=settings.anthropic_base_url or None,
-        timeout=settings.llm_timeout_seconds,
-    )
+    """A new provider for ``tier``, or None when it has no credentials (offline mode). Close it with
+    ``aclose()``.
+
+    ``openai``/``anthropic``: built from the environment's settings. Another name: the stored provider of that
+    name, read now (a short query of one indexed row) with its key decrypted, behind the SSRF-guarded client;
+    a missing provider or a key that can no longer be decrypted is logged and answers offline.
+    """
+    if tier.provider in ENVIRONMENT_PROVIDERS:
+        return create_provider(
+            tier.provider,  # type: ignore[arg-type]
+            openai_api_key=_secret(settings.openai_api_key),
+            openai_base_url=settings.openai_base_url or None,
+            anthropic_api_key=_secret(settings.anthropic_api_key),
+            anthropic_base_url=settings.anthropic_base_url or None,
+            timeout=settings.llm_timeout_seconds,
+        )
+    try:
+        with session_scope() as session:
+            config = config_by_name(session=session, name=tier.provider, settings=settings)
+    except ConfigurationError:
+        log.warning("the key of provider %s cannot be decrypted: answering offline", tier.provider)
+        return None
+    if config is None:
+        log.warning("tier provider %s does not exist: answering offline", tier.provider)
+        return None
+    return build_provider(config)

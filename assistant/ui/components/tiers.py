@@ -2,8 +2,9 @@
 
 Ids per tier ``<name>`` (``small``, ``medium``, ``large``): ``#tier-<name>-provider`` (the select's
 trigger), ``#tier-<name>-model``, ``#tier-<name>-max-tokens``, ``#tier-<name>-temperature``,
-``#tier-<name>-context-window``, ``#tier-<name>-save``, and ``#tier-<name>-status`` (whether the chosen
-provider has credentials).
+``#tier-<name>-context-window``, ``#tier-<name>-save``, ``#tier-<name>-status`` (whether the chosen
+provider can answer), ``#tier-<name>-list-models`` (asks the provider for its models, which become the model
+field's suggestions, ``#tier-<name>-models``; any model name may still be typed).
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import reflex as rx
 from assistant.services.llm.base import DEFAULT_TIERS
 from assistant.ui.components.forms import field_label
 from assistant.ui.i18n import t
-from assistant.ui.state.tiers import PROVIDERS, TiersState
+from assistant.ui.state.tiers import TiersState
 
 
 def _number_field(name: str, field: str, label_key: str, **limits: object) -> rx.Component:
@@ -39,7 +40,8 @@ def _provider_select(name: str) -> rx.Component:
         rx.select.root(
             rx.select.trigger(id=f"tier-{name}-provider", min_width="19em"),
             rx.select.content(
-                *[rx.select.item(t(f"tiers.provider.{provider}"), value=provider) for provider in PROVIDERS]
+                rx.foreach(TiersState.provider_options,
+                           lambda option: rx.select.item(option["label"], value=option["value"])),
             ),
             name="provider",
             value=TiersState.tiers[name]["provider"].to(str),
@@ -78,8 +80,22 @@ def _tier_form(name: str) -> rx.Component:
                 rx.vstack(
                     field_label("tiers.field.model", f"tier-{name}-model"),
                     rx.input(name="model", id=f"tier-{name}-model", default_value=row["model"].to(str),
-                             required=True, max_length=200, width="18em"),
+                             required=True, max_length=200, width="18em", list=f"tier-{name}-models",
+                             auto_complete="off"),
+                    rx.el.datalist(
+                        rx.foreach(TiersState.models.get(name, []).to(list[str]),
+                                   lambda model: rx.el.option(value=model)),
+                        id=f"tier-{name}-models",
+                    ),
                     spacing="1",
+                ),
+                rx.button(
+                    t("tiers.list_models"),
+                    type="button",
+                    variant="soft",
+                    id=f"tier-{name}-list-models",
+                    loading=TiersState.listing == name,
+                    on_click=TiersState.list_models(name),
                 ),
                 spacing="4",
                 wrap="wrap",

@@ -1,9 +1,10 @@
-"""The model tiers card of the admin page: each tier's provider, model and limits, and whether its provider
-has credentials (never the keys). Every event that reads or stores tiers re-checks the admin role."""
+"""The model tiers card of the admin page: each tier's provider (the environment's or an administrator's),
+model and limits, whether the provider can answer (never the keys), and the provider's models listed on
+request. Every event that reads, stores or asks a provider re-checks the admin role."""
 
 from __future__ import annotations
 
-from typing import Any, get_args
+from typing import Any
 
 import reflex as rx
 from sqlmodel import Session
@@ -12,47 +13,57 @@ from assistant.core.config import get_settings
 from assistant.core.errors import InvalidInput
 from assistant.models import User
 from assistant.models.user import Role
+from assistant.services.llm import providers as provider_service
 from assistant.services.llm import tiers as tier_service
-from assistant.services.llm.base import ProviderName
+from assistant.services.llm.providers import ENVIRONMENT_PROVIDERS, ProviderConfig
 from assistant.ui.state.auth import AuthState, guarded
 
 #: The fields of a tier's form, as :class:`~assistant.services.llm.base.ModelTier` names them.
 FIELDS = ("provider", "model", "max_tokens", "temperature", "context_window")
-PROVIDERS: tuple[str, ...] = get_args(ProviderName)
 
 
 class TiersState(AuthState):
     """``tiers[name]`` holds what tier ``name``'s form shows, as strings: the :data:`FIELDS`, ``configured``
-    (``"yes"``/``"no"``: whether the chosen provider has credentials) and ``key`` (changes when the form
-    must show stored values again)."""
+    (``"yes"``/``"no"``: whether the chosen provider can answer) and ``key`` (changes when the form must show
+    stored values again). ``provider_options``: ``{"value": name, "label": ...}`` of every provider;
+    ``configured``: by provider name; ``models[tier]``: the model ids last listed for that tier's provider."""
 
     tiers: dict[str, dict[str, str]] = {}
+    provider_options: list[dict[str, str]] = []
     configured: dict[str, bool] = {}
+    models: dict[str, list[str]] = {}
+    listing: str = ""
     loaded: bool = False
     _saves: int = 0
 
     @staticmethod
-    def _stored(session: Session) -> dict[str, dict[str, str]]:
-        """The stored tiers' form values (on a worker thread)."""
-        status = tier_service.provider_status(get_settings())
-        return {
-            name: {
+    def _stored(session: Session, user: User) -> tuple[dict[str, dict[str, str]], dict[str, bool]]:
+        """The stored tiers' form values and every provider's readiness (on a worker thread)."""
+        views = provider_service.list_providers(session=session, actor=user, settings=get_settings())
+        configured = {view.name: view.configured for view in views}
+        tiers = {
+            str(name): {
                 "provider": tier.provider,
                 "model": tier.model,
                 "max_tokens": str(tier.max_tokens),
                 "temperature": str(tier.temperature),
                 "context_window": str(tier.context_window),
-                "configured": "yes" if status[tier.provider] else "no",
+                "configured": "yes" if configured.get(tier.provider) else "no",
             }
             for name, tier in tier_service.list_tiers(session=session).items()
         }
+        return tiers, configured
 
-    def _show(self, stored: dict[str, dict[str, str]], only: str | None = None) -> None:
+    def _show(self, stored: tuple[dict[str, dict[str, str]], dict[str, bool]], only: str | None = None) -> None:
         """Show the stored tiers; with ``only``, refresh that tier's form and keep the others as typed."""
-        self.configured = {str(name): ready for name, ready in tier_service.provider_status(get_settings()).items()}
+        tiers, self.configured = stored
+        self.provider_options = [
+            {"value": name, "label": self._t(f"tiers.provider.{name}") if name in ENVIRONMENT_PROVIDERS else name}
+            for name in self.configured
+        ]
         self._saves += 1
         rows = dict(self.tiers)
-        for name, row in stored.items():
+        for name, row in tiers.items():
             if only is None or name == only or name not in rows:
                 rows[name] = {**row, "key": f"{name}-{self._saves}"}
         self.tiers = rows
@@ -64,17 +75,53 @@ class TiersState(AuthState):
         """``on_load`` after ``AuthState.check_login``; skipped when that check found no admin (it has
         already reacted)."""
         if self._role_shown(Role.ADMIN):
-            self._show(await self._run_as_user(lambda session, user: TiersState._stored(session), Role.ADMIN))
+            self._show(await self._run_as_user(TiersState._stored, Role.ADMIN))
 
     @rx.event
     def choose_provider(self, name: str, provider: str) -> None:
-        """The provider picked in tier ``name``'s form (stored only with Save): show whether it has
-        credentials."""
-        if name in self.tiers and provider in PROVIDERS:
+        """The provider picked in tier ``name``'s form (stored only with Save): show whether it can answer
+        and forget the models listed for the previous one."""
+        if name in self.tiers and provider in self.configured:
             row = dict(self.tiers[name])
             row["provider"] = provider
             row["configured"] = "yes" if self.configured.get(provider) else "no"
             self.tiers = {**self.tiers, name: row}
+            self.models = {**self.models, name: []}
+
+    @rx.event
+    def list_models(self, name: str) -> Any:
+        """Ask the provider chosen in tier ``name``'s form for its models (in the background:
+        :meth:`fetch_models`); one listing at a time."""
+        if self.listing or name not in self.tiers:
+            return None
+        self.listing = name
+        return TiersState.fetch_models
+
+    @rx.event(background=True)
+    @guarded
+    async def fetch_models(self) -> Any:
+        """List the models of the provider chosen in the form of the tier :meth:`list_models` named (Test
+        connection); they become the model field's suggestions. A refusal is shown as a toast, translated."""
+        async with self:
+            name = self.listing
+            if name not in self.tiers:
+                self.listing = ""
+                return None
+            provider = self.tiers[name]["provider"]
+
+        def _config(session: Session, user: User) -> ProviderConfig:
+            return provider_service.config_for_test(session=session, actor=user, provider=provider,
+                                                    settings=get_settings())
+
+        try:
+            config = await self._run_as_user(_config, Role.ADMIN)
+            found = await provider_service.test_connection(config)
+        finally:
+            async with self:
+                self.listing = ""
+        async with self:
+            self.models = {**self.models, name: found}
+            return rx.toast.success(self._t("tiers.models_listed", provider=provider, count=len(found)))
 
     @rx.event
     @guarded
@@ -82,9 +129,9 @@ class TiersState(AuthState):
         """Store tier ``name`` from its form; on an error the form keeps what was typed."""
         data = {field: form.get(field, "") for field in FIELDS}
 
-        def _save(session: Session, user: User) -> dict[str, dict[str, str]]:
+        def _save(session: Session, user: User) -> tuple[dict[str, dict[str, str]], dict[str, bool]]:
             tier_service.set_tier(session=session, actor=user, name=name, data=data)
-            return TiersState._stored(session)
+            return TiersState._stored(session, user)
 
         try:
             stored = await self._run_as_user(_save, Role.ADMIN)

@@ -48,8 +48,10 @@ def test_seed_tiers():
         "small": ("openai", "gpt-4o-mini"), "medium": ("openai", "gpt-4o"), "large": ("anthropic", "claude-sonnet-5-5")}
 
 
-@pytest.mark.parametrize("changes", [{"provider": "mistral"}, {"model": ""}, {"max_tokens": 0},
+@pytest.mark.parametrize("changes", [{"provider": ""}, {"provider": "p" * 33}, {"model": ""}, {"max_tokens": 0},
                                      {"temperature": 2.5}])
 def test_tiers_are_validated(changes):
+    """A provider is named (1-32 characters, what ``Message.provider`` records); whether it exists is
+    checked when an admin saves the tier (tests/services/test_llm_tiers.py)."""
     with pytest.raises(ValidationError):
         ModelTier(**{"provider": "openai", "model": "gpt-4o", "max_tokens": 100, "temperature": 0.5, **changes})
