@@ -6,6 +6,7 @@ import asyncio
 import reflex as rx
 
 from assistant.api.app import create_api
+from assistant.core.logging import configure_from_settings
 from assistant.services.rag import page_images
 from assistant.ui import routes
 from assistant.ui.live import listen_for_events
@@ -66,6 +67,7 @@ async def warm_page_renderer() -> None:
 
 
 app = rx.App(style=global_style, api_transformer=create_api())
+app.register_lifespan_task(configure_from_settings)  # first: ASSISTANT_LOG_FORMAT for everything after
 app.register_lifespan_task(listen_for_events)
 app.register_lifespan_task(warm_page_renderer)
 app.add_page(index, route=routes.INDEX, title=PAGE_TITLE, on_load=AuthState.go_home)

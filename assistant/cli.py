@@ -21,7 +21,7 @@ from assistant.core.config import REPO_ROOT, get_settings
 from assistant.core.db import database_url, session_scope
 from assistant.core.errors import AppError, ConfigurationError
 from assistant.core.i18n import translate
-from assistant.core.logging import configure_logging
+from assistant.core.logging import configure_from_settings
 
 log = logging.getLogger("assistant")
 
@@ -344,7 +344,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     """Console-script entry point."""
     args = build_parser().parse_args(argv)
-    configure_logging(get_settings().log_level)
+    configure_from_settings()
     try:
         status: int = args.func(args)
     except ConfigurationError as exc:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
+from assistant.api.context import RequestContext
 from assistant.api.routes import analytics, auth, chats, documents, health, reports
 from assistant.core.errors import AppError
 from assistant.core.i18n import translate
@@ -14,6 +15,7 @@ def create_api() -> FastAPI:
     """Build the API. Service errors become ``{"detail": message, "code": key}`` with their status (a 429 that
     names the seconds to wait also sends ``Retry-After``)."""
     api = FastAPI(title="assistant API", version="1", docs_url="/api/docs", openapi_url="/api/openapi.json")
+    api.add_middleware(RequestContext)  # request ids in the logs and in X-Request-ID
 
     @api.exception_handler(AppError)
     async def _app_error(request: Request, exc: AppError) -> JSONResponse:

@@ -13,6 +13,7 @@ from sqlmodel import Session
 from assistant.core.config import get_settings
 from assistant.core.db import session_scope
 from assistant.core.errors import NotFound, Unauthorized
+from assistant.core.logging import bind_log_context
 from assistant.core.net import client_address
 from assistant.core.security import decode_access_token
 from assistant.models import User
@@ -39,7 +40,9 @@ def get_current_user(
 ) -> User:
     if credentials is None or credentials.scheme.lower() != "bearer":
         raise Unauthorized("errors.unauthorized")
-    return auth.authenticate(session=session, access_token=credentials.credentials)
+    user = auth.authenticate(session=session, access_token=credentials.credentials)
+    bind_log_context(user_id=user.id)  # the request's log lines from here on name the user
+    return user
 
 
 CurrentUser = Annotated[User, Depends(get_current_user)]
@@ -75,11 +78,14 @@ def downloading_user(*, session: Session, credentials: HTTPAuthorizationCredenti
         NotFound: ``not_found`` (an i18n key) for a ticket issued for another file.
     """
     if credentials is not None and credentials.scheme.lower() == "bearer":
-        return auth.authenticate(session=session, access_token=credentials.credentials)
+        user = auth.authenticate(session=session, access_token=credentials.credentials)
+        bind_log_context(user_id=user.id)
+        return user
     if ticket:
         user, allowed = auth.authenticate_download(session=session, ticket=ticket)
         if allowed != resource_id:
             raise NotFound(not_found)
+        bind_log_context(user_id=user.id)
         return user
     raise Unauthorized("errors.unauthorized")
 

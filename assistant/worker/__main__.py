@@ -7,8 +7,7 @@ import signal
 import sys
 import threading
 
-from assistant.core.config import get_settings
-from assistant.core.logging import configure_logging
+from assistant.core.logging import configure_from_settings
 from assistant.worker.housekeeping import run_housekeeping
 from assistant.worker.ingestion import run_ingestion
 from assistant.worker.scheduler import run_scheduler
@@ -27,8 +26,7 @@ SERVICES = (
 
 
 def main() -> int:
-    settings = get_settings()
-    configure_logging(settings.log_level)
+    configure_from_settings()
     stop = threading.Event()
 
     def _stop(signum: int, _frame: object) -> None:

@@ -15,6 +15,7 @@ import uuid
 from datetime import datetime
 from typing import Protocol
 
+from assistant.core.logging import log_context
 from assistant.services.account.export import build_data_export
 from assistant.services.reports import jobs
 from assistant.services.reports.health import build_health_summary
@@ -54,8 +55,9 @@ def sync_report(report_id: uuid.UUID, book: ReportBook) -> None:
 
 def build_report(report_id: str) -> None:
     """APScheduler job: build the queued report ``report_id`` (:func:`assistant.services.reports.jobs.run_report`)."""
-    status = jobs.run_report(uuid.UUID(report_id), BUILDERS)
-    log.info("report %s ended: %s", report_id, status or "not queued any more")
+    with log_context(job_id=report_job_id(uuid.UUID(report_id))):
+        status = jobs.run_report(uuid.UUID(report_id), BUILDERS)
+        log.info("report %s ended: %s", report_id, status or "not queued any more")
 
 
 def fail_interrupted_reports() -> int:

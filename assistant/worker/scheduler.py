@@ -66,6 +66,7 @@ from sqlmodel import col, select
 
 from assistant.core.config import get_settings
 from assistant.core.db import database_url, libpq_url, session_scope, sqlalchemy_url
+from assistant.core.logging import log_context
 from assistant.models import Notification, NotificationStatus, TaskRun
 from assistant.models.platform import SCHEDULER_JOBS_TABLE
 from assistant.models.reminder import Reminder, ReminderStatus
@@ -299,24 +300,29 @@ def fire_reminder(reminder_id: str, occurrence_iso: str) -> None:
     """APScheduler job: fire the reminder's occurrence ``occurrence_iso`` (ISO 8601, UTC) if it is still the
     row's next one (:func:`assistant.worker.firing.settle_reminder`)."""
     book = _book()
-    firing.settle_reminder(uuid.UUID(reminder_id), datetime.fromisoformat(occurrence_iso), grace=book.grace, book=book)
+    with log_context(job_id=firing.reminder_job_id(uuid.UUID(reminder_id))):
+        firing.settle_reminder(uuid.UUID(reminder_id), datetime.fromisoformat(occurrence_iso), grace=book.grace,
+                               book=book)
 
 
 def deliver_notification(notification_id: str) -> None:
     """APScheduler job: deliver the pending notification (:func:`assistant.worker.firing.settle_notification`)."""
     book = _book()
-    firing.settle_notification(uuid.UUID(notification_id), grace=book.grace, book=book)
+    with log_context(job_id=firing.notification_job_id(uuid.UUID(notification_id))):
+        firing.settle_notification(uuid.UUID(notification_id), grace=book.grace, book=book)
 
 
 def send_daily_review(user_id: str) -> None:
     """APScheduler job: send the user's daily review, then set the next one
     (:func:`assistant.worker.review.run_review`)."""
-    review.run_review(user_id, _book())
+    with log_context(job_id=review.review_job_id(uuid.UUID(user_id)), user_id=user_id):
+        review.run_review(user_id, _book())
 
 
 def escalate_notification(notification_id: str) -> None:
     """APScheduler job: escalate the notification's occurrence (:func:`assistant.worker.firing.settle_escalation`)."""
-    firing.settle_escalation(uuid.UUID(notification_id), book=_book())
+    with log_context(job_id=firing.escalation_job_id(uuid.UUID(notification_id))):
+        firing.settle_escalation(uuid.UUID(notification_id), book=_book())
 
 
 def run_scheduler(stop: threading.Event) -> None:

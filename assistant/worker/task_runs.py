@@ -20,6 +20,7 @@ from typing import Protocol
 from sqlmodel import select
 
 from assistant.core.db import session_scope
+from assistant.core.logging import log_context
 from assistant.models import RunStatus, TaskRun
 from assistant.services.tasks.runs import execute_run, interrupt_stale_runs
 
@@ -45,8 +46,9 @@ def run_job_id(run_id: uuid.UUID) -> str:
 
 def start_task_run(run_id: str) -> None:
     """APScheduler job: run the queued run ``run_id`` to its end on an event loop of this thread."""
-    status = asyncio.run(execute_run(uuid.UUID(run_id)))
-    log.info("task run %s ended: %s", run_id, status or "not queued any more")
+    with log_context(job_id=run_job_id(uuid.UUID(run_id))):
+        status = asyncio.run(execute_run(uuid.UUID(run_id)))
+        log.info("task run %s ended: %s", run_id, status or "not queued any more")
 
 
 def sync_run(run_id: uuid.UUID, book: RunBook) -> None:

@@ -43,6 +43,7 @@ from sqlmodel import Session, select
 
 from assistant.core.config import get_settings
 from assistant.core.db import session_scope
+from assistant.core.logging import log_context
 from assistant.models.document import Document, DocumentStatus
 from assistant.services.rag import embeddings
 from assistant.services.rag.chunking import chunk_pages
@@ -217,6 +218,11 @@ def seconds_until_lease_expiry() -> float | None:
 
 
 def _run(job: Job, stop: threading.Event | None) -> str | None:
+    with log_context(job_id=f"document:{job.id}"):
+        return _run_logged(job, stop)
+
+
+def _run_logged(job: Job, stop: threading.Event | None) -> str | None:
     job.stop = stop
     started = time.monotonic()
     log.info("ingestion of document %s started (attempt %d)", job.id, job.attempt)

@@ -27,6 +27,7 @@ from assistant.core.config import get_settings
 from assistant.core.db import in_session
 from assistant.core.errors import AppError, Forbidden, NotFound, Unauthorized
 from assistant.core.i18n import DEFAULT_LANGUAGE, LANGUAGES, catalogue, translate
+from assistant.core.logging import log_context, new_request_id
 from assistant.core.net import client_address
 from assistant.models import User
 from assistant.models.user import Role
@@ -141,8 +142,14 @@ class AuthState(rx.State):
             shown = (self.user_email, self.user_name, self.user_role)
             address = self._client_address()
         audit.client_address.set(address)  # for the audit log of admin actions (carried to the worker thread)
-        outcome = await acting.run_as(access_token=access_token, refresh_token=refresh_token, tab=tab, work=work,
-                                      minimum_role=minimum_role)
+
+        def logged(session: Session, user: User) -> T:
+            with log_context(user_id=user.id):  # the event's log lines name the acting account
+                return work(session, user)
+
+        with log_context(request_id=new_request_id()):
+            outcome = await acting.run_as(access_token=access_token, refresh_token=refresh_token, tab=tab,
+                                          work=logged, minimum_role=minimum_role)
         user = outcome.user
         if outcome.pair is not None or (user is not None and (user.email, user.display_name, user.role) != shown):
             # a background event takes the state lock only when something changed (each block costs a
