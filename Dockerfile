@@ -108,9 +108,12 @@ VOLUME ["/data"]
 EXPOSE 3000
 
 # Only the web service listens; docker-compose.yml disables this check for worker and migrate.
-# The web service starts in seconds: it serves the frontend built into the image (see the builder's step 4).
-HEALTHCHECK --interval=30s --timeout=10s --start-period=60s --retries=3 \
-  CMD ["python", "-c", "import urllib.request; urllib.request.urlopen('http://localhost:3000/ping', timeout=8)"]
+# GET /health answers 200 when the database is reachable, migrations are at head, a worker is alive with its
+# scheduler running (and the Telegram bot, when a token is stored) and the embedding model is exported; else 503
+# naming the failing parts (urlopen raises on it, so the check fails). The start period covers the first
+# start, when the worker exports the embedding model (tens of seconds on two cores).
+HEALTHCHECK --interval=30s --timeout=10s --start-period=120s --retries=3 \
+  CMD ["python", "-c", "import urllib.request; urllib.request.urlopen('http://localhost:3000/health', timeout=8)"]
 
 # The web app only: frontend and backend on one port in Reflex prod mode, serving the frontend built
 # above. DATABASE_URL must be set and migrations applied (`assistant migrate`); the worker runs as
