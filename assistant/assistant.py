@@ -11,9 +11,10 @@ from assistant.services.rag import page_images
 from assistant.ui import routes
 from assistant.ui.live import listen_for_events
 from assistant.ui.pages.admin import admin_page
-from assistant.ui.pages.analytics import analytics_page
 from assistant.ui.pages.admin_audit import admin_audit_page
+from assistant.ui.pages.admin_system import admin_system_page
 from assistant.ui.pages.admin_users import admin_users_page
+from assistant.ui.pages.analytics import analytics_page
 from assistant.ui.pages.auth import login_page, register_page
 from assistant.ui.pages.chat import chat_page
 from assistant.ui.pages.document_view import document_view_page
@@ -28,10 +29,11 @@ from assistant.ui.pages.tasks import tasks_page
 from assistant.ui.pages.verify_email import verify_email_page
 from assistant.ui.state.account import ProfileState
 from assistant.ui.state.admin import AdminState
-from assistant.ui.state.analytics import AnalyticsState
 from assistant.ui.state.admin_audit import AuditState
 from assistant.ui.state.admin_groups import GroupsState
+from assistant.ui.state.admin_system import SystemState
 from assistant.ui.state.admin_users import AdminUsersState
+from assistant.ui.state.analytics import AnalyticsState
 from assistant.ui.state.auth import AuthState
 from assistant.ui.state.channels_admin import SmtpSettingsState
 from assistant.ui.state.chat import ChatState
@@ -112,3 +114,5 @@ app.add_page(admin_audit_page, route=routes.ADMIN_AUDIT, title=PAGE_TITLE,
 app.add_page(invite_page, route=routes.INVITE, title=PAGE_TITLE, on_load=PasswordSetupState.open_invitation)
 app.add_page(change_password_page, route=routes.CHANGE_PASSWORD, title=PAGE_TITLE,
              on_load=PasswordSetupState.open_change)
+app.add_page(admin_system_page, route=routes.ADMIN_SYSTEM, title=PAGE_TITLE,
+             on_load=[AuthState.check_login, SystemState.load])

@@ -63,6 +63,7 @@ ALLOWED_EVENTS = {
                         "save_max_chats", "toggle_active"},
     "GroupsState": {"add_member", "create", "delete", "load", "remove_member"},
     "AuditState": {"apply_filters", "load", "next_page", "previous_page"},
+    "SystemState": {"load"},
     "PasswordSetupState": {"accept_invitation", "choose_password", "open_change", "open_invitation"},
     "CollectionsState": {"create", "delete", "grant", "grant_group", "load", "revoke", "revoke_group"},
     "AnalyticsState": {"download_csv", "load", "show_last", "show_range"},

@@ -13,6 +13,7 @@ ADMIN_PAGES: list[tuple[str, str]] = [
     (routes.ADMIN_ANALYTICS, "admin.nav.analytics"),
     (routes.ADMIN_USERS, "admin.nav.users"),
     (routes.ADMIN_AUDIT, "admin.nav.audit"),
+    (routes.ADMIN_SYSTEM, "admin.nav.system"),
 ]
 
 
