@@ -69,8 +69,9 @@ class ProvidersState(AuthState):
     @rx.event
     @guarded
     async def load(self) -> None:
-        """``on_load`` after ``AuthState.check_login``; skipped when that check found no admin."""
-        if self._role_shown(Role.ADMIN):
+        """``on_load`` after ``AuthState.check_login``; skipped when that check found no session (a plain
+        user is refused and sent home, not shown an empty page)."""
+        if self._role_shown(Role.USER):
             self.rows = await self._run_as_user(_listed, Role.ADMIN)
             self.results, self.result_ok, self.loaded = {}, {}, True
 
