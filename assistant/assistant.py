@@ -12,8 +12,10 @@ from assistant.ui import routes
 from assistant.ui.live import listen_for_events
 from assistant.ui.pages.admin import admin_page
 from assistant.ui.pages.admin_audit import admin_audit_page
+from assistant.ui.pages.admin_providers import admin_providers_page
 from assistant.ui.pages.admin_system import admin_system_page
 from assistant.ui.pages.admin_users import admin_users_page
+from assistant.ui.pages.agents import agents_page
 from assistant.ui.pages.analytics import analytics_page
 from assistant.ui.pages.auth import login_page, register_page
 from assistant.ui.pages.chat import chat_page
@@ -33,6 +35,7 @@ from assistant.ui.state.admin_audit import AuditState
 from assistant.ui.state.admin_groups import GroupsState
 from assistant.ui.state.admin_system import SystemState
 from assistant.ui.state.admin_users import AdminUsersState
+from assistant.ui.state.agents import AgentsState
 from assistant.ui.state.analytics import AnalyticsState
 from assistant.ui.state.auth import AuthState
 from assistant.ui.state.channels_admin import SmtpSettingsState
@@ -44,6 +47,7 @@ from assistant.ui.state.email_address import EmailAddressState, VerifyEmailState
 from assistant.ui.state.memory import MemoryState
 from assistant.ui.state.notifications import NotificationsState
 from assistant.ui.state.password_setup import PasswordSetupState
+from assistant.ui.state.providers import ProvidersState
 from assistant.ui.state.reminders import RemindersState
 from assistant.ui.state.reports import ReportsState
 from assistant.ui.state.skills import GeneralSkillsState, PersonalSkillsState
@@ -88,6 +92,7 @@ app.add_page(tasks_page, route=routes.TASKS, title=PAGE_TITLE, on_load=[AuthStat
 app.add_page(notifications_page, route=routes.NOTIFICATIONS, title=PAGE_TITLE,
              on_load=[AuthState.check_login, NotificationsState.load])
 app.add_page(reports_page, route=routes.REPORTS, title=PAGE_TITLE, on_load=[AuthState.check_login, ReportsState.load])
+app.add_page(agents_page, route=routes.AGENTS, title=PAGE_TITLE, on_load=[AuthState.check_login, AgentsState.load])
 app.add_page(
     settings_page,
     route=routes.SETTINGS,
@@ -105,12 +110,14 @@ app.add_page(
     ],
 )
 app.add_page(verify_email_page, route=routes.VERIFY_EMAIL, title=PAGE_TITLE, on_load=VerifyEmailState.verify)
-app.add_page(analytics_page, route=routes.ADMIN_ANALYTICS, title=PAGE_TITLE,
-             on_load=[AuthState.check_login, AnalyticsState.load])
 app.add_page(admin_users_page, route=routes.ADMIN_USERS, title=PAGE_TITLE,
              on_load=[AuthState.check_login, AdminUsersState.load, GroupsState.load])
+app.add_page(admin_providers_page, route=routes.ADMIN_PROVIDERS, title=PAGE_TITLE,
+             on_load=[AuthState.check_login, ProvidersState.load])
 app.add_page(admin_audit_page, route=routes.ADMIN_AUDIT, title=PAGE_TITLE,
              on_load=[AuthState.check_login, AuditState.load])
+app.add_page(analytics_page, route=routes.ADMIN_ANALYTICS, title=PAGE_TITLE,
+             on_load=[AuthState.check_login, AnalyticsState.load])
 app.add_page(invite_page, route=routes.INVITE, title=PAGE_TITLE, on_load=PasswordSetupState.open_invitation)
 app.add_page(change_password_page, route=routes.CHANGE_PASSWORD, title=PAGE_TITLE,
              on_load=PasswordSetupState.open_change)

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
-from sqlalchemy import delete, func
+from sqlalchemy import delete, func, or_
 from sqlmodel import Session, col, select
 
 from assistant.core.errors import Forbidden, InvalidInput, NotFound
@@ -257,3 +257,32 @@ def delete_agent(*, session: Session, user: User, agent_id: uuid.UUID) -> None:
                      target_label=agent.name, before=_audit_values(_view(session, agent)))
     session.delete(agent)
     session.flush()
+
+
+@dataclass(frozen=True)
+class EditorOptions:
+    """What the editor of an agent of one scope offers: ``skills`` and ``collections`` as ``(id, name)`` by
+    name (general skills only for a general agent; the collections the editor may read), and the tool names."""
+
+    skills: list[tuple[uuid.UUID, str]]
+    collections: list[tuple[uuid.UUID, str]]
+    tools: list[str]
+
+
+def editor_options(*, session: Session, user: User, scope: AgentScope) -> EditorOptions:
+    """The choices of the editor of a ``scope`` agent for ``user``.
+
+    Raises:
+        Forbidden: ``general`` below admin.
+    """
+    if scope == "general":
+        require_role(user, Role.ADMIN)
+    owners = (col(Skill.owner_id).is_(None) if scope == "general"
+              else or_(col(Skill.owner_id).is_(None), col(Skill.owner_id) == user.id))
+    skills = session.exec(select(Skill.id, Skill.name).where(owners, col(Skill.is_active))
+                          .order_by(func.lower(Skill.name)))
+    collections = session.exec(select(Collection.id, Collection.name)
+                               .where(col(Collection.id).in_(granted_collections(user.id)))
+                               .order_by(func.lower(Collection.name)))
+    return EditorOptions(skills=[(ident, name) for ident, name in skills],
+                         collections=[(ident, name) for ident, name in collections], tools=tool_names())

@@ -22,6 +22,7 @@ NAV_ITEMS: list[tuple[str, str, str, bool]] = [
     (routes.TASKS, "tasks.nav", "list-checks", False),
     (routes.NOTIFICATIONS, "notifications.nav", "bell", False),
     (routes.REPORTS, "reports.nav", "file-text", False),
+    (routes.AGENTS, "agents.nav", "bot", False),
     (routes.SETTINGS, "nav.settings", "settings", False),
     (routes.ADMIN, "nav.admin", "shield", True),
 ]

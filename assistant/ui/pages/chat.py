@@ -8,12 +8,14 @@ import reflex as rx
 
 from assistant.models import TIERS
 from assistant.ui import routes
+from assistant.ui.components.agents import agent_icon
 from assistant.ui.components.chat_memory import remember_dialog
 from assistant.ui.components.chat_messages import message_view, tool_card, user_bubble
 from assistant.ui.components.markdown import safe_markdown
 from assistant.ui.i18n import t
 from assistant.ui.layouts.shell import app_shell
 from assistant.ui.state.chat import NO_SKILL, ChatState
+from assistant.ui.state.chat_agent import NO_AGENT
 from assistant.ui.state.chat_export import ChatExportState
 from assistant.ui.state.streaming import STREAM_PARTS
 
@@ -87,6 +89,35 @@ def skill_select() -> rx.Component:
     )
 
 
+def agent_select() -> rx.Component:
+    """The agent the chat talks to (the default assistant, or one of :func:`agents_for`); shown when the user
+    has any agent or the chat has one."""
+    return rx.cond(
+        (ChatState.agents.length() > 0) | (ChatState.chat_agent != NO_AGENT),
+        rx.select.root(
+            rx.select.trigger(aria_label=t("chat.agent"), title=t("chat.agent"), id="agent-select"),
+            rx.select.content(
+                rx.select.item(t("chat.no_agent"), value=NO_AGENT, id="agent-none"),
+                rx.foreach(ChatState.agents, lambda agent: rx.select.item(agent["name"], value=agent["id"])),
+            ),
+            value=ChatState.chat_agent,
+            on_change=ChatState.set_agent,
+            size="1",
+        ),
+    )
+
+
+def agent_badge() -> rx.Component:
+    """The chat's agent, its icon and name; red when the user may no longer use it."""
+    return rx.cond(
+        ChatState.chat_agent != NO_AGENT,
+        rx.badge(agent_icon(ChatState.chat_agent_icon, 14), ChatState.chat_agent_name,
+                 color_scheme=rx.cond(ChatState.chat_agent_available, "violet", "red"),
+                 title=rx.cond(ChatState.chat_agent_available, t("chat.agent"), t("chat.agent_unavailable")),
+                 id="chat-agent-badge", size="2"),
+    )
+
+
 def rename_dialog() -> rx.Component:
     return rx.dialog.root(
         rx.dialog.trigger(
@@ -144,9 +175,10 @@ def chat_header() -> rx.Component:
                 rx.badge(rx.icon("cloud-off", size=12), t("chat.offline"), color_scheme="amber", id="offline-badge",
                          title=t("chat.offline_hint"))),
         rx.cond(ChatState.chat_archived, rx.badge(t("chat.archived"), color_scheme="gray")),
+        agent_badge(),
         rx.spacer(),
-        tier_select(),
-        skill_select(),
+        agent_select(),
+        rx.cond(ChatState.chat_agent == NO_AGENT, rx.fragment(tier_select(), skill_select())),
         rename_dialog(),
         export_menu(),
         rx.icon_button(rx.icon(rx.cond(ChatState.chat_archived, "archive-restore", "archive"), size=16),
@@ -281,6 +313,13 @@ def no_chat_open() -> rx.Component:
             rx.icon("messages-square", size=40, color=rx.color("gray", 8)),
             rx.text(t("chat.pick_or_start"), color_scheme="gray", text_align="center", id="empty-state"),
             rx.button(rx.icon("plus", size=16), t("chat.new"), on_click=ChatState.new_chat, id="start-chat"),
+            rx.cond(ChatState.agents.length() > 0, rx.vstack(
+                rx.text(t("chat.start_with_agent"), size="2", color_scheme="gray"),
+                rx.flex(rx.foreach(ChatState.agents, lambda agent: rx.button(
+                    agent_icon(agent["icon"], 16), agent["name"], variant="soft",
+                    on_click=ChatState.new_chat_with(agent["id"]), custom_attrs={"data-testid": "start-with-agent"})),
+                    wrap="wrap", spacing="2", justify="center"),
+                align="center", spacing="2")),
             align="center",
             spacing="3",
             padding_y="4em",

@@ -33,6 +33,7 @@ from assistant.services.llm.tiers import tier_offline
 from assistant.services.memory import changes as memory_changes
 from assistant.ui import routes
 from assistant.ui.state.auth import AuthState, guarded, parse_id
+from assistant.ui.state.chat_agent import NO_AGENT, ChatAgent, agent_choices, agent_view
 from assistant.ui.state.chat_memory import ChatMemory
 from assistant.ui.state.chat_view import change_ids, chat_dict, message_dicts
 from assistant.ui.state.proposals import ChatProposals, proposal_cards, request_message, with_proposals
@@ -64,9 +65,10 @@ def _changes(session: Session, user: User, messages: list[MessageView]) -> dict[
     return memory_changes.changes_by_id(session=session, user=user, change_ids=change_ids(messages))
 
 
-class ChatState(StreamedTurn, ChatMemory, ChatProposals, ChatReports, AuthState):
+class ChatState(StreamedTurn, ChatMemory, ChatAgent, ChatProposals, ChatReports, AuthState):
     """Chats of the signed-in user and the open chat; sending and streaming come from the mixin
-    :class:`StreamedTurn`, the memory cards and "Remember this" from the mixin :class:`ChatMemory`, the cards of
+    :class:`StreamedTurn`, the memory cards and "Remember this" from the mixin :class:`ChatMemory`, the agent
+    picker from :class:`ChatAgent`, the cards of
     proposed medication reminders from :class:`ChatProposals`, the cards of reports from :class:`ChatReports`.
     ``AuthState`` stays named as a base although the mixins derive from it: a state whose bases are all
     mixins is itself a mixin to Reflex (no substate, no events)."""
@@ -140,7 +142,7 @@ class ChatState(StreamedTurn, ChatMemory, ChatProposals, ChatReports, AuthState)
         shown = page.messages
         seq = None if reach is None else chat_service.message_seq(session=session, user=user, chat_id=chat_id,
                                                                   message_id=reach)
-        pages = 1
+        pages, choices = 1, agent_choices(session, user)
         while seq is not None and page.has_older and shown and shown[0].seq > seq and pages <= MAX_LINKED_PAGES:
             page = chat_service.list_messages(session=session, user=user, chat_id=chat_id, before_seq=shown[0].seq)
             shown, pages = page.messages + shown, pages + 1
@@ -153,7 +155,8 @@ class ChatState(StreamedTurn, ChatMemory, ChatProposals, ChatReports, AuthState)
                               _changes(session, user, shown)),
                 proposal_cards(session, user, shown, lang)), report_cards(session, user, shown, lang)),
             "has_older": page.has_older,
-            "offline": tier_offline(session=session, name=chat.tier, settings=get_settings()),
+            "agents": choices,
+            **agent_view(session, chat, choices),
         }
 
     def _show_chat(self, view: dict[str, Any]) -> None:
@@ -183,15 +186,16 @@ class ChatState(StreamedTurn, ChatMemory, ChatProposals, ChatReports, AuthState)
         propose = _optional_id(str(self.router.url.query_parameters.get("propose", "")))
 
         def work(session: Session, user: User) -> tuple[list[dict[str, Any]], list[dict[str, str]],
-                                                        dict[str, Any] | None, str]:
+                                                        dict[str, Any] | None, str, list[dict[str, str]]]:
             skills = [{"id": str(skill.id), "name": skill.name, "icon": skill.icon}
                       for skill in list_skills(session=session, user=user, active_only=True)]
             view = None if chat_id is None else ChatState._chat_view(session, user, chat_id, lang, linked)
             request = request_message(session, user, propose, lang, view["messages"]) if view else ""
-            return ChatState._chat_rows(session, user, list_filter), skills, view, request
+            agents = view["agents"] if view else agent_choices(session, user)
+            return ChatState._chat_rows(session, user, list_filter), skills, view, request, agents
 
         try:
-            self.chats, self.skills, view, request = await self._run_as_user(work)
+            self.chats, self.skills, view, request, self.agents = await self._run_as_user(work)
         except NotFound as exc:
             self._close()
             return [rx.toast.error(self._t(exc.code)), rx.redirect(routes.CHATS)]
@@ -245,15 +249,17 @@ class ChatState(StreamedTurn, ChatMemory, ChatProposals, ChatReports, AuthState)
     @rx.event
     @guarded
     async def new_chat(self) -> Any:
-        """Start an empty chat (same tier and skill as the open one) and open it; a skill that is gone
-        leaves the new chat without one."""
+        """Start an empty chat (same tier, skill and agent as the open one) and open it; a skill or an agent that
+        is gone leaves the new chat without either."""
         tier = self.chat_tier if self.chat_id else None  # no chat open: the user's default tier
         skill_id = parse_id(self.chat_skill) if self.chat_skill != NO_SKILL else None
+        agent_id = parse_id(self.chat_agent) if self.chat_id and self.chat_agent != NO_AGENT else None
 
         def create(session: Session, user: User) -> uuid.UUID:
             try:
                 with session.begin_nested():
-                    return chat_service.create_chat(session=session, user=user, tier=tier, skill_id=skill_id).id
+                    return chat_service.create_chat(session=session, user=user, tier=tier, skill_id=skill_id,
+                                                    agent_id=agent_id).id
             except NotFound:
                 return chat_service.create_chat(session=session, user=user).id
 

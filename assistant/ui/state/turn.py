@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 import reflex as rx
 from sqlmodel import Session
 
-from assistant.core.errors import AppError, InvalidInput
+from assistant.core.errors import AppError, Conflict, InvalidInput
 from assistant.models import User
 from assistant.models.chat import MessageRole, MessageStatus
 from assistant.services.chat.turns import (
@@ -154,7 +154,7 @@ class StreamedTurn(AuthState, StreamedText, mixin=True):
                     continue  # already on screen (see _show_question)
                 if isinstance(item, BaseException):
                     if not finished:
-                        if text and isinstance(item, InvalidInput):
+                        if text and isinstance(item, InvalidInput | Conflict):
                             async with self:
                                 self.draft = text  # a refused message goes back into the input
                         finished = True
