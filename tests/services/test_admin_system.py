@@ -1,5 +1,6 @@
 """The System page's service on real PostgreSQL: versions, disk use of the data folder (bounded in time) and the
-last errors from what every process stores; admins only."""
+last errors from what every process stores; admins only. The Telegram health check (the worker and migration
+checks run against real workers in ``tests/api/test_health.py``)."""
 
 from __future__ import annotations
 
@@ -13,9 +14,10 @@ import pytest
 from assistant.core.config import get_settings
 from assistant.core.db import session_scope
 from assistant.core.errors import Forbidden
-from assistant.models import Document, Notification, Report, WorkerHeartbeat
+from assistant.models import AppSetting, Document, Notification, Report, WorkerHeartbeat
 from assistant.models.user import Role
 from assistant.services.admin import system
+from assistant.services.channels.config import TELEGRAM_KEY
 
 
 def test_versions_name_the_app_the_database_and_the_libraries(db, make_user):
@@ -88,3 +90,18 @@ def test_plain_users_are_refused(db, make_user):
         system.last_errors(session=session, actor=user)
     with pytest.raises(Forbidden):
         system.disk_use(actor=user)
+
+
+def test_the_telegram_check_appears_once_a_bot_token_is_stored(db):
+    assert "telegram" not in [check.name for check in system.check_health().checks]
+    with session_scope() as session:
+        session.add(AppSetting(key=TELEGRAM_KEY, value={"token": "encrypted-token", "bot_username": "bot"}))
+    checks = {check.name: check for check in system.check_health().checks}
+    assert (checks["telegram"].ok, checks["telegram"].detail) == (False, "bot service without a live leader")
+    with session_scope() as session:
+        session.add(WorkerHeartbeat(hostname="box", pid=7, is_leader=True, services={
+            name: {"state": "running", "restarts": 0, "last_error": None, "leader_only": name != "ingestion"}
+            for name in ("ingestion", "scheduler", "telegram")}))
+    health = system.check_health()
+    assert {check.name: check.ok for check in health.checks}["telegram"] is True
+    assert [(w.hostname, w.is_leader, w.live) for w in health.workers] == [("box", True, True)]

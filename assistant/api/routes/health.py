@@ -4,6 +4,7 @@ secret). Served at the root of the backend, beside Reflex's own ``/ping``."""
 from __future__ import annotations
 
 import asyncio
+import threading
 import time
 from typing import Any
 
@@ -17,8 +18,17 @@ router = APIRouter(tags=["health"])
 #: Seconds one process reuses a health result: callers hammering the unauthenticated route cost at most one
 #: database connection per this many seconds.
 CACHE_SECONDS = 1.0
-_lock = asyncio.Lock()
+_lock = threading.Lock()
 _last: tuple[float, Health] | None = None
+
+
+def _recent_health() -> Health:
+    """The last result if it is under :data:`CACHE_SECONDS` old, else a new check (one at a time)."""
+    global _last
+    with _lock:
+        if _last is None or time.monotonic() - _last[0] > CACHE_SECONDS:
+            _last = (time.monotonic(), check_health())
+        return _last[1]
 
 
 def health_body(health: Health) -> dict[str, Any]:
@@ -39,10 +49,6 @@ def health_body(health: Health) -> dict[str, Any]:
 async def health() -> JSONResponse:
     """Database reachable, migrations at head, a live worker, the leader's scheduler (and Telegram bot when a
     token is stored) running, the embedding model ready: 200 when all are, else 503 naming the failing ones."""
-    global _last
-    async with _lock:
-        if _last is None or time.monotonic() - _last[0] > CACHE_SECONDS:
-            _last = (time.monotonic(), await asyncio.to_thread(check_health))
-        result = _last[1]
+    result = await asyncio.to_thread(_recent_health)
     return JSONResponse(health_body(result), status_code=200 if result.ok else 503,
                         headers={"Cache-Control": "no-store"})

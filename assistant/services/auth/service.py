@@ -213,9 +213,11 @@ def login(
 
     Throttling delays, never locks (:func:`login_wait_seconds`): a try made while a wait is running is refused
     without checking the password and without being counted, so the owner who knows the password gets in at
-    most ``login_delay_max_seconds`` after the last failure; an address that signed in to the account before
-    is not delayed by failures from other addresses. Unknown e-mails cost the same queries and bcrypt work as
-    known ones. Failed attempts are committed even though this raises.
+    most ``login_delay_max_seconds`` after the last failure. A stranger who keeps guessing at exactly that pace
+    from other addresses can keep a *new* address of the owner waiting (each guess restarts the wait); an
+    address that signed in to the account within :data:`KNOWN_ADDRESS_DAYS` is not delayed by failures from
+    other addresses at all. Unknown e-mails cost the same queries and bcrypt work as known ones. Failed
+    attempts are committed even though this raises.
 
     Raises:
         TooManyRequests: ``auth.too_many_attempts`` with ``seconds`` (a whole number, at least 1) to wait.
