@@ -16,7 +16,16 @@ from sqlalchemy import ColumnElement, and_, or_
 from sqlmodel import Session, col, func, select
 
 from assistant.core.errors import Conflict, NotFound
-from assistant.models import Agent, AgentCollection, AgentGrant, AgentGroupGrant, GroupMember, Skill, User
+from assistant.models import (
+    Agent,
+    AgentCollection,
+    AgentGrant,
+    AgentGroupGrant,
+    GroupMember,
+    LlmProvider,
+    Skill,
+    User,
+)
 
 
 def available_to(user_id: uuid.UUID) -> ColumnElement[bool]:
@@ -70,6 +79,8 @@ class AgentSetup:
     Attributes:
         id, name: the agent.
         tier: the model tier it answers with (``small``/``medium``/``large``); None: the chat's tier.
+        provider, model: the administrator's provider (its name, as tiers name providers) and model that answer
+            instead of the tier's (its token limits stay); None and "": the tier's own.
         skill: its skill, when that is active and still one its owner may use (general, or the owner's own);
             None: no skill section.
         collections: the collections retrieval is limited to; None: the user's normal scope (the agent has
@@ -80,6 +91,8 @@ class AgentSetup:
     id: uuid.UUID
     name: str
     tier: str | None
+    provider: str | None
+    model: str
     skill: Skill | None
     collections: frozenset[uuid.UUID] | None
     tools: tuple[str, ...] | None
@@ -102,5 +115,7 @@ def agent_setup(*, session: Session, user: User, agent_id: uuid.UUID) -> AgentSe
         skill = None
     collections = frozenset(session.exec(select(AgentCollection.collection_id)
                                          .where(AgentCollection.agent_id == agent.id)))
-    return AgentSetup(id=agent.id, name=agent.name, tier=agent.tier, skill=skill, collections=collections or None,
+    provider = session.get(LlmProvider, agent.provider_id) if agent.provider_id and agent.model else None
+    return AgentSetup(id=agent.id, name=agent.name, tier=agent.tier, provider=provider.name if provider else None,
+                      model=agent.model if provider else "", skill=skill, collections=collections or None,
                       tools=tuple(agent.tools) if agent.tools is not None else None)

@@ -18,7 +18,7 @@ from sqlalchemy import delete, func, or_
 from sqlmodel import Session, col, select
 
 from assistant.core.errors import Forbidden, InvalidInput, NotFound
-from assistant.models import TIERS, Agent, AgentCollection, Collection, Role, Skill, User
+from assistant.models import TIERS, Agent, AgentCollection, Collection, LlmProvider, Role, Skill, User
 from assistant.models.base import utcnow
 from assistant.services.admin import audit
 from assistant.services.auth.permissions import has_role, require_role
@@ -45,7 +45,9 @@ class AgentInput(BaseModel):
     """What an editor submits for an agent.
 
     ``tools`` None: every tool; a list: only those (``[]``: none). ``collection_ids`` empty: the agent searches
-    what the user may read, like the default assistant.
+    what the user may read, like the default assistant. ``provider_id`` (an administrator's provider; general
+    agents only) with ``model`` (required then) override the tier's provider and model; the tier still gives
+    the token limits.
 
     Raises:
         pydantic.ValidationError: a blank or too long name, a long description, an unknown icon, tier or tool,
@@ -59,6 +61,8 @@ class AgentInput(BaseModel):
     icon: str = "bot"
     skill_id: uuid.UUID | None = None
     tier: str = "medium"
+    provider_id: uuid.UUID | None = None
+    model: str = Field(default="", max_length=200)
     collection_ids: list[uuid.UUID] = Field(default_factory=list, max_length=MAX_COLLECTIONS)
     tools: list[str] | None = None
     is_active: bool = True
@@ -90,10 +94,15 @@ class AgentInput(BaseModel):
 
 def _validated(data: dict[str, Any]) -> AgentInput:
     try:
-        return AgentInput.model_validate(data)
+        values = AgentInput.model_validate(data)
     except ValidationError as exc:
         location = exc.errors()[0]["loc"]
         raise InvalidInput("agents.invalid", field=str(location[0]) if location else "agent") from exc
+    if values.provider_id is not None and not values.model:
+        raise InvalidInput("agents.invalid", field="model")
+    if values.provider_id is None:
+        values.model = ""
+    return values
 
 
 @dataclass(frozen=True)
@@ -107,6 +116,8 @@ class AgentView:
     icon: str
     skill_id: uuid.UUID | None
     tier: str
+    provider_id: uuid.UUID | None
+    model: str
     collection_ids: list[uuid.UUID]
     tools: list[str] | None
     is_active: bool
@@ -117,7 +128,8 @@ def _view(session: Session, agent: Agent) -> AgentView:
     collections = list(session.exec(select(AgentCollection.collection_id).where(AgentCollection.agent_id == agent.id)
                                     .order_by(col(AgentCollection.collection_id))))
     return AgentView(id=agent.id, name=agent.name, description=agent.description, icon=agent.icon,
-                     skill_id=agent.skill_id, tier=agent.tier or "medium", collection_ids=collections,
+                     skill_id=agent.skill_id, tier=agent.tier or "medium", provider_id=agent.provider_id,
+                     model=agent.model, collection_ids=collections,
                      tools=list(agent.tools) if agent.tools is not None else None, is_active=agent.is_active,
                      general=agent.owner_id is None)
 
@@ -126,6 +138,7 @@ def _audit_values(view: AgentView) -> dict[str, Any]:
     """An agent's fields as the audit log keeps them (JSON-ready)."""
     return {"name": view.name, "description": view.description, "icon": view.icon,
             "skill_id": str(view.skill_id) if view.skill_id else None, "tier": view.tier,
+            "provider_id": str(view.provider_id) if view.provider_id else None, "model": view.model,
             "collection_ids": [str(ident) for ident in view.collection_ids], "tools": view.tools,
             "is_active": view.is_active}
 
@@ -182,8 +195,19 @@ def _check_collections(session: Session, editor: User, wanted: list[uuid.UUID], 
         raise NotFound("collections.not_found")
 
 
+def _check_provider(session: Session, provider_id: uuid.UUID | None, general: bool) -> None:
+    """Only a general agent names a provider (administrators configure them); it must exist."""
+    if provider_id is None:
+        return
+    if not general:
+        raise InvalidInput("agents.invalid", field="provider_id")
+    if session.get(LlmProvider, provider_id) is None:
+        raise NotFound("providers.not_found")
+
+
 def _save(session: Session, agent: Agent, values: AgentInput) -> None:
     agent.name, agent.description, agent.icon = values.name, values.description, values.icon
+    agent.provider_id, agent.model = values.provider_id, values.model
     agent.skill_id, agent.tier, agent.tools, agent.is_active = (values.skill_id, values.tier, values.tools,
                                                                 values.is_active or agent.owner_id is not None)
     agent.updated_at = utcnow()
@@ -206,13 +230,14 @@ def create_agent(*, session: Session, user: User, scope: AgentScope, data: dict[
         Forbidden: a general agent below admin (nothing is stored).
         InvalidInput: ``agents.invalid`` (``field`` names the first rejected field).
         NotFound: ``skills.not_found`` for a skill the agent may not use; ``collections.not_found`` for a
-            collection ``user`` may not read.
+            collection ``user`` may not read; ``providers.not_found`` for a missing provider.
     """
     general = scope == "general"
     if general:
         require_role(user, Role.ADMIN)
     values = _validated(data)
     _check_skill(session, user, values.skill_id, general)
+    _check_provider(session, values.provider_id, general)
     _check_collections(session, user, values.collection_ids, set())
     agent = Agent(owner_id=None if general else user.id, name=values.name)
     _save(session, agent, values)
@@ -227,7 +252,8 @@ def update_agent(*, session: Session, user: User, agent_id: uuid.UUID, data: dic
     """Replace an agent's fields (a general one audited as ``agent.update`` with its values before and after).
 
     Raises:
-        NotFound: ``agents.not_found``; ``skills.not_found``, ``collections.not_found`` as :func:`create_agent`.
+        NotFound: ``agents.not_found``; ``skills.not_found``, ``collections.not_found``, ``providers.not_found``
+            as :func:`create_agent`.
         Forbidden: a general agent below admin.
         InvalidInput: ``agents.invalid``.
     """
@@ -235,6 +261,7 @@ def update_agent(*, session: Session, user: User, agent_id: uuid.UUID, data: dic
     values = _validated(data)
     before = _view(session, agent)
     _check_skill(session, user, values.skill_id, agent.owner_id is None)
+    _check_provider(session, values.provider_id, agent.owner_id is None)
     _check_collections(session, user, values.collection_ids, set(before.collection_ids))
     _save(session, agent, values)
     view = _view(session, agent)
@@ -261,11 +288,13 @@ def delete_agent(*, session: Session, user: User, agent_id: uuid.UUID) -> None:
 
 @dataclass(frozen=True)
 class EditorOptions:
-    """What the editor of an agent of one scope offers: ``skills`` and ``collections`` as ``(id, name)`` by
-    name (general skills only for a general agent; the collections the editor may read), and the tool names."""
+    """What the editor of an agent of one scope offers: ``skills``, ``collections`` and ``providers`` as
+    ``(id, name)`` by name (general skills only for a general agent; the collections the editor may read; the
+    administrators' providers, names only, for a general agent), and the tool names."""
 
     skills: list[tuple[uuid.UUID, str]]
     collections: list[tuple[uuid.UUID, str]]
+    providers: list[tuple[uuid.UUID, str]]
     tools: list[str]
 
 
@@ -284,5 +313,8 @@ def editor_options(*, session: Session, user: User, scope: AgentScope) -> Editor
     collections = session.exec(select(Collection.id, Collection.name)
                                .where(col(Collection.id).in_(granted_collections(user.id)))
                                .order_by(func.lower(Collection.name)))
+    providers = session.exec(select(LlmProvider.id, LlmProvider.name).where(scope == "general")
+                             .order_by(func.lower(LlmProvider.name)))
     return EditorOptions(skills=[(ident, name) for ident, name in skills],
-                         collections=[(ident, name) for ident, name in collections], tools=tool_names())
+                         collections=[(ident, name) for ident, name in collections],
+                         providers=[(ident, name) for ident, name in providers], tools=tool_names())

@@ -20,6 +20,7 @@ the context first, then what ``search_documents`` returns; the final answer stor
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import logging
 import time
 import uuid
@@ -195,6 +196,8 @@ def _prepare(session: Session, *, user_id: uuid.UUID, chat_id: uuid.UUID, mode: 
         session.flush()
 
     tier = get_tier(session=session, name=tier_name)
+    if agent is not None and agent.provider is not None:
+        tier = dataclasses.replace(tier, provider=agent.provider, model=agent.model)
     context = assemble_context(session=session, user=user, chat=chat, tier=tier, query=message.content,
                                tools=registry.specs(), sources=sources or product_sources(collections),
                                now=utcnow(), agent=agent)

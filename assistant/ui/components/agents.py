@@ -2,7 +2,8 @@
 confirmation and the grants dialog.
 
 Rows carry ``data-testid="agent-row"`` and show the agent's name as text. The editor's fields are ``#agent-name``,
-``#agent-description``, ``#agent-icon``, ``#agent-skill``, ``#agent-tier``, ``#agent-active`` (general agents),
+``#agent-description``, ``#agent-icon``, ``#agent-skill``, ``#agent-tier``, and for general agents
+``#agent-provider``, ``#agent-model`` and ``#agent-active``,
 the collection boxes ``[data-testid=agent-collection-<id>]``, ``[data-testid=agent-all-tools]`` and
 ``[data-testid=agent-tool-<name>]`` (state, not form fields), with ``#agent-save``; the grants dialog has
 ``#grant-email``, ``#grant-user``, ``#grant-group-select`` and ``#grant-group``.
@@ -18,7 +19,7 @@ from assistant.models import TIERS
 from assistant.services.agents.editing import AGENT_ICONS, tool_names
 from assistant.ui.components.forms import field_label, labelled
 from assistant.ui.i18n import t
-from assistant.ui.state.agents import NO_SKILL, AgentsState
+from assistant.ui.state.agents import NO_PROVIDER, NO_SKILL, AgentsState
 
 
 def agent_icon(name: rx.Var[Any], size: int = 18) -> rx.Component:
@@ -101,6 +102,26 @@ def _checks() -> rx.Component:
     )
 
 
+def _provider_fields() -> rx.Component:
+    """A general agent's provider (an administrator's) and model, instead of the tier's."""
+    draft = AgentsState.draft
+    return rx.vstack(
+        rx.hstack(
+            labelled("agents.field.provider_id", "agent-provider", _select("provider", "agent-provider", [
+                rx.select.item(t("agents.tier_provider"), value=NO_PROVIDER),
+                rx.foreach(AgentsState.provider_options,
+                           lambda provider: rx.select.item(provider["name"], value=provider["id"]))],
+                draft["provider"].to(str))),
+            labelled("agents.field.model", "agent-model", rx.input(
+                name="model", id="agent-model", default_value=draft["model"].to(str), max_length=200,
+                key=AgentsState.editing_id)),
+            spacing="4", wrap="wrap",
+        ),
+        rx.text(t("agents.provider_hint"), size="1", color_scheme="gray"),
+        spacing="1",
+    )
+
+
 def editor_dialog() -> rx.Component:
     """The dialog creating or editing an agent."""
     draft = AgentsState.draft
@@ -129,6 +150,7 @@ def editor_dialog() -> rx.Component:
                             draft["skill"].to(str))),
                         spacing="4", wrap="wrap",
                     ),
+                    rx.cond(AgentsState.editor_scope == "general", _provider_fields()),
                     rx.cond(AgentsState.editor_scope == "general", rx.hstack(
                         rx.switch(name="is_active", id="agent-active", default_checked=draft["is_active"].to(bool),
                                   key=AgentsState.editing_id),

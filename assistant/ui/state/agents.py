@@ -26,10 +26,13 @@ from assistant.ui.state.auth import AuthState, guarded, parse_id
 T = TypeVar("T")
 
 NO_SKILL = "none"
-#: The editor's text fields, as :class:`~assistant.services.agents.editing.AgentInput` names them.
-FIELDS = ("name", "description", "icon", "skill_id", "tier", "collection_ids", "tools", "is_active")
+#: The provider picker's value for "the tier's provider and model".
+NO_PROVIDER = "none"
+#: The editor's fields, as :class:`~assistant.services.agents.editing.AgentInput` names them.
+FIELDS = ("name", "description", "icon", "skill_id", "tier", "provider_id", "model", "collection_ids", "tools",
+          "is_active")
 _EMPTY_DRAFT: dict[str, Any] = {"name": "", "description": "", "icon": "bot", "skill": NO_SKILL, "tier": "medium",
-                                "is_active": True}
+                                "provider": NO_PROVIDER, "model": "", "is_active": True}
 
 
 def _row(agent: editing.AgentView) -> dict[str, Any]:
@@ -61,6 +64,7 @@ class AgentsState(AuthState):
     draft_tools: list[str] = []
     skill_options: list[dict[str, str]] = []
     collection_options: list[dict[str, str]] = []
+    provider_options: list[dict[str, str]] = []
 
     delete_id: str = ""
     delete_name: str = ""
@@ -129,6 +133,7 @@ class AgentsState(AuthState):
         options, agent = await self._run(work, _role(kind))
         self.skill_options = [{"id": str(ident), "name": name} for ident, name in options.skills]
         self.collection_options = [{"id": str(ident), "name": name} for ident, name in options.collections]
+        self.provider_options = [{"id": str(ident), "name": name} for ident, name in options.providers]
         self.editor_scope, self.editing_id = kind, agent_id
         if agent is None:
             self.draft, self.draft_collections = dict(_EMPTY_DRAFT), []
@@ -136,7 +141,8 @@ class AgentsState(AuthState):
         else:
             self.draft = {"name": agent.name, "description": agent.description, "icon": agent.icon,
                           "skill": str(agent.skill_id) if agent.skill_id else NO_SKILL, "tier": agent.tier,
-                          "is_active": agent.is_active}
+                          "provider": str(agent.provider_id) if agent.provider_id else NO_PROVIDER,
+                          "model": agent.model, "is_active": agent.is_active}
             self.draft_collections = [str(ident) for ident in agent.collection_ids]
             self.draft_all_tools, self.draft_tools = agent.tools is None, list(agent.tools or [])
         self.dialog_open = True
@@ -179,9 +185,10 @@ class AgentsState(AuthState):
     @guarded
     async def save(self, form: dict[str, Any]) -> Any:
         """Create or update the agent from the editor; on an error the dialog stays open as typed."""
-        skill = str(form.get("skill", NO_SKILL))
+        skill, provider = str(form.get("skill", NO_SKILL)), str(form.get("provider", NO_PROVIDER))
         data = {"name": form.get("name", ""), "description": form.get("description", ""),
                 "icon": form.get("icon", "bot"), "tier": form.get("tier", "medium"),
+                "provider_id": None if provider == NO_PROVIDER else provider, "model": form.get("model", ""),
                 "skill_id": None if skill == NO_SKILL else skill, "collection_ids": list(self.draft_collections),
                 "tools": None if self.draft_all_tools else list(self.draft_tools),
                 "is_active": form.get("is_active") == "on" or self.editor_scope != "general"}

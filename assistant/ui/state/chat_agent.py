@@ -16,9 +16,10 @@ import reflex as rx
 from sqlmodel import Session
 
 from assistant.core.config import get_settings
-from assistant.models import Agent, Chat, User
+from assistant.models import Agent, Chat, LlmProvider, User
 from assistant.services.agents.availability import agents_for
 from assistant.services.chat import chats as chat_service
+from assistant.services.llm.providers import provider_configured
 from assistant.services.llm.tiers import tier_offline
 from assistant.ui import routes
 from assistant.ui.state.auth import AuthState, guarded, parse_id
@@ -35,17 +36,20 @@ def agent_choices(session: Session, user: User) -> list[dict[str, str]]:
 
 def agent_view(session: Session, chat: Chat, choices: list[dict[str, str]]) -> dict[str, Any]:
     """The chat's agent as shown, by state var name: ``chat_agent`` (its id or :data:`NO_AGENT`), its name and
-    icon, ``chat_agent_available`` (among ``choices``, the user's :func:`agent_choices`) and ``offline`` (the
-    tier that answers, the agent's or the chat's, has no provider)."""
+    icon, ``chat_agent_available`` (among ``choices``, the user's :func:`agent_choices`) and ``offline`` (what
+    answers, the agent's provider or tier or else the chat's tier, has no credentials)."""
     agent = session.get(Agent, chat.agent_id) if chat.agent_id else None
     available = agent is not None and any(choice["id"] == str(agent.id) for choice in choices)
     tier = (agent.tier if agent is not None and available else None) or chat.tier
+    provider = session.get(LlmProvider, agent.provider_id) if agent and available and agent.provider_id else None
+    offline = (not provider_configured(session=session, name=provider.name, settings=get_settings()) if provider
+               else tier_offline(session=session, name=tier, settings=get_settings()))
     return {
         "chat_agent": str(agent.id) if agent is not None else NO_AGENT,
         "chat_agent_name": agent.name if agent is not None else "",
         "chat_agent_icon": agent.icon if agent is not None else "bot",
         "chat_agent_available": available,
-        "offline": tier_offline(session=session, name=tier, settings=get_settings()),
+        "offline": offline,
     }
 
 

@@ -197,3 +197,28 @@ async def test_only_admins_manage_general_agents_and_every_change_is_audited(cal
         assert (update.before["tier"], update.after["tier"]) == ("medium", "large")
         assert update.before["collection_ids"] == [str(clinic.cardiology.id)] and update.after["collection_ids"] == []
         assert update.actor_email == clinic.admin.email and update.target_label == "Heart helper"
+
+
+async def test_a_general_agent_on_an_administrators_provider_answers_with_its_model(call, clinic, llm_server, turn):
+    from assistant.services.llm import providers
+
+    local = call(providers.create_provider, actor=clinic.admin, name="clinic-server", kind="openai_compatible",
+                 base_url=f"{llm_server.url}/v1", api_key="sk-clinic", timeout_seconds="5", allow_local=True)
+    agent = call(editing.create_agent, user=clinic.admin, scope="general", data={
+        "name": "Local helper", "tier": "large", "provider_id": local.id, "model": "clinic-model-7b", "tools": []})
+    call(grants.grant_user, actor=clinic.admin, agent_id=agent.id, email=clinic.member.email)
+    chat = call(chats.create_chat, user=clinic.member, title="Local", agent_id=agent.id)
+    llm_server.script(Reply(events=openai_events(Turn(text=("From the clinic's server.",)))))
+
+    await turn(user=clinic.member, chat_id=chat.id, text="Hello")
+
+    [request] = llm_server.requests
+    assert request.path == "/v1/chat/completions" and request.body["model"] == "clinic-model-7b"
+    assert request.headers["authorization"] == "Bearer sk-clinic"
+    answer = stored_messages(chat.id)[-1]
+    assert (answer.content, answer.provider, answer.model) == ("From the clinic's server.", "clinic-server",
+                                                               "clinic-model-7b")
+    with pytest.raises(Exception) as refused:  # a personal agent cannot name a provider
+        call(editing.create_agent, user=clinic.member, scope="personal",
+             data={"name": "Mine", "provider_id": local.id, "model": "x"})
+    assert refused.value.params == {"field": "provider_id"}
