@@ -213,7 +213,8 @@ class GuardedTransport(httpx2.AsyncBaseTransport):
         self._inner = httpx2.AsyncHTTPTransport(verify=tls_context(), trust_env=False)
 
     async def handle_async_request(self, request: httpx2.Request) -> httpx2.Response:
-        """Check the request's host, then send it to the first checked address.
+        """Check the request's host, then send it to its checked addresses in turn until one accepts the
+        connection (``localhost`` may resolve to ``::1`` first while the server listens on ``127.0.0.1``).
 
         Raises:
             AddressRefused: the host does not resolve or an address is refused.
@@ -225,10 +226,17 @@ class GuardedTransport(httpx2.AsyncBaseTransport):
                                                 resolver=self._resolver, trusted=self._trusted)
         except InvalidInput as refusal:
             raise AddressRefused(refusal, request) from None
-        if not _is_literal(host):
-            if request.url.scheme == "https":
-                request.extensions = {**request.extensions, "sni_hostname": host}
-            request.url = request.url.copy_with(host=str(addresses[0]))
+        if _is_literal(host):
+            return await self._inner.handle_async_request(request)
+        if request.url.scheme == "https":
+            request.extensions = {**request.extensions, "sni_hostname": host}
+        for address in addresses[:-1]:  # the next address when one refuses the connection
+            request.url = request.url.copy_with(host=str(address))
+            try:
+                return await self._inner.handle_async_request(request)
+            except httpx2.ConnectError:
+                continue
+        request.url = request.url.copy_with(host=str(addresses[-1]))
         return await self._inner.handle_async_request(request)
 
     async def aclose(self) -> None:

@@ -174,3 +174,13 @@ async def test_an_unreachable_server_is_reported(llm_server):
     with pytest.raises(ProviderError) as caught:
         await providers.test_connection(unreachable)
     assert caught.value.code == "providers.unreachable"
+
+
+async def test_the_next_checked_address_is_tried_when_one_refuses_the_connection(llm_server):
+    """``localhost`` may resolve to ``::1`` first while the server listens on 127.0.0.1 only."""
+    def both(host: str, port: int) -> list[str]:
+        return ["::1", "127.0.0.1"] if host == "localhost" else system_resolver(host, port)
+
+    assert await providers.test_connection(config(llm_server, allow_local=True, host="localhost"),
+                                           resolver=both) == ["test-model"]
+    assert llm_server.requests[0].headers["host"] == f"localhost:{llm_server.url.rsplit(':', 1)[1]}"
