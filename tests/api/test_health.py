@@ -1,9 +1,10 @@
 """``GET /health`` over real PostgreSQL with real worker processes: 503 naming the worker and the scheduler
 while none runs, 200 once one leads, 503 again when it dies (its heartbeat goes stale), 200 when a new one
-is back; 503 naming the migrations when the database is behind the code."""
+is back (that one logging JSON lines); 503 naming the migrations when the database is behind the code."""
 
 from __future__ import annotations
 
+import json
 import signal
 
 import pytest
@@ -31,8 +32,8 @@ def workers(database, tmp_path):
     env = worker_environment(database.url, database.data_dir)
     started: list[Worker] = []
 
-    def _start(name: str) -> Worker:
-        started.append(Worker(name, tmp_path, env))
+    def _start(name: str, **extra: str) -> Worker:
+        started.append(Worker(name, tmp_path, {**env, **extra}))
         return started[-1]
 
     yield _start, started
@@ -76,9 +77,14 @@ def test_health_follows_the_worker_and_the_migrations(client, workers):
     assert stale["checks"]["worker"]["detail"] == "no live worker; 1 down"
     assert stale["workers"][0]["live"] is False
 
-    start("worker-b")
+    second = start("worker-b", ASSISTANT_LOG_FORMAT="json")
     wait_for(lambda: answer(client, 200), 90, "/health to turn 200 with the new worker", started)
     assert client.get("/health").json()["checks"]["worker"]["detail"].startswith("1 live, 1 down")
+    # That worker logs one JSON object per line.
+    lines = [json.loads(line) for line in second.output().splitlines()]
+    assert any(line["logger"] == "assistant.worker" and line["message"] == "worker started: ingestion"
+               and line["level"] == "INFO" for line in lines)
+    assert any(line["message"] == "ingestion is listening for jobs" for line in lines)
 
     # The database one revision behind the code.
     [head] = head_revisions()
