@@ -50,29 +50,29 @@ def test_console_events_from_a_plain_user_are_refused_and_change_nothing(live_ap
             for name, payload in events:
                 await tab.send(name, payload, path="/admin/users")
                 replies.append(await tab.updates())
-            return replies, await tab.state(users), await tab.state(groups), await tab.state(audit)
+            return replies, await tab.state(users), await tab.state(collections), await tab.state(audit)
 
-    replies, users_view, groups_view, audit_view = run(attack())
+    replies, users_view, collections_view, audit_view = run(attack())
     for (name, _), reply in zip(events, replies, strict=True):
         sent = [event for update in reply for event in update.get("events", [])]
         assert any(e["name"] == "_redirect" and e["payload"]["path"] == "/chats" for e in sent), name
         assert any("You do not have permission" in str(e["payload"]) for e in sent), name
     assert (users_view["users"], users_view["secret"]) == ([], "")
-    assert groups_view["groups"] == [] and audit_view["entries"] == []
+    assert collections_view["group_options"] == [] and audit_view["entries"] == []
 
     async def read_as_owner() -> tuple[dict, dict, dict]:
         async with event_socket(live_app.url) as tab:
             await tab.sign_in(owner_tokens["access_token"], owner_tokens["refresh_token"], path="/admin/users")
             await tab.send(f"{users}.load", path="/admin/users")
-            await tab.send(f"{groups}.load", path="/admin/users")
+            await tab.send(f"{collections}.load", path="/admin")
             await tab.send(f"{audit}.load", path="/admin/audit")
-            return await tab.state(users), await tab.state(groups), await tab.state(audit)
+            return await tab.state(users), await tab.state(collections), await tab.state(audit)
 
-    users_seen, groups_seen, audit_seen = run(read_as_owner())
+    users_seen, collections_seen, audit_seen = run(read_as_owner())
     assert {row["email"] for row in users_seen["users"]} >= {OWNER, ATTACKER}
     assert "planted@example.org" not in {row["email"] for row in users_seen["users"]}
     assert next(row for row in users_seen["users"] if row["email"] == OWNER)["max_chats"] == ""
-    assert groups_seen["groups"] == []
+    assert collections_seen["group_options"] == []  # every group, as the collections card lists them
     assert all(entry["actor"] != ATTACKER for entry in audit_seen["entries"])
     with live_app.api() as client:
         assert client.get("/auth/me", headers=bearer(tokens["access_token"])).json()["role"] == "user"

@@ -238,7 +238,7 @@ def test_admin_events_from_a_plain_user_are_refused_and_change_nothing(live_app:
         events = [event for update in reply for event in update.get("events", [])]
         assert any(e["name"] == "_redirect" and e["payload"]["path"] == "/chats" for e in events), reply
         assert any("You do not have permission" in str(e["payload"]) for e in events), reply
-    assert admin_view["users"] == []  # the user list was never sent
+    assert admin_view["default_max_chats"] == ""  # the settings were never sent
 
     with live_app.api() as client:
         assert client.get("/auth/me", headers=bearer(tokens["access_token"])).json()["role"] == "user"
