@@ -10,9 +10,10 @@ from assistant.ui.i18n import t
 #: (route, i18n key) of each admin console page, in the order shown.
 ADMIN_PAGES: list[tuple[str, str]] = [
     (routes.ADMIN, "admin.nav.settings"),
-    (routes.ADMIN_ANALYTICS, "admin.nav.analytics"),
+    (routes.ADMIN_PROVIDERS, "admin.nav.providers"),
     (routes.ADMIN_USERS, "admin.nav.users"),
     (routes.ADMIN_AUDIT, "admin.nav.audit"),
+    (routes.ADMIN_ANALYTICS, "admin.nav.analytics"),
     (routes.ADMIN_SYSTEM, "admin.nav.system"),
 ]
 
