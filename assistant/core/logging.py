@@ -93,8 +93,9 @@ class JsonFormatter(logging.Formatter):
 
 
 def configure_logging(level: str = "INFO", log_format: str = "text") -> None:
-    """Send log records to stderr as ``time level logger: message`` lines, or as JSON lines when
-    ``log_format`` is ``json`` (module docstring); the root logger's earlier handlers are replaced.
+    """Send log records to stderr as ``time level logger: message`` lines (unless the root logger already has a
+    handler), or as JSON lines when ``log_format`` is ``json``, replacing the root logger's handlers (a server's
+    own included, so that every line is JSON) (module docstring).
 
     Args:
         level: ``DEBUG``, ``INFO``, ``WARNING`` or ``ERROR`` (anything else means ``INFO``).
@@ -102,12 +103,14 @@ def configure_logging(level: str = "INFO", log_format: str = "text") -> None:
     """
     chosen = getattr(logging, level.upper(), logging.INFO)
     debug = chosen <= logging.DEBUG
-    handler = logging.StreamHandler(sys.stderr)
+    root_level = logging.DEBUG if debug else logging.WARNING
     if log_format == "json":
+        handler = logging.StreamHandler(sys.stderr)
         handler.setFormatter(JsonFormatter())
+        logging.basicConfig(level=root_level, handlers=[handler], force=True)
     else:
-        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s", datefmt="%H:%M:%S"))
-    logging.basicConfig(level=logging.DEBUG if debug else logging.WARNING, handlers=[handler], force=True)
+        logging.basicConfig(level=root_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+                            datefmt="%H:%M:%S")
     logging.getLogger(APP_LOGGER).setLevel(chosen)
     logging.captureWarnings(True)
     if not debug:
