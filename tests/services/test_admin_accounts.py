@@ -94,6 +94,14 @@ def test_an_invitation_link_expires(people, call, session):
     assert caught.value.code == "channels.code_expired"
 
 
+def test_a_password_reset_ends_an_unused_invitation(people, call):
+    created = call(admin_users.create_user, actor=people["admin"], email="reset@example.com", method="invitation")
+    call(admin_users.reset_password, actor=people["admin"], user_id=created.user.id)
+    with pytest.raises(InvalidInput) as caught:
+        call(admin_users.accept_invitation, code=_code(created.invitation_link), password=NEW_PASSWORD)
+    assert caught.value.code == "channels.code_invalid"
+
+
 def test_reset_password_gives_a_one_time_password_and_signs_the_user_out(people, call, sign_in, password):
     ann = people["ann"]
     old = sign_in("ann@example.com")

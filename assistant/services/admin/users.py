@@ -22,12 +22,12 @@ from datetime import UTC, datetime, timedelta
 from typing import Literal
 from urllib.parse import quote
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col, delete, select
 
 from assistant.core.config import Settings, get_settings
 from assistant.core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from assistant.core.security import hash_password, validate_password, verify_password
-from assistant.models import AuthSession, CodePurpose, User
+from assistant.models import AuthSession, CodePurpose, OneTimeCode, User
 from assistant.models.user import Role
 from assistant.services.account.deletion import erase_account
 from assistant.services.admin import audit
@@ -187,8 +187,8 @@ def set_active(*, session: Session, actor: User, user_id: uuid.UUID, active: boo
 
 
 def reset_password(*, session: Session, actor: User, user_id: uuid.UUID) -> str:
-    """Give the account a new one-time password (returned, to show once); its login sessions are revoked and its
-    next sign-in must choose a new password.
+    """Give the account a new one-time password (returned, to show once); its login sessions are revoked, an
+    unused invitation link stops working, and its next sign-in must choose a new password.
 
     Raises:
         Forbidden, NotFound.
@@ -198,6 +198,9 @@ def reset_password(*, session: Session, actor: User, user_id: uuid.UUID) -> str:
     target.password_hash = hash_password(password)
     target.must_change_password = True
     session.add(target)
+    session.execute(delete(OneTimeCode).where(col(OneTimeCode.user_id) == target.id,
+                                              col(OneTimeCode.purpose) == CodePurpose.INVITATION.value,
+                                              col(OneTimeCode.used_at).is_(None)))
     _revoke_sessions(session, target)
     session.flush()
     audit.record(session, actor=actor, action="user.reset_password", target_type="user", target_id=target.id,

@@ -173,7 +173,7 @@ def admin_users_page() -> rx.Component:
                                 rx.table.column_header_cell(t("admin.col_name")),
                                 rx.table.column_header_cell(t("admin.col_role")),
                                 rx.table.column_header_cell(t("admin.users.max_chats")),
-                                rx.table.column_header_cell(t("admin.col_active")),
+                                rx.table.column_header_cell(t("admin.users.actions")),
                             )),
                             rx.table.body(rx.foreach(AdminUsersState.users, _user_row)),
                             width="100%",
