@@ -1,7 +1,7 @@
-"""The audit log: every admin action on users, groups, collections, the primary context and general skills leaves
-one entry (who, what, on what, before/after, from where), no entry holds a one-time password or an invitation code,
-a user's own skill leaves none; the listing filters by action, actor, target text and dates, newest first, paged,
-for admins only."""
+"""The audit log: every admin action on users, groups, collections (their documents too), the primary context and
+general skills leaves one entry (who, what, on what, before/after, from where), no entry holds a one-time password
+or an invitation code, a user's own skill or document leaves none; the listing filters by action, actor, target text
+and dates, newest first, paged, for admins only."""
 
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ from assistant.models.user import Role
 from assistant.services.admin import audit, groups
 from assistant.services.admin import users as admin_users
 from assistant.services.chat import context_files, skills
-from assistant.services.rag import collections
+from assistant.services.rag import collections, documents
 
 SKILL = {"name": "Triage", "system_prompt": "Ask about symptoms first.", "icon": "stethoscope"}
 
@@ -78,6 +78,28 @@ def test_every_admin_action_is_logged_without_secrets(make_user, call, session):
     logged = json.dumps([e.model_dump(mode="json") for e in entries])
     for secret in (made.one_time_password, reset, code):
         assert secret not in logged
+
+
+def test_documents_uploaded_into_and_deleted_from_a_collection_are_logged(make_user, call, session):
+    admin = make_user(email="admin@example.com", role=Role.ADMIN)
+    ann = make_user(email="ann@example.com")
+    leaflets = call(collections.create_collection, user=admin, name="Leaflets")
+    writer = call(lambda session: documents.UploadWriter(get_settings(), max_bytes=1_000_000))
+    writer.write(b"Vitamin D: 600 IU a day.")
+    shared = call(documents.store_upload, user=admin, writer=writer, filename="leaflet.txt",
+                  collection_id=leaflets.id)
+    own = call(lambda session: documents.UploadWriter(get_settings(), max_bytes=1_000_000))
+    own.write(b"My own notes.")
+    mine = call(documents.store_upload, user=ann, writer=own, filename="notes.txt")
+    call(documents.delete_document, user=ann, document_id=mine.id, settings=get_settings())  # private: not logged
+    call(documents.delete_document, user=admin, document_id=shared.id, settings=get_settings())
+
+    entries = session.exec(select(AuditEntry).where(AuditEntry.action.startswith("collection.document"))
+                           .order_by(AuditEntry.created_at)).all()
+    assert [(e.action, e.target_label) for e in entries] == [
+        ("collection.document_upload", "Leaflets"), ("collection.document_delete", "Leaflets")]
+    assert entries[0].after == {"document": "leaflet.txt", "size_bytes": 24}
+    assert entries[1].before["document"] == "leaflet.txt"
 
 
 def test_listing_filters_newest_first_and_pages(make_user, call, session):

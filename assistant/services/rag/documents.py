@@ -25,6 +25,7 @@ from assistant.core.config import Settings
 from assistant.core.errors import Forbidden, InvalidInput, NotFound
 from assistant.models import Collection, Document, DocumentStatus, Role, User
 from assistant.models.base import utcnow
+from assistant.services.admin import audit
 from assistant.services.admin.settings import (
     MAX_DOCUMENTS_PER_USER,
     MAX_UPLOAD_MB,
@@ -189,6 +190,10 @@ def store_upload(*, session: Session, user: User, writer: UploadWriter, filename
         raise
     session.add(document)
     session.flush()
+    if collection is not None:
+        audit.record(session, actor=user, action="collection.document_upload", target_type="collection",
+                     target_id=collection.id, target_label=collection.name,
+                     after={"document": name, "size_bytes": writer.size})
     _notify(session, JOBS_CHANNEL, str(document.id))
     publish_progress(session, [document])
     return document
@@ -290,6 +295,11 @@ def delete_document(*, session: Session, user: User, document_id: uuid.UUID, set
         NotFound, Forbidden: as :func:`reindex_document`.
     """
     document = _changeable(session, user, document_id)
+    if document.collection_id is not None:
+        collection = session.get(Collection, document.collection_id)
+        audit.record(session, actor=user, action="collection.document_delete", target_type="collection",
+                     target_id=document.collection_id, target_label=collection.name if collection else "",
+                     before={"document": document.filename, "owner": str(document.owner_id)})
     remove_document(session=session, document=document, settings=settings)
 
 
