@@ -66,6 +66,8 @@ def test_invalid_profile_changes_are_refused_and_nothing_changes(db, make_user, 
 
 def test_change_password_signs_out_other_devices_only(db, make_user, sign_in, password):
     user = make_user(email="pw@example.com")
+    with session_scope() as sess:
+        sess.get(User, user.id).must_change_password = True  # as after an admin's one-time password
     here = sign_in("pw@example.com")
     elsewhere = sign_in("pw@example.com")
 
@@ -89,6 +91,7 @@ def test_change_password_signs_out_other_devices_only(db, make_user, sign_in, pa
         sign_in("pw@example.com", password)
     assert caught.value.code == "auth.invalid_credentials"
     assert sign_in("pw@example.com", "brand-new-pass-9").user.id == user.id
+    assert reload(user).must_change_password is False
 
 
 def test_change_password_needs_the_current_password(db, make_user, sign_in, password):

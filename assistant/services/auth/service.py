@@ -363,7 +363,8 @@ def _live_account(session: Session, user_id: uuid.UUID, session_id: uuid.UUID, m
 def change_password(
     *, session: Session, user: User, current_password: str, new_password: str, keep_session_id: uuid.UUID | None
 ) -> None:
-    """Replace the password after checking the current one; other login sessions are revoked.
+    """Replace the password after checking the current one; other login sessions are revoked, and a
+    one-time password an admin set is no longer due for a change (``must_change_password`` cleared).
 
     Raises:
         Unauthorized: ``auth.wrong_current_password``.
@@ -373,6 +374,7 @@ def change_password(
         raise Unauthorized("auth.wrong_current_password")
     validate_password(new_password)
     user.password_hash = hash_password(new_password)
+    user.must_change_password = False
     session.add(user)
     now = datetime.now(UTC)
     others = session.exec(
