@@ -38,8 +38,9 @@ class ScriptedModel:
         return len(self._answers)
 
     def turn_requests(self) -> list[Request]:
-        """The chat-turn requests received, oldest first (title requests left out)."""
-        return [request for request in self.server.requests if "tools" in request.body]
+        """The chat-turn requests received, oldest first (title requests and model listings left out)."""
+        return [request for request in self.server.requests
+                if isinstance(request.body, dict) and "tools" in request.body]
 
     def _respond(self, request: Request) -> Reply:
         if "tools" not in request.body:

@@ -42,11 +42,12 @@ def _chart(key: str, rows: rx.Var[Any]) -> rx.Component:
     common = [rx.recharts.cartesian_grid(stroke_dasharray="3 3"), rx.recharts.x_axis(data_key=axis),
               rx.recharts.y_axis(), rx.recharts.graphing_tooltip(), rx.recharts.legend()]
     if kind == "line":
-        lines = [rx.recharts.line(data_key=name, name=t(f"analytics.col.{name}"), stroke=rx.color(color, 9), dot=False)
+        lines = [rx.recharts.line(data_key=name, name=t(f"analytics.col.{name}"), stroke=rx.color(color, 9), dot=False,
+                                 is_animation_active=False)
                  for name, color in zip(series, _COLORS, strict=False)]
         return rx.recharts.line_chart(*lines, *common, data=rows, width="100%", height=260)
     bars = [rx.recharts.bar(data_key=name, name=t(f"analytics.col.{name}"), fill=rx.color(color, 8),
-                            stack_id="total" if kind == "stacked" else None)
+                            stack_id="total" if kind == "stacked" else None, is_animation_active=False)
             for name, color in zip(series, _COLORS, strict=False)]
     return rx.recharts.bar_chart(*bars, *common, data=rows, width="100%", height=260)
 

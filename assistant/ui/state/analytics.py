@@ -37,7 +37,8 @@ class AnalyticsState(AuthState):
     """``tables``: table key -> rows (``{column: value}``), as the service computed them for ``start`` to
     ``end`` (``YYYY-MM-DD``) in ``timezone`` (the admin's own)."""
 
-    tables: dict[str, list[dict[str, Any]]] = {}
+    #: Every key is there from the start (empty until loaded): the page reads ``tables[key]`` before the first load.
+    tables: dict[str, list[dict[str, Any]]] = {key: [] for key in instance.TABLES}
     start: str = ""
     end: str = ""
     timezone: str = ""
