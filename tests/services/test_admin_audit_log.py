@@ -133,3 +133,12 @@ def test_listing_filters_newest_first_and_pages(make_user, call, session):
         call(audit.list_entries, actor=ann)
     with pytest.raises(Forbidden):
         call(audit.known_actions, actor=ann)
+
+
+def test_secrets_are_redacted_at_any_depth_and_other_values_kept() -> None:
+    value = {"smtp": {"host": "mail.example.org", "password": "gAAAA-ciphertext", "api_key": ""},
+             "bots": [{"token": "123:abc", "bot_username": "clinic_bot"}], "api_key_encrypted": "gAAAA",
+             "small": {"model": "gpt-4o-mini", "max_tokens": 2048}}
+    assert audit.redact(value) == {"smtp": {"host": "mail.example.org", "password": "set", "api_key": "unset"},
+                             "bots": [{"token": "set", "bot_username": "clinic_bot"}], "api_key_encrypted": "set",
+                             "small": {"model": "gpt-4o-mini", "max_tokens": 2048}}

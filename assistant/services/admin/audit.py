@@ -26,8 +26,9 @@ from assistant.services.auth.permissions import require_role
 #: the CLI or the worker).
 client_address: ContextVar[str] = ContextVar("audit_client_address", default="")
 
-#: Keys whose values are secrets: redacted wherever they appear in a logged value.
-SECRET_KEY_PATTERN = re.compile(r"password|token|secret|api_?key", re.IGNORECASE)
+#: Keys whose values are secrets, redacted wherever they appear in a logged value: a key that is or ends in
+#: ``password``, ``secret``, ``token`` or ``api_key`` (optionally ``..._encrypted``); ``max_tokens`` is not one.
+SECRET_KEY_PATTERN = re.compile(r"(?:^|_)(?:password|secret|token|api_?key)(?:_encrypted)?$", re.IGNORECASE)
 
 
 def redact(value: Any) -> Any:
