@@ -10,8 +10,12 @@ from support.live_app import OWNER, LiveApp, bearer
 
 from assistant.ui.state.admin_audit import AuditState
 from assistant.ui.state.admin_groups import GroupsState
+from assistant.ui.state.admin_system import SystemState
 from assistant.ui.state.admin_users import AdminUsersState
+from assistant.ui.state.analytics import AnalyticsState
 from assistant.ui.state.collections import CollectionsState
+from assistant.ui.state.providers import ProvidersState
+from assistant.ui.state.tiers import TiersState
 
 ATTACKER = "socket-console@example.org"
 
@@ -77,3 +81,58 @@ def test_console_events_from_a_plain_user_are_refused_and_change_nothing(live_ap
     with live_app.api() as client:
         assert client.get("/auth/me", headers=bearer(tokens["access_token"])).json()["role"] == "user"
     assert live_app.login(OWNER)["user"]["role"] == "superadmin"  # same password: not reset
+
+
+def test_provider_tier_analytics_and_system_events_from_a_plain_user_are_refused(live_app: LiveApp) -> None:
+    """The Providers page, the tiers card, Analytics and System over the socket: each event of a plain user is
+    refused, nothing of them reaches the tab, no provider is planted and no tier moves to one."""
+    tokens = live_app.account("socket-providers@example.org")
+    owner_tokens = live_app.login(OWNER)
+    providers, tiers = ProvidersState.get_full_name(), TiersState.get_full_name()
+    analytics, system_state = AnalyticsState.get_full_name(), SystemState.get_full_name()
+    planted = {"name": "Planted", "base_url": "https://api.example.org/v1", "api_key": "sk-planted", "timeout": "5"}
+    events = [
+        (f"{providers}.load", {}, "/admin/providers"),
+        (f"{providers}.save", {"form": planted}, "/admin/providers"),
+        (f"{providers}.delete", {"provider_id": "00000000-0000-4000-8000-000000000000"}, "/admin/providers"),
+        (f"{tiers}.save", {"name": "small", "form": {"provider": "anthropic", "model": "planted-model",
+                                                     "max_tokens": "10", "temperature": "0",
+                                                     "context_window": "2048"}}, "/admin"),
+        (f"{analytics}.load", {}, "/admin/analytics"),
+        (f"{analytics}.show_last", {"days": 90}, "/admin/analytics"),
+        (f"{analytics}.download_csv", {"key": "tokens_by_model"}, "/admin/analytics"),
+        (f"{system_state}.load", {}, "/admin/system"),
+    ]
+
+    async def attack() -> tuple[list, dict, dict, dict, dict]:
+        async with event_socket(live_app.url) as tab:
+            await tab.sign_in(tokens["access_token"], tokens["refresh_token"])
+            replies = []
+            for name, payload, path in events:
+                await tab.send(name, payload, path=path)
+                replies.append(await tab.updates())
+            await tab.send(f"{tiers}.load", path="/admin")  # skipped quietly: the tab's last check showed no admin
+            await tab.updates()
+            return (replies, await tab.state(providers), await tab.state(analytics), await tab.state(system_state),
+                    await tab.state(tiers))
+
+    replies, providers_view, analytics_view, system_view, tiers_view = run(attack())
+    for (name, _, _), reply in zip(events, replies, strict=True):
+        sent = [event for update in reply for event in update.get("events", [])]
+        assert any(e["name"] == "_redirect" and e["payload"]["path"] == "/chats" for e in sent), name
+        assert any("You do not have permission" in str(e["payload"]) for e in sent), name
+        assert "download" not in str(sent), name
+    assert providers_view["rows"] == [] and system_view["checks"] == [] and system_view["versions"] == []
+    assert tiers_view["tiers"] == {}
+    assert all(rows == [] for rows in analytics_view["tables"].values())
+
+    async def read_as_owner() -> tuple[dict, dict]:
+        async with event_socket(live_app.url) as tab:
+            await tab.sign_in(owner_tokens["access_token"], owner_tokens["refresh_token"], path="/admin/providers")
+            await tab.send(f"{providers}.load", path="/admin/providers")
+            await tab.send(f"{tiers}.load", path="/admin")
+            return await tab.state(providers), await tab.state(tiers)
+
+    providers_seen, tiers_seen = run(read_as_owner())
+    assert "Planted" not in {row["name"] for row in providers_seen["rows"]}
+    assert tiers_seen["tiers"]["small"]["model"] != "planted-model"
