@@ -2,9 +2,10 @@
 it to a user by e-mail; the user starts a chat with it from the empty chat page, sees its name on the chat and
 gets an answer (the model was offered only that tool); once the grant is revoked, the next message is refused
 with the reason and stays in the input. Then the admin console end to end (issue 15's journey): a loopback
-OpenAI-compatible provider added and tested, the small tier set to it, an agent on that tier with a collection
+OpenAI-compatible provider added (refused until "allow a local server" is ticked, its key shown only masked) and
+tested, the small tier set to it (the provider then cannot be deleted), an agent on that tier with a collection
 granted to a group, a member of the group chatting with it through that provider; analytics and the audit log
-show it; the member sees the agent and their own usage."""
+show it; the member sees the agent and their own usage, and is sent away from the console."""
 
 from __future__ import annotations
 
@@ -84,14 +85,23 @@ def test_admin_console_journey(model_app_url: str, model: ScriptedModel, browser
 
     # A provider: the loopback server, allowed as a local server, tested; the small tier set to it.
     admin.goto(f"{model_app_url}/admin/providers")
+    expect(admin.locator("#provider-anthropic")).to_contain_text("From the environment (read-only)")
+    expect(admin.locator("#provider-anthropic")).to_contain_text("Not configured")
     admin.click("#providers-add")
     admin.fill("#provider-name", "Clinic model")
     admin.fill("#provider-base-url", f"{model.server.url}/v1")
     admin.fill("#provider-key", KEY)
+    admin.fill("#provider-timeout", "10")
+    admin.click("#provider-save")
+    expect(admin.locator("#provider-form-error")).to_contain_text("127.0.0.1, a loopback or private address")
+    admin.fill("#provider-key", KEY)  # the refused form empties the key field
     admin.click("#provider-allow-local")
+    expect(admin.locator("#provider-allow-local-warning")).to_contain_text("cloud metadata addresses stay refused")
     admin.click("#provider-save")
     expect(_toast(admin, "Provider saved: Clinic model.")).to_be_visible()
     row = admin.locator("tr", has_text="Clinic model")
+    expect(row).to_contain_text("••••9876")
+    assert KEY not in admin.content()
     row.locator("[id^=provider-test-]").click()
     expect(row.locator("[id^=provider-result-]")).to_have_text(
         "Models offered by Clinic model: clinic-large, clinic-small")
@@ -101,6 +111,10 @@ def test_admin_console_journey(model_app_url: str, model: ScriptedModel, browser
     admin.fill("#tier-small-model", "clinic-small")
     admin.click("#tier-small-save")
     expect(_toast(admin, "Model tier saved")).to_be_visible()
+    admin.click("#admin-nav-admin-providers")
+    admin.locator("tr", has_text="Clinic model").locator("[id^=provider-delete-]").click()
+    expect(_toast(admin, "The model tier “small” uses this provider")).to_be_visible()
+    admin.click("#admin-nav-admin")
 
     # A collection and a group holding the member.
     admin.fill("#collection-name", "Heart leaflets")
@@ -166,7 +180,9 @@ def test_admin_console_journey(model_app_url: str, model: ScriptedModel, browser
     expect(admin.locator("#system-versions")).to_contain_text("pgvector")
     shot(admin, "system")
 
-    # The member sees the agent on the Agents page and their own usage in Settings.
+    # The member sees the agent on the Agents page and their own usage in Settings, and no console page.
+    member.goto(f"{model_app_url}/admin/providers")
+    expect(member).to_have_url(re.compile(r"/chats/?$"))
     member.click("#nav-agents")
     expect(member.locator("#granted-agents")).to_contain_text("Cardio helper")
     member.click("#nav-settings")
