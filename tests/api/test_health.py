@@ -80,7 +80,8 @@ def test_health_follows_the_worker_and_the_migrations(client, workers):
     second = start("worker-b", ASSISTANT_LOG_FORMAT="json")
     wait_for(lambda: answer(client, 200), 90, "/health to turn 200 with the new worker", started)
     assert client.get("/health").json()["checks"]["worker"]["detail"].startswith("1 live, 1 down")
-    # That worker logs one JSON object per line.
+    # That worker logs one JSON object per line (its ingestion may still be loading the model: wait for it).
+    wait_for(lambda: "ingestion is listening for jobs" in second.output(), 90, "the new worker to listen", started)
     lines = [json.loads(line) for line in second.output().splitlines()]
     assert any(line["logger"] == "assistant.worker" and line["message"] == "worker started: ingestion"
                and line["level"] == "INFO" for line in lines)

@@ -67,7 +67,7 @@ def test_a_user_sending_the_pages_events_is_sent_home_with_nothing(seeded, sign_
                   tab.download_csv("messages_per_day")):
         reaction = str(asyncio.run(event))
         assert "You do not have permission" in reaction and "/chats" in reaction
-    assert tab.tables == {} and tab.start == ""
+    assert all(rows == [] for rows in tab.tables.values()) and tab.start == ""
 
 
 def test_the_usage_card_shows_only_the_users_own_usage(seeded, sign_in):

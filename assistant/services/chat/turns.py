@@ -19,6 +19,7 @@ the context first, then what ``search_documents`` returns; the final answer stor
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import dataclasses
 import logging
@@ -299,7 +300,7 @@ async def run_turn(*, user_id: uuid.UUID, chat_id: uuid.UUID, mode: TurnMode = "
     started = time.monotonic()
     prepared = await in_session(partial(_prepare, user_id=user_id, chat_id=chat_id, mode=mode, text=text,
                                         sources=sources, registry=registry, settings=settings))
-    provider = provider_for(prepared.tier, settings)
+    provider = await asyncio.to_thread(provider_for, prepared.tier, settings)  # a stored provider is read
     answer = _Answer(prepared.answer_id)
     ledger = SourceLedger(prepared.context.excerpts or ())
     finished = False

@@ -1,5 +1,6 @@
-"""One rule of who reads which document (assistant.services.rag.access), seen the same through all four
-paths that use it: the documents list, search, the viewer and the readers an event is sent to."""
+"""One rule of who reads which document (assistant.services.rag.access: grants to the user, to their groups
+and through general agents), seen the same through all four paths that use it: the documents list, search, the
+viewer and the readers an event is sent to."""
 
 from __future__ import annotations
 
@@ -9,7 +10,18 @@ import pytest
 
 from assistant.core.db import session_scope
 from assistant.core.errors import NotFound
-from assistant.models import Collection, CollectionGrant, Role
+from assistant.models import (
+    Agent,
+    AgentCollection,
+    AgentGrant,
+    AgentGroupGrant,
+    Collection,
+    CollectionGrant,
+    CollectionGroupGrant,
+    Group,
+    GroupMember,
+    Role,
+)
 from assistant.services.rag import embeddings
 from assistant.services.rag.access import readers_of_document
 from assistant.services.rag.documents import list_documents
@@ -52,23 +64,41 @@ def _paths(user, document_ids: list[uuid.UUID]) -> dict[str, set[uuid.UUID]]:
 @pytest.fixture
 def people(make_user, make_document):
     """An admin owning a private document and a collection document (they created the collection, so it
-    is granted to them), a grantee, a grantee whose grant was revoked, and a stranger."""
+    is granted to them), a grantee, a grantee whose grant was revoked, a stranger, a member of a group granted
+    the collection, a user granted a general agent searching it, a member of a group granted that agent, and
+    users whose personal agent or inactive general agent searches it (neither grants anything)."""
     owner = make_user(role=Role.ADMIN)
     grantee, revoked, stranger = make_user(), make_user(), make_user()
+    member, agent_user, agent_member, own_agent, inactive_agent = (make_user() for _ in range(5))
     with session_scope() as sess:
-        collection = Collection(name="Leaflets", created_by=owner.id)
-        sess.add(collection)
+        collection = Collection(name=f"Leaflets {uuid.uuid4().hex[:6]}", created_by=owner.id)
+        readers, agents_team = Group(name=f"Readers {uuid.uuid4().hex[:6]}"), Group(name=f"Team {uuid.uuid4().hex[:6]}")
+        general = Agent(name="Leaflet helper")
+        personal = Agent(name="Mine", owner_id=own_agent.id)
+        inactive = Agent(name="Retired", is_active=False)
+        sess.add_all([collection, readers, agents_team, general, personal, inactive])
         sess.flush()
         for user in (owner, grantee, revoked):
             sess.add(CollectionGrant(collection_id=collection.id, user_id=user.id))
+        sess.add_all([
+            CollectionGroupGrant(collection_id=collection.id, group_id=readers.id),
+            GroupMember(group_id=readers.id, user_id=member.id),
+            GroupMember(group_id=agents_team.id, user_id=agent_member.id),
+            AgentGroupGrant(agent_id=general.id, group_id=agents_team.id),
+            AgentGrant(agent_id=general.id, user_id=agent_user.id),
+            AgentGrant(agent_id=inactive.id, user_id=inactive_agent.id),
+            *[AgentCollection(agent_id=agent.id, collection_id=collection.id)
+              for agent in (general, personal, inactive)],
+        ])
     with session_scope() as sess:
         sess.delete(sess.get(CollectionGrant, (collection.id, revoked.id)))
     private = make_document(owner)
     shared = make_document(owner, collection=collection)
     _with_chunk(private, 1)
     _with_chunk(shared, 2)
-    return {"owner": owner, "grantee": grantee, "revoked": revoked, "stranger": stranger,
-            "private": private.id, "shared": shared.id, "collection": collection.id}
+    return {"owner": owner, "grantee": grantee, "revoked": revoked, "stranger": stranger, "member": member,
+            "agent_user": agent_user, "agent_member": agent_member, "own_agent": own_agent,
+            "inactive_agent": inactive_agent, "private": private.id, "shared": shared.id, "collection": collection.id}
 
 
 @pytest.mark.parametrize(("who", "reads"), [
@@ -76,6 +106,11 @@ def people(make_user, make_document):
     ("grantee", {"shared"}),
     ("revoked", set()),
     ("stranger", set()),
+    ("member", {"shared"}),
+    ("agent_user", {"shared"}),
+    ("agent_member", {"shared"}),
+    ("own_agent", set()),
+    ("inactive_agent", set()),
 ])
 def test_list_search_viewer_and_readers_agree(people, who: str, reads: set[str]) -> None:
     documents = [people["private"], people["shared"]]
@@ -87,11 +122,13 @@ def test_list_search_viewer_and_readers_agree(people, who: str, reads: set[str])
 def test_readers_follow_grants_and_uploading_into_a_collection_is_no_grant(people) -> None:
     with session_scope() as sess:
         assert readers_of_document(sess, people["private"]) == {people["owner"].id}
-        assert readers_of_document(sess, people["shared"]) == {people["owner"].id, people["grantee"].id}
+        assert readers_of_document(sess, people["shared"]) == {
+            people[name].id for name in ("owner", "grantee", "member", "agent_user", "agent_member")}
         assert readers_of_document(sess, uuid.uuid4()) == set()
         sess.delete(sess.get(CollectionGrant, (people["collection"], people["owner"].id)))
     # the uploader without a grant reads it through no path at all
     seen = _paths(people["owner"], [people["shared"]])
     assert seen == dict.fromkeys(seen, set())
     with session_scope() as sess:
-        assert readers_of_document(sess, people["shared"]) == {people["grantee"].id}
+        assert readers_of_document(sess, people["shared"]) == {
+            people[name].id for name in ("grantee", "member", "agent_user", "agent_member")}
