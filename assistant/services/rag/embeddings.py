@@ -52,6 +52,11 @@ _INPUTS = ("input_ids", "attention_mask", "token_type_ids")
 # One encode at a time per process: a fast tokenizer shared between threads raises "Already borrowed"
 # when two calls set its truncation at once (huggingface/tokenizers#537), and the cores are few anyway.
 _encode_lock = threading.Lock()
+# One load at a time: ``lru_cache`` lets two threads run a first call at once, and two concurrent first
+# loads break each other (transformers' lazy imports raise ImportError; a forward pass during another
+# thread's ONNX export fails torch's "GLOBALS.in_onnx_export must be False"). Reentrant: model() may
+# load the tokenizer.
+_load_lock = threading.RLock()
 
 
 def _model_dir() -> Path:
@@ -68,10 +73,16 @@ def onnx_path() -> Path:
     return get_settings().resolved_data_dir / "models" / name
 
 
-@lru_cache(maxsize=1)
 def tokenizer() -> PreTrainedTokenizerBase:
     """The model's WordPiece tokenizer, for token-aware chunking: ``len(tokenizer().tokenize(text))`` is
-    the number of word pieces (add 2 for the ``[CLS]``/``[SEP]`` the model adds)."""
+    the number of word pieces (add 2 for the ``[CLS]``/``[SEP]`` the model adds). Loaded once per
+    process; safe to call from several threads."""
+    with _load_lock:
+        return _load_tokenizer()
+
+
+@lru_cache(maxsize=1)
+def _load_tokenizer() -> PreTrainedTokenizerBase:
     from transformers import AutoTokenizer
 
     loaded = AutoTokenizer.from_pretrained(str(_model_dir()), local_files_only=True)
@@ -137,15 +148,21 @@ def _open_session(path: Path) -> onnxruntime.InferenceSession:
     return onnxruntime.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
 
 
-@lru_cache(maxsize=1)
 def model() -> onnxruntime.InferenceSession:
     """The ONNX Runtime session, created on first call (exporting the model first if this data folder
-    has no export yet) and kept for the process. Call it at start-up to pay the load time early.
+    has no export yet) and kept for the process; threads calling at once wait for the one load. Call it
+    at start-up to pay the load time early.
 
     Raises:
         RuntimeError, ImportError: from :func:`export_onnx`.
         OSError: the packaged model files or the data folder are unreadable.
     """
+    with _load_lock:
+        return _load_model()
+
+
+@lru_cache(maxsize=1)
+def _load_model() -> onnxruntime.InferenceSession:
     path = onnx_path()
     if not path.exists():
         export_onnx(path)

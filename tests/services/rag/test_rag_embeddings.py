@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import math
+import os
+import subprocess
+import sys
 
 import pytest
 
@@ -61,3 +65,32 @@ def test_onnx_vectors_equal_the_pytorch_models_and_the_export_is_kept_in_the_dat
     path = embeddings.onnx_path()
     assert path.is_file() and path.is_relative_to(database.data_dir)
     assert path.stat().st_size > 50_000_000
+
+
+_FIRST_CALLS_AT_ONCE = """
+import json, threading
+from assistant.services.rag import embeddings
+texts = ["Aspirin lowers the risk of heart attack.", "Metformin 500 mg twice daily.", "Столица Франции.", "a"]
+barrier = threading.Barrier(len(texts))
+results = {}
+def embed(text):
+    barrier.wait()
+    try:
+        results[text] = len(embeddings.embed_query(text))
+    except Exception as exc:
+        results[text] = repr(exc)
+threads = [threading.Thread(target=embed, args=(text,)) for text in texts]
+for thread in threads: thread.start()
+for thread in threads: thread.join()
+print(json.dumps(results))
+"""
+
+
+def test_threads_that_embed_first_in_a_fresh_data_folder_wait_for_one_load(tmp_path):
+    """A fresh process on a fresh data folder (a new install's first uploads and searches) whose first
+    embeddings come from several threads at once: one export, and each thread gets its vector; none sees
+    the model or the tokenizer half loaded (two loads at once broke each other's imports and export)."""
+    env = dict(os.environ, ASSISTANT_DATA_DIR=str(tmp_path))
+    done = subprocess.run([sys.executable, "-c", _FIRST_CALLS_AT_ONCE], capture_output=True, text=True,
+                          timeout=300, check=True, env=env)
+    assert set(json.loads(done.stdout.splitlines()[-1]).values()) == {384}
