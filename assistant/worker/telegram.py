@@ -64,7 +64,8 @@ from assistant.services.channels.telegram import (
     webhook_secret,
 )
 from assistant.services.chat.chats import create_chat
-from assistant.services.chat.turns import AnswerDelta, TurnFinished, run_turn
+from assistant.services.chat.turn_events import AnswerDelta, TurnFinished
+from assistant.services.chat.turns import run_turn
 from assistant.services.notifications import inbox
 
 log = logging.getLogger(__name__)

@@ -3,7 +3,7 @@
 An admin (``Role.ADMIN`` or ``Role.SUPERADMIN``) creates a collection, uploads documents into it
 (:func:`assistant.services.rag.documents.store_upload` with ``collection_id``) and grants it to users by
 e-mail or id; a granted user lists, reads and searches its documents (``documents._visible_filter`` and
-``search._READABLE`` read ``collection_grants`` at every query, so a revoked grant hides them at once).
+``search_sql._READABLE`` read ``collection_grants`` at every query, so a revoked grant hides them at once).
 A user's own uploads stay private to them.
 
 Every admin function raises ``Forbidden("errors.forbidden")`` for anyone below admin (an inactive

@@ -34,7 +34,8 @@ from assistant.core.i18n import translate
 from assistant.models import Channel, Chat, Message, MessageRole, NotificationType, RunStatus, Task, TaskRun, User
 from assistant.models.base import utcnow
 from assistant.services.chat.chats import create_chat
-from assistant.services.chat.turns import TurnFinished, run_turn
+from assistant.services.chat.turn_events import TurnFinished
+from assistant.services.chat.turns import run_turn
 from assistant.services.llm.tiers import tier_offline
 from assistant.services.notifications.delivery import send_notification
 from assistant.services.scheduler.signals import signal_scheduler

@@ -23,7 +23,7 @@ from sqlmodel import Session
 from assistant.core.errors import AppError, Conflict, InvalidInput
 from assistant.models import User
 from assistant.models.chat import MessageRole, MessageStatus
-from assistant.services.chat.turns import (
+from assistant.services.chat.turn_events import (
     AnswerDelta,
     TitleChanged,
     ToolActivity,
@@ -31,8 +31,8 @@ from assistant.services.chat.turns import (
     TurnFinished,
     TurnMode,
     TurnStarted,
-    run_turn,
 )
+from assistant.services.chat.turns import run_turn
 from assistant.ui.state.auth import AuthState, parse_id
 from assistant.ui.state.streaming import StreamedText
 

@@ -17,7 +17,7 @@ from assistant.models import AuditEntry, Group, GroupMember, Message, Skill
 from assistant.services.agents import editing, grants
 from assistant.services.agents.availability import agents_for
 from assistant.services.chat import chats
-from assistant.services.chat.turns import AnswerDelta, ToolActivity
+from assistant.services.chat.turn_events import AnswerDelta, ToolActivity
 from assistant.services.rag import collections
 
 pytestmark = pytest.mark.anyio

@@ -10,14 +10,8 @@ import pytest
 from support.llm_server import Reply, ToolUse, Turn
 
 from assistant.services.chat import chats
-from assistant.services.chat.turns import (
-    MAX_TOOL_ROUNDS,
-    AnswerDelta,
-    TitleChanged,
-    ToolActivity,
-    TurnFinished,
-    TurnStarted,
-)
+from assistant.services.chat.turn_events import AnswerDelta, TitleChanged, ToolActivity, TurnFinished, TurnStarted
+from assistant.services.chat.turns import MAX_TOOL_ROUNDS
 
 pytestmark = pytest.mark.anyio
 

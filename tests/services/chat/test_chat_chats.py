@@ -11,7 +11,7 @@ from assistant.core.errors import Conflict, InvalidInput, NotFound
 from assistant.models import Message, User
 from assistant.services.admin.settings import DEFAULT_MAX_CHATS, set_setting
 from assistant.services.chat import chats
-from assistant.services.chat.turns import TitleChanged
+from assistant.services.chat.turn_events import TitleChanged
 
 pytestmark = pytest.mark.anyio
 

@@ -14,7 +14,7 @@ from assistant.core.i18n import translate
 from assistant.services.chat import chats
 from assistant.services.chat.citations import SourceLedger, cited_numbers
 from assistant.services.chat.context import Excerpt
-from assistant.services.chat.turns import AnswerDelta, ToolActivity
+from assistant.services.chat.turn_events import AnswerDelta, ToolActivity
 from assistant.services.rag import embeddings
 from assistant.services.rag.index import NewChunk, store_chunks
 

@@ -11,7 +11,7 @@ import pytest
 from support.llm_server import Reply, Turn, closed_port
 
 from assistant.services.chat import chats
-from assistant.services.chat.turns import AnswerDelta, TurnFinished, TurnStarted
+from assistant.services.chat.turn_events import AnswerDelta, TurnFinished, TurnStarted
 
 pytestmark = pytest.mark.anyio
 

@@ -12,7 +12,7 @@ from support.scripted_model import tool_call
 
 from assistant.models import ReportKind
 from assistant.services.chat import chats
-from assistant.services.chat.turns import ToolActivity
+from assistant.services.chat.turn_events import ToolActivity
 from assistant.services.reports import jobs
 
 pytestmark = pytest.mark.anyio

@@ -13,7 +13,8 @@ from assistant.models import ChangeState, MemoryChange, User
 from assistant.services.chat import chats
 from assistant.services.chat.context import ContextSources, Excerpt
 from assistant.services.chat.sources import memory_notes
-from assistant.services.chat.turns import ToolActivity, run_turn
+from assistant.services.chat.turn_events import ToolActivity
+from assistant.services.chat.turns import run_turn
 from assistant.services.memory import entries, listing
 
 pytestmark = pytest.mark.anyio

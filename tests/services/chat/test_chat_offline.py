@@ -9,7 +9,7 @@ import pytest
 from assistant.core.i18n import translate
 from assistant.services.chat import chats
 from assistant.services.chat.context import ContextSources, Excerpt
-from assistant.services.chat.turns import AnswerDelta, TitleChanged, TurnFinished
+from assistant.services.chat.turn_events import AnswerDelta, TitleChanged, TurnFinished
 
 pytestmark = pytest.mark.anyio
 

@@ -19,7 +19,7 @@ from support.scripted_model import tool_call
 from assistant.core.db import session_scope
 from assistant.models import MemoryEntry, Reminder, ReminderProposal
 from assistant.services.chat import chats
-from assistant.services.chat.turns import ToolActivity
+from assistant.services.chat.turn_events import ToolActivity
 from assistant.services.scheduler import proposals
 
 pytestmark = pytest.mark.anyio

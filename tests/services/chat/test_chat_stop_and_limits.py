@@ -13,7 +13,8 @@ from support.llm_server import Reply, Turn
 import assistant
 from assistant.core.errors import InvalidInput
 from assistant.services.chat import chats
-from assistant.services.chat.turns import MAX_MESSAGE_CHARS, AnswerDelta, TitleChanged, TurnFinished, run_turn
+from assistant.services.chat.turn_events import AnswerDelta, TitleChanged, TurnFinished
+from assistant.services.chat.turns import MAX_MESSAGE_CHARS, run_turn
 
 pytestmark = pytest.mark.anyio
 

@@ -9,7 +9,7 @@ from support.llm_server import Reply, Turn, openai_events
 from assistant.core.db import session_scope
 from assistant.models import Chat
 from assistant.services.chat import chats
-from assistant.services.chat.turns import TurnFinished
+from assistant.services.chat.turn_events import TurnFinished
 from assistant.services.chat.upkeep import SUMMARY_EVERY
 
 pytestmark = pytest.mark.anyio

@@ -7,7 +7,8 @@ from support.llm_server import Reply, ToolUse, Turn, openai_events
 
 from assistant.core.db import session_scope
 from assistant.services.chat import chats
-from assistant.services.chat.turns import AnswerDelta, TitleChanged, ToolActivity, TurnFinished, TurnStarted, run_turn
+from assistant.services.chat.turn_events import AnswerDelta, TitleChanged, ToolActivity, TurnFinished, TurnStarted
+from assistant.services.chat.turns import run_turn
 
 pytestmark = pytest.mark.anyio
 
