@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 import reflex as rx
 from support.smtp_server import smtp_server
+from support.states import open_tab, run_background
 
 from assistant.core.db import session_scope
 from assistant.models import User
@@ -24,15 +25,6 @@ PASSWORD = "Smtp-Passw0rd-x"
 SENDER = "assistant@example.org"
 
 
-def _tab(state_class: type[rx.State], pair: Any = None) -> Any:
-    state = rx.State(_reflex_internal_init=True).get_substate(state_class.get_full_name().split(".")[1:])
-    state.lang = "en"
-    if pair is not None:
-        state.access_token, state.refresh_token = pair.access_token, pair.refresh_token
-        asyncio.run(state.check_login())
-    return state
-
-
 def _form(port: int, password: str = "", host: str = "127.0.0.1") -> dict[str, str]:
     return {"smtp_host": host, "smtp_port": str(port), "smtp_tls": "none", "smtp_username": "mailer",
             "smtp_password": password, "smtp_sender": SENDER}
@@ -40,11 +32,6 @@ def _form(port: int, password: str = "", host: str = "127.0.0.1") -> dict[str, s
 
 def _shown(state: Any) -> str:
     return json.dumps({name: getattr(state, name) for name in state.base_vars}, default=str)
-
-
-def _background(state: Any, name: str) -> Any:
-    """Run the background event ``name`` of ``state`` to its end, as the app runs it for a tab."""
-    return asyncio.run(type(state).event_handlers[name].fn(state))
 
 
 def _open_link(state: Any, link: str) -> None:
@@ -56,7 +43,7 @@ def _open_link(state: Any, link: str) -> None:
 def test_admin_sets_smtp_sends_a_test_mail_and_never_holds_the_password(make_user, sign_in):
     admin = make_user(role=Role.ADMIN)
     with smtp_server(username="mailer", password=PASSWORD) as server:
-        tab = _tab(SmtpSettingsState, sign_in(admin.email))
+        tab = open_tab(SmtpSettingsState, sign_in(admin.email))
         asyncio.run(tab.load_smtp())
         assert tab.smtp_host == "" and not tab.smtp_password_set
 
@@ -66,22 +53,22 @@ def test_admin_sets_smtp_sends_a_test_mail_and_never_holds_the_password(make_use
                                                                                  "none", SENDER)
         assert tab.smtp_password_set and PASSWORD not in _shown(tab)
 
-        _background(tab, "send_smtp_test")
+        run_background(tab, "send_smtp_test")
         assert tab.smtp_test_error == ""
         assert tab.smtp_test_result.startswith(f"Test mail sent to {admin.email}. The server answered:")
         assert server.wait_for(1)[0]["To"] == admin.email
 
         asyncio.run(tab.save_smtp_settings(_form(server.port, "Wrong-passw0rd")))
-        _background(tab, "send_smtp_test")
+        run_background(tab, "send_smtp_test")
         assert tab.smtp_test_error.startswith("The test mail was not sent: 535")
         asyncio.run(tab.save_smtp_settings(_form(server.port)))  # empty field: keeps the stored (wrong) one
-        _background(tab, "send_smtp_test")
+        run_background(tab, "send_smtp_test")
         assert "535" in tab.smtp_test_error
         asyncio.run(tab.save_smtp_settings(_form(server.port, PASSWORD)))
 
         closed = server.port
         server.stop()
-        _background(tab, "send_smtp_test")
+        run_background(tab, "send_smtp_test")
         assert tab.smtp_test_error.startswith(f"The test mail was not sent: cannot connect to 127.0.0.1:{closed}")
         server.start()
 
@@ -96,10 +83,10 @@ def test_admin_sets_smtp_sends_a_test_mail_and_never_holds_the_password(make_use
 def test_a_plain_user_s_smtp_events_are_refused_and_change_nothing(make_user, sign_in):
     user = make_user()
     with smtp_server() as server:
-        tab = _tab(SmtpSettingsState, sign_in(user.email))
+        tab = open_tab(SmtpSettingsState, sign_in(user.email))
         for event in (lambda: asyncio.run(tab.load_smtp()),
                       lambda: asyncio.run(tab.save_smtp_settings(_form(server.port, "x-Passw0rd"))),
-                      lambda: asyncio.run(tab.remove_smtp_password()), lambda: _background(tab, "send_smtp_test")):
+                      lambda: asyncio.run(tab.remove_smtp_password()), lambda: run_background(tab, "send_smtp_test")):
             reaction = str(event())
             assert "You do not have permission" in reaction and "/chats" in reaction
         assert server.messages == []
@@ -110,27 +97,27 @@ def test_a_plain_user_s_smtp_events_are_refused_and_change_nothing(make_user, si
 
 def test_a_user_verifies_the_address_from_settings_and_the_link(make_user, sign_in):
     admin, user = make_user(role=Role.ADMIN), make_user()
-    settings = _tab(EmailAddressState, sign_in(user.email))
+    settings = open_tab(EmailAddressState, sign_in(user.email))
     asyncio.run(settings.load_email())
     assert settings.email_address == user.email and not settings.email_verified
     assert not settings.email_smtp_configured  # the button is disabled with the reason
 
     with smtp_server() as server:
-        admin_tab = _tab(SmtpSettingsState, sign_in(admin.email))
+        admin_tab = open_tab(SmtpSettingsState, sign_in(admin.email))
         asyncio.run(admin_tab.save_smtp_settings({**_form(server.port), "smtp_username": ""}))
         asyncio.run(settings.load_email())
         assert settings.email_smtp_configured
-        _background(settings, "send_verification_link")
+        run_background(settings, "send_verification_link")
         assert settings.email_message == f"A link was sent to {user.email}. Open it within 24 hours."
         text = server.wait_for(1)[0].get_body(("plain",)).get_content()
         link = re.search(r"\S+/verify-email\?code=\S+", text).group(0)
 
-    signed_out = _tab(VerifyEmailState)
+    signed_out = open_tab(VerifyEmailState)
     _open_link(signed_out, link)
     assert signed_out.verify_outcome == "verified" and signed_out.verified_address == user.email
     _open_link(signed_out, link)  # reloading the page keeps showing success
     assert signed_out.verify_outcome == "verified"
-    other_tab = _tab(VerifyEmailState)
+    other_tab = open_tab(VerifyEmailState)
     _open_link(other_tab, link)
     assert other_tab.verify_outcome == "failed"
     assert other_tab.verify_error_key == "channels.code_invalid"
@@ -143,11 +130,11 @@ def test_a_user_verifies_the_address_from_settings_and_the_link(make_user, sign_
 def test_sending_the_link_while_smtp_is_down_says_why(make_user, sign_in):
     admin, user = make_user(role=Role.ADMIN), make_user()
     with smtp_server() as server:
-        asyncio.run(_tab(SmtpSettingsState, sign_in(admin.email)).save_smtp_settings(
+        asyncio.run(open_tab(SmtpSettingsState, sign_in(admin.email)).save_smtp_settings(
             {**_form(server.port), "smtp_username": ""}))
         server.stop()
-        settings = _tab(EmailAddressState, sign_in(user.email))
-        _background(settings, "send_verification_link")
+        settings = open_tab(EmailAddressState, sign_in(user.email))
+        run_background(settings, "send_verification_link")
         server.start()
     assert settings.email_error.startswith("The verification mail was not sent: cannot connect to 127.0.0.1:")
     assert settings.email_message == "" and not settings.email_sending
@@ -155,7 +142,7 @@ def test_sending_the_link_while_smtp_is_down_says_why(make_user, sign_in):
 
 @pytest.mark.parametrize("code", ["", "nonsense", "x" * 500])
 def test_a_bad_link_shows_the_translated_error(db, code):
-    page = _tab(VerifyEmailState)
+    page = open_tab(VerifyEmailState)
     page.lang = "ru"
     _open_link(page, f"http://localhost/verify-email?code={code}")
     assert page.verify_outcome == "failed"

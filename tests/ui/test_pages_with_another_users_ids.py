@@ -11,8 +11,8 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-import reflex as rx
 from sqlalchemy import text
+from support.states import open_tab
 
 from assistant.core.db import session_scope
 from assistant.models import Notification, Reminder
@@ -22,14 +22,6 @@ from assistant.services.tasks.tasks import create_task
 from assistant.ui.state.notifications import BellState
 from assistant.ui.state.reminders import RemindersState
 from assistant.ui.state.tasks import TasksState
-
-
-def _tab(state_class: type[rx.State], pair) -> Any:
-    state = rx.State(_reflex_internal_init=True).get_substate(state_class.get_full_name().split(".")[1:])
-    state.access_token, state.refresh_token, state.lang = pair.access_token, pair.refresh_token, "en"
-    asyncio.run(state.check_login())
-    asyncio.run(state.load())
-    return state
 
 
 def _rows_of(user_id: uuid.UUID) -> dict[str, list[tuple]]:
@@ -65,9 +57,9 @@ def test_bs_page_events_with_as_ids_answer_like_a_missing_id_and_change_nothing(
     a, task_id, reminder_id, note_id = alice
     before = _rows_of(a.id)
     b = make_user()
-    bell = _tab(BellState, sign_in(b.email))
-    reminders = _tab(RemindersState, sign_in(b.email))
-    tasks = _tab(TasksState, sign_in(b.email))
+    bell = open_tab(BellState, sign_in(b.email))
+    reminders = open_tab(RemindersState, sign_in(b.email))
+    tasks = open_tab(TasksState, sign_in(b.email))
     assert bell.count == 0 and reminders.rows == [] and tasks.rows == []
     missing = str(uuid.uuid4())
 

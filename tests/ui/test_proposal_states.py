@@ -15,7 +15,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-import reflex as rx
+from support.states import open_tab
 
 from assistant.core.db import session_scope
 from assistant.models import Document, Message, Reminder, ReminderProposal
@@ -23,13 +23,6 @@ from assistant.services.chat import chats
 from assistant.services.scheduler import proposals
 from assistant.ui.state.chat import ChatState
 from assistant.ui.state.proposals import DocumentProposalState, request_message
-
-
-def _tab(state_class: type[rx.State], pair) -> Any:
-    state = rx.State(_reflex_internal_init=True).get_substate(state_class.get_full_name().split(".")[1:])
-    state.access_token, state.refresh_token, state.lang = pair.access_token, pair.refresh_token, "en"
-    asyncio.run(state.check_login())
-    return state
 
 
 def _reaction(result: Any) -> str:
@@ -70,7 +63,7 @@ def _card(state: Any) -> dict[str, Any]:
 
 def test_the_user_edits_removes_and_confirms_on_the_card(proposed, sign_in):
     user, chat, document, proposal = proposed
-    tab = _tab(ChatState, sign_in(user.email))
+    tab = open_tab(ChatState, sign_in(user.email))
     _open(tab, user, chat.id)
 
     card = _card(tab)
@@ -116,7 +109,7 @@ def test_the_user_edits_removes_and_confirms_on_the_card(proposed, sign_in):
 
 def test_reject_on_the_card_schedules_nothing(proposed, sign_in):
     user, chat, _, proposal = proposed
-    tab = _tab(ChatState, sign_in(user.email))
+    tab = open_tab(ChatState, sign_in(user.email))
     _open(tab, user, chat.id)
 
     asyncio.run(tab.reject_proposal(str(proposal.id)))
@@ -130,7 +123,7 @@ def test_another_users_tab_sending_the_cards_events_gets_not_found_and_changes_n
                                                                                        sign_in):
     user, chat, _, proposal = proposed
     other = make_user()
-    tab = _tab(ChatState, sign_in(other.email))
+    tab = open_tab(ChatState, sign_in(other.email))
     with session_scope() as session:
         assert ChatState._chat_view(session, other, chats.create_chat(session=session, user=other).id,
                                     "en")["messages"] == []
@@ -154,7 +147,7 @@ def test_another_users_tab_sending_the_cards_events_gets_not_found_and_changes_n
 
 def test_the_document_pages_button_is_absent_without_a_model(proposed, sign_in):
     user, _, document, _ = proposed
-    page = _tab(DocumentProposalState, sign_in(user.email))
+    page = open_tab(DocumentProposalState, sign_in(user.email))
 
     asyncio.run(page.check())
     assert (page.proposals_ready, page.proposals_missing) == (False, True)
@@ -165,7 +158,7 @@ def test_the_document_pages_button_is_absent_without_a_model(proposed, sign_in):
 def test_with_a_model_the_button_opens_a_chat_that_asks_for_the_proposal(proposed, make_user, sign_in, configure):
     user, _, document, _ = proposed
     configure(openai_api_key="sk-loopback", openai_base_url="http://127.0.0.1:9/v1")
-    page = _tab(DocumentProposalState, sign_in(user.email))
+    page = open_tab(DocumentProposalState, sign_in(user.email))
 
     asyncio.run(page.check())
     assert (page.proposals_ready, page.proposals_missing) == (True, False)

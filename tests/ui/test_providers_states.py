@@ -5,15 +5,14 @@ models or the refusal, and a plain user's tab sending the admin events is sent h
 from __future__ import annotations
 
 import asyncio
-import inspect
 import json
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
-import reflex as rx
 from sqlmodel import select
 from support.llm_server import LoopbackLLMServer
+from support.states import open_tab, run_background
 
 from assistant.core.db import session_scope
 from assistant.models.admin import AuditEntry, LlmProvider
@@ -31,25 +30,6 @@ def server() -> Iterator[LoopbackLLMServer]:
         yield loopback
 
 
-def _tab(state_class: type[rx.State], pair: Any) -> Any:
-    state = rx.State(_reflex_internal_init=True).get_substate(state_class.get_full_name().split(".")[1:])
-    state.lang = "en"
-    state.access_token, state.refresh_token = pair.access_token, pair.refresh_token
-    asyncio.run(state.check_login())
-    return state
-
-
-def _background(state: Any, name: str) -> Any:
-    """Run a background event to its end."""
-    result = type(state).event_handlers[name].fn(state)
-    if inspect.isasyncgen(result):
-        async def drain() -> list[Any]:
-            return [item async for item in result]
-
-        return asyncio.run(drain())
-    return asyncio.run(result)
-
-
 def _shown(state: Any) -> str:
     return json.dumps({name: getattr(state, name) for name in state.base_vars}, default=str)
 
@@ -60,7 +40,7 @@ def _form(server: LoopbackLLMServer, **values: str) -> dict[str, str]:
 
 def test_an_admin_adds_and_tests_a_provider_and_a_tier_lists_its_models(db, make_user, sign_in, server):
     make_user(email="root@example.com", role=Role.ADMIN)
-    tab = _tab(ProvidersState, sign_in("root@example.com"))
+    tab = open_tab(ProvidersState, sign_in("root@example.com"))
     asyncio.run(tab.load())
     assert [row["name"] for row in tab.rows] == ["openai", "anthropic"]
 
@@ -75,7 +55,7 @@ def test_an_admin_adds_and_tests_a_provider_and_a_tier_lists_its_models(db, make
     assert KEY not in _shown(tab)
 
     assert tab.test(row["key"]) == ProvidersState.run_test
-    _background(tab, "run_test")
+    run_background(tab, "run_test")
     assert tab.results[row["key"]] == "Models offered by Local: llama3.1, mistral-nemo" and tab.result_ok[row["key"]]
 
     tab.open_edit(row["id"])
@@ -84,13 +64,13 @@ def test_an_admin_adds_and_tests_a_provider_and_a_tier_lists_its_models(db, make
     asyncio.run(tab.save(_form(server, name="Ollama", api_key="")))
     assert [r["name"] for r in tab.rows][-1] == "Ollama" and tab.rows[-1]["key_hint"] == "••••9876"
 
-    tiers = _tab(TiersState, sign_in("root@example.com"))
+    tiers = open_tab(TiersState, sign_in("root@example.com"))
     asyncio.run(tiers.load())
     assert {"value": "Ollama", "label": "Ollama"} in tiers.provider_options
     tiers.choose_provider("small", "Ollama")
     assert tiers.tiers["small"]["configured"] == "yes"
     assert tiers.list_models("small") == TiersState.fetch_models
-    _background(tiers, "fetch_models")
+    run_background(tiers, "fetch_models")
     assert tiers.models["small"] == ["llama3.1", "mistral-nemo"] and tiers.listing == ""
 
     asyncio.run(tab.remove_key(row["id"]))
@@ -106,14 +86,14 @@ def test_a_refused_key_is_shown_on_the_row(db, make_user, sign_in, server):
     from support.llm_server import openai_error
 
     make_user(email="root@example.com", role=Role.ADMIN)
-    tab = _tab(ProvidersState, sign_in("root@example.com"))
+    tab = open_tab(ProvidersState, sign_in("root@example.com"))
     asyncio.run(tab.load())
     tab.open_new()
     tab.set_form_allow_local(True)
     asyncio.run(tab.save(_form(server)))
     server.models_reply = openai_error(401, "Incorrect API key provided", "invalid_request_error", "invalid_api_key")
     tab.test(tab.rows[-1]["key"])
-    _background(tab, "run_test")
+    run_background(tab, "run_test")
     assert tab.results[tab.rows[-1]["key"]] == "The provider rejected the API key. Check the key and its access."
     assert not tab.result_ok[tab.rows[-1]["key"]]
 
@@ -124,7 +104,7 @@ def test_a_plain_users_provider_events_are_refused_and_change_nothing(db, make_u
     with session_scope() as session:
         stored = LlmProvider(name="Staff", kind="openai_compatible", base_url=f"{server.url}/v1", allow_local=True)
         session.add(stored)
-    tab = _tab(ProvidersState, sign_in("plain@example.com"))
+    tab = open_tab(ProvidersState, sign_in("plain@example.com"))
     reaction = str(asyncio.run(tab.load()))
     assert "You do not have permission" in reaction and "/chats" in reaction and tab.rows == []
 
@@ -136,12 +116,12 @@ def test_a_plain_users_provider_events_are_refused_and_change_nothing(db, make_u
     tab.editing_id = str(stored.id)
     assert "/chats" in str(asyncio.run(tab.save(_form(server, name="Hijacked"))))
     tab.test(str(stored.id))
-    assert "/chats" in str(_background(tab, "run_test"))
+    assert "/chats" in str(run_background(tab, "run_test"))
 
-    tiers = _tab(TiersState, sign_in("plain@example.com"))
+    tiers = open_tab(TiersState, sign_in("plain@example.com"))
     tiers.tiers = {"small": {"provider": "Staff"}}
     tiers.list_models("small")
-    assert "/chats" in str(_background(tiers, "fetch_models")) and tiers.models == {}
+    assert "/chats" in str(run_background(tiers, "fetch_models")) and tiers.models == {}
     assert server.requests == []
     with session_scope() as session:
         assert [p.name for p in session.exec(select(LlmProvider))] == ["Staff"]

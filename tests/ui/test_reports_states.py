@@ -17,6 +17,7 @@ from typing import Any
 
 import pytest
 import reflex as rx
+from support.states import open_tab
 
 from assistant.core.config import get_settings
 from assistant.core.db import session_scope
@@ -43,13 +44,6 @@ def _no_report_files_left(db):
             path.unlink()
 
 
-def _tab(state_class: type[rx.State], pair) -> Any:
-    state = rx.State(_reflex_internal_init=True).get_substate(state_class.get_full_name().split(".")[1:])
-    state.access_token, state.refresh_token, state.lang = pair.access_token, pair.refresh_token, "en"
-    asyncio.run(state.check_login())
-    return state
-
-
 def _reaction(result: Any) -> str:
     return re.sub(r" at 0x[0-9a-f]+", "", str(result))
 
@@ -60,7 +54,7 @@ def _form(**fields: str) -> dict[str, Any]:
 
 def test_the_page_queues_lists_downloads_and_deletes_reports(make_user, sign_in, call):
     user = make_user()
-    page = _tab(ReportsState, sign_in(user.email))
+    page = open_tab(ReportsState, sign_in(user.email))
     asyncio.run(page.load())
     assert page.rows == []
 
@@ -101,7 +95,7 @@ def test_a_data_export_row_says_until_when_it_is_available(make_user, sign_in, c
         return BuiltFile(path=path, media_type="application/zip", extension=".zip", keep_for=timedelta(hours=24))
 
     assert jobs.run_report(export.id, {"data_export": zip_builder}) == "completed"
-    page = _tab(ReportsState, sign_in(user.email))
+    page = open_tab(ReportsState, sign_in(user.email))
     asyncio.run(page.load())
     [row] = page.rows
     assert (row["kind_text"], row["ready"]) == ("Data export", True)
@@ -112,7 +106,7 @@ def test_another_users_tab_gets_not_found_and_changes_nothing(make_user, sign_in
     owner, other = make_user(), make_user()
     report = call(request_health_summary, user=owner, sections=["medications"], date_from=None, date_to=None)
     assert jobs.run_report(report.id, BUILDERS) == "completed"
-    tab = _tab(ReportsState, sign_in(other.email))
+    tab = open_tab(ReportsState, sign_in(other.email))
     asyncio.run(tab.load())
     assert tab.rows == []
     missing = str(uuid.uuid4())
@@ -136,7 +130,7 @@ def test_the_chat_card_follows_the_report(make_user, sign_in, call):
         session.flush()
         session.add(Message(chat_id=chat.id, role="tool", tool_call_id="c1",
                             content=json.dumps({"result": "queued", "report_id": str(report.id)})))
-    tab = _tab(ChatState, sign_in(user.email))
+    tab = open_tab(ChatState, sign_in(user.email))
     with session_scope() as session:
         tab._show_chat(ChatState._chat_view(session, user, chat.id, "en"))
 
@@ -158,7 +152,7 @@ def test_a_report_event_reloads_the_page_and_announces_a_ready_report(make_user,
     user, other = make_user(), make_user()
     report = call(request_health_summary, user=user, sections=["conditions"], date_from=None, date_to=None,
                   title="For Dr. Weiß")
-    live = _tab(LiveState, sign_in(user.email))
+    live = open_tab(LiveState, sign_in(user.email))
     live.router_data = {"pathname": "/reports", "asPath": "/reports"}
     live.router = rx.state.RouterData.from_router_data(live.router_data)
     assert jobs.run_report(report.id, BUILDERS) == "completed"

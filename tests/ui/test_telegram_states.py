@@ -5,14 +5,13 @@ that a plain user's admin events are refused, and linking from Settings until th
 from __future__ import annotations
 
 import asyncio
-import inspect
 import json
 import threading
 import time
 from typing import Any
 
 import pytest
-import reflex as rx
+from support.states import open_tab, run_background
 from support.telegram_api import BOT_USERNAME, VALID_TOKEN, telegram_api
 
 from assistant.core.db import session_scope
@@ -32,32 +31,13 @@ def api(configure):
         yield server
 
 
-def _tab(state_class: type[rx.State], pair: Any) -> Any:
-    state = rx.State(_reflex_internal_init=True).get_substate(state_class.get_full_name().split(".")[1:])
-    state.lang = "en"
-    state.access_token, state.refresh_token = pair.access_token, pair.refresh_token
-    asyncio.run(state.check_login())
-    return state
-
-
 def _shown(state: Any) -> str:
     return json.dumps({name: getattr(state, name) for name in state.base_vars}, default=str)
 
 
-def _background(state: Any, name: str) -> Any:
-    """Run a background event to its end: its result, or the events it yielded."""
-    result = type(state).event_handlers[name].fn(state)
-    if inspect.isasyncgen(result):
-        async def drain() -> list[Any]:
-            return [item async for item in result]
-
-        return asyncio.run(drain())
-    return asyncio.run(result)
-
-
 def test_admin_sets_checks_and_removes_the_bot_and_never_holds_the_token(api, make_user, sign_in):
     admin = make_user(role=Role.ADMIN)
-    tab = _tab(TelegramBotState, sign_in(admin.email))
+    tab = open_tab(TelegramBotState, sign_in(admin.email))
     asyncio.run(tab.load_bot())
     assert not tab.bot_token_set and tab.bot_username == ""
 
@@ -68,13 +48,13 @@ def test_admin_sets_checks_and_removes_the_bot_and_never_holds_the_token(api, ma
 
     asyncio.run(tab.save_bot_token({"bot_token": VALID_TOKEN}))
     assert tab.bot_token_set and tab.bot_message.startswith("The token is saved.")
-    _background(tab, "check_telegram_bot")
+    run_background(tab, "check_telegram_bot")
     assert tab.bot_check_result == f"Telegram accepts the token: the bot is @{BOT_USERNAME}."
     assert tab.bot_username == BOT_USERNAME and tab.bot_check_error == ""
 
     asyncio.run(tab.save_bot_token({"bot_token": REFUSED_TOKEN}))
     assert tab.bot_username == ""  # forgotten until checked
-    _background(tab, "check_telegram_bot")
+    run_background(tab, "check_telegram_bot")
     assert tab.bot_check_error == "Telegram refused the bot: Unauthorized" and tab.bot_check_result == ""
     assert VALID_TOKEN not in _shown(tab) and REFUSED_TOKEN not in _shown(tab)
 
@@ -85,10 +65,10 @@ def test_admin_sets_checks_and_removes_the_bot_and_never_holds_the_token(api, ma
 
 
 def test_a_plain_user_s_bot_events_are_refused_and_change_nothing(api, make_user, sign_in):
-    tab = _tab(TelegramBotState, sign_in(make_user().email))
+    tab = open_tab(TelegramBotState, sign_in(make_user().email))
     for event in (lambda: asyncio.run(tab.load_bot()),
                   lambda: asyncio.run(tab.save_bot_token({"bot_token": VALID_TOKEN})),
-                  lambda: asyncio.run(tab.remove_bot_token()), lambda: _background(tab, "check_telegram_bot")):
+                  lambda: asyncio.run(tab.remove_bot_token()), lambda: run_background(tab, "check_telegram_bot")):
         reaction = str(event())
         assert "You do not have permission" in reaction
     with session_scope() as session:
@@ -98,19 +78,19 @@ def test_a_plain_user_s_bot_events_are_refused_and_change_nothing(api, make_user
 
 def test_a_user_links_telegram_from_settings_and_unlinks(api, make_user, sign_in, call):
     admin, user = make_user(role=Role.ADMIN), make_user()
-    tab = _tab(TelegramLinkState, sign_in(user.email))
+    tab = open_tab(TelegramLinkState, sign_in(user.email))
     asyncio.run(tab.load_telegram())
     assert not tab.tg_available and tab.tg_reason == "No Telegram bot is set up yet."
 
     call(save_telegram_token, actor=admin, token=VALID_TOKEN)
     asyncio.run(tab.load_telegram())
     assert not tab.tg_available and "Check the bot" in tab.tg_reason
-    _background(_tab(TelegramBotState, sign_in(admin.email)), "check_telegram_bot")
+    run_background(open_tab(TelegramBotState, sign_in(admin.email)), "check_telegram_bot")
     asyncio.run(tab.load_telegram())
     assert tab.tg_available and not tab.tg_linked
 
     yielded: list[Any] = []
-    linking = threading.Thread(target=lambda: yielded.extend(_background(tab, "start_telegram_link")))
+    linking = threading.Thread(target=lambda: yielded.extend(run_background(tab, "start_telegram_link")))
     linking.start()
     deadline = time.monotonic() + 10
     while tab.tg_link_url == "" and time.monotonic() < deadline:

@@ -11,8 +11,8 @@ providers, each under its own name, and point tiers at them.
 
 Rows: the key is stored encrypted (:func:`assistant.core.security.encrypt_secret`) and leaves this module
 only masked (:attr:`ProviderView.key_hint`, ``••••abcd``); it is decrypted only to build a client
-(:func:`config_by_name`, at each chat turn, so a change applies to the next turn without a restart). Base
-URLs are checked against SSRF when saved and on every request (:mod:`assistant.services.llm.ssrf`); the
+(:mod:`assistant.services.llm.connections`, at each chat turn, so a change applies to the next turn without
+a restart). Base URLs are checked against SSRF when saved and on every request (:mod:`assistant.services.llm.ssrf`); the
 environment's providers are set by the operator and not guarded. Every change is in the audit log
 (``provider.create``/``update``/``remove_key``/``delete``; the key only as ``set``/``unset``).
 """
@@ -21,14 +21,14 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Collection
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, get_args
+from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from assistant.core.config import Settings
-from assistant.core.errors import ConfigurationError, InvalidInput, NotFound, ProviderError
+from assistant.core.errors import ConfigurationError, InvalidInput, NotFound
 from assistant.core.security import decrypt_secret, encrypt_secret
 from assistant.models import User
 from assistant.models.admin import Agent, LlmProvider, ProviderKind
@@ -36,22 +36,19 @@ from assistant.models.user import Role
 from assistant.services.admin import audit
 from assistant.services.admin.settings import MODEL_TIERS, get_setting, write_setting_row
 from assistant.services.auth.permissions import require_role
-from assistant.services.llm.base import ProviderName
-from assistant.services.llm.factory import NO_KEY
-from assistant.services.llm.ssrf import IPNetwork, Resolver, check_base_url, guarded_client, refusal_of, system_resolver
+from assistant.services.llm.connections import (
+    ENVIRONMENT_PROVIDERS,
+    ProviderConfig,
+    config_by_name,
+    configured,
+    environment_config,
+    row_config,
+)
+from assistant.services.llm.ssrf import IPNetwork, Resolver, check_base_url, system_resolver
 
-if TYPE_CHECKING:
-    from assistant.services.llm.anthropic_provider import AnthropicProvider
-    from assistant.services.llm.openai_provider import OpenAIProvider
-
-#: The names of the environment's providers (reserved: no row may take them).
-ENVIRONMENT_PROVIDERS: tuple[str, ...] = get_args(ProviderName)
 NAME_MAX = 32  # Message.provider's column
 KEY_MAX = 500
 TIMEOUT_RANGE = (1.0, 600.0)  # seconds
-#: The test-connection faults shown to the admin, by the provider fault's code.
-_TEST_FAULTS = {"llm.auth_failed": "providers.key_rejected", "llm.unreachable": "providers.unreachable",
-                "llm.timeout": "providers.timed_out"}
 
 
 @dataclass(frozen=True)
@@ -86,58 +83,21 @@ class ProviderView:
         return not self.id
 
 
-@dataclass(frozen=True)
-class ProviderConfig:
-    """What a client for one provider is built from, the key decrypted (never in ``repr``)."""
-
-    name: str
-    kind: str
-    base_url: str
-    timeout_seconds: float
-    allow_local: bool
-    guarded: bool
-    api_key: str = field(default="", repr=False)
-
-
 def _mask(key: str | None) -> str:
     if not key:
         return ""
     return "••••" + (key[-4:] if len(key) >= 12 else "")
 
 
-def _configured(kind: str, key_set: bool, base_url: str) -> bool:
-    """The rule of :func:`assistant.services.llm.factory.create_provider`: Anthropic needs a key, OpenAI a
-    key or a base URL (a compatible server), a compatible server its base URL."""
-    if kind == ProviderKind.ANTHROPIC:
-        return key_set
-    if kind == ProviderKind.OPENAI_COMPATIBLE:
-        return bool(base_url)
-    return key_set or bool(base_url)
-
-
-def _secret(value: Any) -> str:
-    return value.get_secret_value() if value is not None else ""
-
-
-def _environment_config(name: str, settings: Settings) -> ProviderConfig:
-    if name == "anthropic":
-        return ProviderConfig(name=name, kind=ProviderKind.ANTHROPIC.value,
-                              base_url=settings.anthropic_base_url or "", timeout_seconds=settings.llm_timeout_seconds,
-                              allow_local=True, guarded=False, api_key=_secret(settings.anthropic_api_key))
-    return ProviderConfig(name=name, kind=ProviderKind.OPENAI.value, base_url=settings.openai_base_url or "",
-                          timeout_seconds=settings.llm_timeout_seconds, allow_local=True, guarded=False,
-                          api_key=_secret(settings.openai_api_key))
-
-
 def environment_views(settings: Settings) -> list[ProviderView]:
     """The environment's two providers (``openai``, ``anthropic``) as read-only views."""
     views = []
     for name in ENVIRONMENT_PROVIDERS:
-        config = _environment_config(name, settings)
+        config = environment_config(name, settings)
         views.append(ProviderView(id="", name=name, kind=config.kind, base_url=config.base_url,
                                   key_set=bool(config.api_key), key_hint=_mask(config.api_key),
                                   timeout_seconds=config.timeout_seconds, allow_local=True,
-                                  configured=_configured(config.kind, bool(config.api_key), config.base_url)))
+                                  configured=configured(config.kind, bool(config.api_key), config.base_url)))
     return views
 
 
@@ -151,7 +111,7 @@ def _view(row: LlmProvider) -> ProviderView:
     key_set = bool(row.api_key_encrypted)
     return ProviderView(id=str(row.id), name=row.name, kind=row.kind, base_url=row.base_url, key_set=key_set,
                         key_hint=hint, timeout_seconds=row.timeout_seconds, allow_local=row.allow_local,
-                        configured=_configured(row.kind, key_set, row.base_url))
+                        configured=configured(row.kind, key_set, row.base_url))
 
 
 def list_providers(*, session: Session, actor: User, settings: Settings) -> list[ProviderView]:
@@ -170,7 +130,7 @@ def provider_configured(*, session: Session, name: str, settings: Settings) -> b
     if name in ENVIRONMENT_PROVIDERS:
         return next(view.configured for view in environment_views(settings) if view.name == name)
     row = session.exec(select(LlmProvider).where(LlmProvider.name == name)).first()
-    return row is not None and _configured(row.kind, bool(row.api_key_encrypted), row.base_url)
+    return row is not None and configured(row.kind, bool(row.api_key_encrypted), row.base_url)
 
 
 def provider_exists(*, session: Session, name: str) -> bool:
@@ -357,25 +317,6 @@ def delete_provider(*, session: Session, actor: User, provider_id: str | uuid.UU
     session.flush()
 
 
-def _row_config(row: LlmProvider) -> ProviderConfig:
-    return ProviderConfig(name=row.name, kind=row.kind, base_url=row.base_url, timeout_seconds=row.timeout_seconds,
-                          allow_local=row.allow_local, guarded=True,
-                          api_key=decrypt_secret(row.api_key_encrypted) if row.api_key_encrypted else "")
-
-
-def config_by_name(*, session: Session, name: str, settings: Settings) -> ProviderConfig | None:
-    """The client configuration of the provider called ``name`` (the key decrypted), or None when there is
-    no such provider. The environment's providers are unguarded; stored ones guarded.
-
-    Raises:
-        ConfigurationError: the stored key cannot be decrypted (``ASSISTANT_SECRET_KEY`` changed).
-    """
-    if name in ENVIRONMENT_PROVIDERS:
-        return _environment_config(name, settings)
-    row = session.exec(select(LlmProvider).where(LlmProvider.name == name)).first()
-    return _row_config(row) if row is not None else None
-
-
 def config_for_test(*, session: Session, actor: User, provider: str, settings: Settings) -> ProviderConfig:
     """The configuration :func:`test_connection` needs for ``provider``: a stored provider's id or any
     provider's name.
@@ -389,51 +330,6 @@ def config_for_test(*, session: Session, actor: User, provider: str, settings: S
     require_role(actor, Role.ADMIN)
     try:
         config = config_by_name(session=session, name=provider, settings=settings)
-        return config if config is not None else _row_config(_row(session, provider))
+        return config if config is not None else row_config(_row(session, provider))
     except ConfigurationError as exc:
         raise InvalidInput("providers.key_unreadable") from exc
-
-
-def build_provider(config: ProviderConfig, *, max_retries: int = 1, resolver: Resolver = system_resolver,
-                   trusted: Collection[IPNetwork] = ()) -> OpenAIProvider | AnthropicProvider | None:
-    """A new provider instance for ``config``, or None when it cannot answer (OpenAI or Anthropic without a
-    key, a compatible server without a base URL). Guarded configurations get an SSRF-checked HTTP client
-    (``resolver``/``trusted`` as :func:`assistant.services.llm.ssrf.guarded_client`). Close it with
-    ``aclose()``."""
-    if not _configured(config.kind, bool(config.api_key), config.base_url):
-        return None
-    http_client = (guarded_client(allow_local=config.allow_local, timeout=config.timeout_seconds, resolver=resolver,
-                                  trusted=trusted) if config.guarded else None)
-    if config.kind == ProviderKind.ANTHROPIC:
-        from assistant.services.llm.anthropic_provider import AnthropicProvider
-
-        return AnthropicProvider(api_key=config.api_key, base_url=config.base_url or None,
-                                 timeout=config.timeout_seconds, max_retries=max_retries, http_client=http_client)
-    from assistant.services.llm.openai_provider import OpenAIProvider
-
-    return OpenAIProvider(api_key=config.api_key or NO_KEY, base_url=config.base_url or None,
-                          timeout=config.timeout_seconds, max_retries=max_retries, http_client=http_client)
-
-
-async def test_connection(config: ProviderConfig, *, resolver: Resolver = system_resolver,
-                          trusted: Collection[IPNetwork] = ()) -> list[str]:
-    """The ids of the models the provider offers, through its SDK's ``models.list()`` (no retry).
-
-    Raises:
-        ProviderError: ``providers.not_configured`` (no key), ``providers.key_rejected`` (401/403),
-            ``providers.unreachable``, ``providers.timed_out`` or ``providers.test_failed`` (another
-            answer, with ``fault`` the provider fault's code).
-        InvalidInput: the base URL, or a redirect, leads to a refused address (``providers.url_*``).
-    """
-    provider = build_provider(config, max_retries=0, resolver=resolver, trusted=trusted)
-    if provider is None:
-        raise ProviderError("providers.not_configured")
-    try:
-        return await provider.list_models()
-    except ProviderError as exc:
-        refusal = refusal_of(exc)
-        if refusal is not None:
-            raise refusal from exc
-        raise ProviderError(_TEST_FAULTS.get(exc.code, "providers.test_failed"), fault=exc.code) from exc
-    finally:
-        await provider.aclose()

@@ -22,14 +22,9 @@ from assistant.models.user import Role
 from assistant.services.admin.settings import MODEL_TIERS, get_setting, set_setting
 from assistant.services.auth.permissions import require_role
 from assistant.services.llm.base import DEFAULT_TIERS, LLMProvider, ModelTier, ProviderName, TierName
+from assistant.services.llm.connections import ENVIRONMENT_PROVIDERS, build_provider, config_by_name
 from assistant.services.llm.factory import create_provider
-from assistant.services.llm.providers import (
-    ENVIRONMENT_PROVIDERS,
-    build_provider,
-    config_by_name,
-    provider_configured,
-    provider_exists,
-)
+from assistant.services.llm.providers import provider_configured, provider_exists
 
 log = logging.getLogger(__name__)
 

@@ -17,7 +17,7 @@ from __future__ import annotations
 import functools
 import inspect
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from typing import Any, TypeVar
 
 import reflex as rx
@@ -25,7 +25,7 @@ from sqlmodel import Session
 
 from assistant.core.config import get_settings
 from assistant.core.db import in_session
-from assistant.core.errors import AppError, Forbidden, NotFound, Unauthorized
+from assistant.core.errors import AppError, Forbidden, InvalidInput, NotFound, Unauthorized
 from assistant.core.i18n import DEFAULT_LANGUAGE, LANGUAGES, catalogue, translate
 from assistant.core.logging import log_context, new_request_id
 from assistant.core.net import client_address
@@ -162,6 +162,33 @@ class AuthState(rx.State):
         if outcome.error is not None:
             raise outcome.error
         return outcome.result  # type: ignore[return-value]
+
+    async def _run_and_list(self, action: Callable[[Session, User], T],
+                            lists: Callable[[Session, User], dict[str, Any]], minimum_role: Role, *,
+                            catalogue: str, fields: Collection[str]) -> T:
+        """Run ``action(session, user)`` as :meth:`_run_as_user` does, then ``lists(session, user)`` in the same
+        transaction, and assign each entry of what ``lists`` returned to the state var of that name (a page's
+        lists shown again after a change).
+
+        Raises:
+            InvalidInput: ``<catalogue>.invalid`` naming one of ``fields`` has that field named in the tab's
+                language (the catalogue's ``<catalogue>.field.<name>``).
+            AppError: anything else the check or ``action`` raised.
+        """
+        def work(session: Session, user: User) -> tuple[T, dict[str, Any]]:
+            return action(session, user), lists(session, user)
+
+        try:
+            result, shown = await self._run_as_user(work, minimum_role)
+        except InvalidInput as exc:
+            field = exc.params.get("field")
+            if exc.code == f"{catalogue}.invalid" and field in fields:
+                raise InvalidInput(exc.code, field=self._t(f"{catalogue}.field.{field}")) from exc
+            raise
+        async with self:
+            for name, value in shown.items():
+                setattr(self, name, value)
+        return result
 
     def _show_user(self, user: User) -> None:
         self.user_email = user.email

@@ -18,8 +18,9 @@ from assistant.models import User
 from assistant.models.admin import ProviderKind
 from assistant.models.user import Role
 from assistant.services.llm import providers as provider_service
-from assistant.services.llm.providers import ProviderConfig, ProviderView
+from assistant.services.llm.providers import ProviderView
 from assistant.ui.state.auth import AuthState, guarded
+from assistant.ui.state.offered_models import offered_models
 
 KINDS: tuple[str, ...] = tuple(kind.value for kind in ProviderKind)
 
@@ -199,13 +200,8 @@ class ProvidersState(AuthState):
                 self.testing = ""
                 return
 
-        def _config(session: Session, user: User) -> ProviderConfig:
-            return provider_service.config_for_test(session=session, actor=user, provider=key,
-                                                    settings=get_settings())
-
         try:
-            config = await self._run_as_user(_config, Role.ADMIN)
-            models = await provider_service.test_connection(config)
+            models = await offered_models(self, key)
         except (InvalidInput, NotFound, ProviderError) as exc:
             async with self:
                 self.testing = ""

@@ -12,7 +12,7 @@ from typing import Any, ClassVar, TypeVar
 import reflex as rx
 from sqlmodel import Session
 
-from assistant.core.errors import InvalidInput, NotFound
+from assistant.core.errors import NotFound
 from assistant.models import Skill, User
 from assistant.models.user import Role
 from assistant.services.chat import skills as skill_service
@@ -70,21 +70,8 @@ class SkillEditorState(AuthState, mixin=True):
     async def _run(self, action: Callable[[Session, User], T]) -> T:
         """Run ``action(session, user)`` for a re-checked user, then list the skills again. A rejected
         field is named in the user's language."""
-        lists = type(self)._lists
-
-        def work(session: Session, user: User) -> tuple[T, dict[str, list[dict[str, Any]]]]:
-            return action(session, user), lists(session, user)
-
-        try:
-            result, shown = await self._run_as_user(work, self.minimum_role)
-        except InvalidInput as exc:
-            field = exc.params.get("field")
-            if exc.code == "skills.invalid" and field in FIELDS:
-                raise InvalidInput(exc.code, field=self._t(f"skills.field.{field}")) from exc
-            raise
-        for name, rows in shown.items():
-            setattr(self, name, rows)
-        return result
+        return await self._run_and_list(action, type(self)._lists, self.minimum_role, catalogue="skills",
+                                        fields=FIELDS)
 
     @rx.event
     @guarded

@@ -15,8 +15,9 @@ from assistant.models import User
 from assistant.models.user import Role
 from assistant.services.llm import providers as provider_service
 from assistant.services.llm import tiers as tier_service
-from assistant.services.llm.providers import ENVIRONMENT_PROVIDERS, ProviderConfig
+from assistant.services.llm.connections import ENVIRONMENT_PROVIDERS
 from assistant.ui.state.auth import AuthState, guarded
+from assistant.ui.state.offered_models import offered_models
 
 #: The fields of a tier's form, as :class:`~assistant.services.llm.base.ModelTier` names them.
 FIELDS = ("provider", "model", "max_tokens", "temperature", "context_window")
@@ -109,13 +110,8 @@ class TiersState(AuthState):
                 return None
             provider = self.tiers[name]["provider"]
 
-        def _config(session: Session, user: User) -> ProviderConfig:
-            return provider_service.config_for_test(session=session, actor=user, provider=provider,
-                                                    settings=get_settings())
-
         try:
-            config = await self._run_as_user(_config, Role.ADMIN)
-            found = await provider_service.test_connection(config)
+            found = await offered_models(self, provider)
         finally:
             async with self:
                 self.listing = ""

@@ -17,8 +17,9 @@ from assistant.models import Message
 from assistant.models.admin import Agent, AuditEntry, LlmProvider
 from assistant.models.user import Role
 from assistant.services.chat import chats
-from assistant.services.chat.turns import AnswerDelta, TurnStarted, run_turn
-from assistant.services.llm import providers
+from assistant.services.chat.turn_events import AnswerDelta, TurnStarted
+from assistant.services.chat.turns import run_turn
+from assistant.services.llm import connections, providers
 from assistant.services.llm.tiers import get_tier, list_tiers, set_tier, tier_offline
 
 pytestmark = pytest.mark.anyio
@@ -207,7 +208,7 @@ async def test_test_connection_lists_the_models_of_each_kind(db, make_user, conf
 
     for provider in (compatible.id, claude.id, "anthropic"):
         config = call(providers.config_for_test, actor=admin, provider=provider, settings=settings)
-        assert await providers.test_connection(config) == ["llama3.1", "qwen2.5:7b"]
+        assert await connections.test_connection(config) == ["llama3.1", "qwen2.5:7b"]
     gets = [request for request in llm_server.requests if request.method == "GET"]
     assert [request.path for request in gets][:1] == ["/v1/models"]
     assert gets[0].headers["authorization"] == f"Bearer {KEY}"
@@ -224,7 +225,7 @@ async def test_a_rejected_key_is_reported_as_such(db, make_user, configure, llm_
     view = add(admin, llm_server, kind=kind, base_url=llm_server.url + ("/v1" if kind != "anthropic" else ""))
     config = call(providers.config_for_test, actor=admin, provider=view.id, settings=settings)
     with pytest.raises(ProviderError) as caught:
-        await providers.test_connection(config)
+        await connections.test_connection(config)
     assert caught.value.code == "providers.key_rejected"
 
 
@@ -238,7 +239,7 @@ async def test_test_connection_refuses_a_loopback_url_once_the_tick_is_removed(d
         row.allow_local = False
     config = call(providers.config_for_test, actor=admin, provider=view.id, settings=settings)
     with pytest.raises(InvalidInput) as caught:
-        await providers.test_connection(config)
+        await connections.test_connection(config)
     assert caught.value.code == "providers.url_private"
     assert llm_server.requests == []
 

@@ -11,8 +11,8 @@ from support.llm_server import LoopbackLLMServer, Reply
 
 from assistant.core.errors import InvalidInput, ProviderError
 from assistant.models.admin import ProviderKind
-from assistant.services.llm import providers
-from assistant.services.llm.providers import ProviderConfig
+from assistant.services.llm import connections
+from assistant.services.llm.connections import ProviderConfig
 from assistant.services.llm.ssrf import check_base_url, parse_base_url, system_resolver
 
 pytestmark = pytest.mark.anyio
@@ -118,12 +118,12 @@ def config(server: LoopbackLLMServer, *, allow_local: bool, host: str = "127.0.0
 
 async def test_the_tick_admits_a_loopback_server_at_request_time(llm_server):
     llm_server.models = ["llama3.1", "qwen2.5:7b"]
-    assert await providers.test_connection(config(llm_server, allow_local=True)) == ["llama3.1", "qwen2.5:7b"]
+    assert await connections.test_connection(config(llm_server, allow_local=True)) == ["llama3.1", "qwen2.5:7b"]
 
 
 async def test_without_the_tick_nothing_is_sent_to_loopback(llm_server):
     with pytest.raises(InvalidInput) as caught:
-        await providers.test_connection(config(llm_server, allow_local=False))
+        await connections.test_connection(config(llm_server, allow_local=False))
     assert (caught.value.code, caught.value.params) == ("providers.url_private", {"address": "127.0.0.1"})
     assert llm_server.requests == []
 
@@ -131,7 +131,7 @@ async def test_without_the_tick_nothing_is_sent_to_loopback(llm_server):
 async def test_a_name_whose_dns_turns_private_after_the_save_is_refused(llm_server):
     """DNS rebinding: the check runs again on each request, with the answer the request would connect to."""
     with pytest.raises(InvalidInput) as caught:
-        await providers.test_connection(config(llm_server, allow_local=False, host="models.example.com"),
+        await connections.test_connection(config(llm_server, allow_local=False, host="models.example.com"),
                               resolver=private_resolver)
     assert caught.value.code == "providers.url_private"
     assert llm_server.requests == []
@@ -144,7 +144,7 @@ async def test_a_redirect_inward_is_refused(llm_server):
         inner_port = inner.url.rsplit(":", 1)[1]
         llm_server.models_reply = Reply(status=302, headers={"Location": f"http://127.0.0.2:{inner_port}/v1/models"})
         with pytest.raises(InvalidInput) as caught:
-            await providers.test_connection(config(llm_server, allow_local=False),
+            await connections.test_connection(config(llm_server, allow_local=False),
                                   trusted=[ipaddress.ip_network("127.0.0.1/32")])
         assert (caught.value.code, caught.value.params) == ("providers.url_private", {"address": "127.0.0.2"})
         assert [request.method for request in llm_server.requests] == ["GET"]
@@ -154,7 +154,7 @@ async def test_a_redirect_inward_is_refused(llm_server):
 async def test_a_redirect_to_the_metadata_service_is_refused_even_with_the_tick(llm_server):
     llm_server.models_reply = Reply(status=307, headers={"Location": "http://169.254.169.254/latest/meta-data"})
     with pytest.raises(InvalidInput) as caught:
-        await providers.test_connection(config(llm_server, allow_local=True))
+        await connections.test_connection(config(llm_server, allow_local=True))
     assert (caught.value.code, caught.value.params) == ("providers.url_forbidden", {"address": "169.254.169.254"})
 
 
@@ -162,7 +162,7 @@ async def test_a_redirect_to_an_allowed_address_is_followed(llm_server):
     with LoopbackLLMServer() as inner:
         inner.models = ["moved-model"]
         llm_server.models_reply = Reply(status=302, headers={"Location": f"{inner.url}/v1/models"})
-        assert await providers.test_connection(config(llm_server, allow_local=True)) == ["moved-model"]
+        assert await connections.test_connection(config(llm_server, allow_local=True)) == ["moved-model"]
 
 
 async def test_an_unreachable_server_is_reported(llm_server):
@@ -172,7 +172,7 @@ async def test_an_unreachable_server_is_reported(llm_server):
                                  base_url=f"http://127.0.0.1:{closed_port()}/v1", timeout_seconds=5,
                                  allow_local=True, guarded=True)
     with pytest.raises(ProviderError) as caught:
-        await providers.test_connection(unreachable)
+        await connections.test_connection(unreachable)
     assert caught.value.code == "providers.unreachable"
 
 
@@ -181,6 +181,6 @@ async def test_the_next_checked_address_is_tried_when_one_refuses_the_connection
     def both(host: str, port: int) -> list[str]:
         return ["::1", "127.0.0.1"] if host == "localhost" else system_resolver(host, port)
 
-    assert await providers.test_connection(config(llm_server, allow_local=True, host="localhost"),
+    assert await connections.test_connection(config(llm_server, allow_local=True, host="localhost"),
                                            resolver=both) == ["test-model"]
     assert llm_server.requests[0].headers["host"] == f"localhost:{llm_server.url.rsplit(':', 1)[1]}"
