@@ -1,8 +1,8 @@
 """The admin console's Users, Groups and Audit log pages in a real browser: the superadmin creates an account with a
 one-time password (shown once), whose owner is sent to choose a new password at sign-in and cannot go elsewhere
 before; an invitation link signs its invitee in once and is refused the second time; a group gets a member and a
-collection, and is not deleted while it holds the collection; an account is deleted after a confirmation; the audit
-log lists these actions and filters them."""
+collection, is not deleted while it holds the collection, and is renamed; an account is deleted after a
+confirmation; the audit log lists these actions and filters them."""
 
 from __future__ import annotations
 
@@ -101,6 +101,16 @@ def test_users_groups_and_audit(app_url: str, browser, shot) -> None:
     admin.locator(".group-delete-confirm").click()
     expect(_toast(admin, "is still granted: Leaflets")).to_be_visible()
     expect(group).to_have_count(1)
+    # Renamed and described in its dialog, which closes once saved.
+    group.locator(".group-edit").click()
+    admin.fill("#group-edit-name", "Night shift")
+    admin.fill("#group-edit-description", "Wards 3 and 4")
+    admin.click("#group-edit-save")
+    expect(_toast(admin, "Group saved: Night shift.")).to_be_visible()
+    expect(admin.locator("#group-edit-name")).to_have_count(0)
+    group = admin.locator(".group-row", has_text="Night shift")
+    expect(group.locator(".group-title")).to_have_text("Night shift")
+    expect(group).to_contain_text("Wards 3 and 4")
 
     # Deleting an account, after the confirmation.
     admin.locator(".user-row", has_text=IVAN).locator(".user-delete").click()

@@ -41,6 +41,7 @@ def test_console_events_from_a_plain_user_are_refused_and_change_nothing(live_ap
         (f"{groups}.load", {}),
         (f"{groups}.create", {"form": {"name": "Planted"}}),
         (f"{groups}.add_member", {"form": {"group_id": some_id, "email": ATTACKER}}),
+        (f"{groups}.update", {"form": {"group_id": some_id, "name": "Planted"}}),
         (f"{groups}.delete", {"group_id": some_id, "name": "x"}),
         (f"{collections}.grant_group", {"form": {"collection_id": some_id, "group_id": some_id}}),
         (f"{audit}.load", {}),

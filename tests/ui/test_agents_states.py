@@ -7,26 +7,20 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from typing import Any
 
-import reflex as rx
 from sqlmodel import select
+from support.llm_server import LoopbackLLMServer
+from support.states import open_tab, run_background
 
 from assistant.core.db import session_scope
-from assistant.models import Agent, AgentGrant, AgentGroupGrant, AuditEntry, Chat, Group
+from assistant.models import Agent, AgentGrant, AgentGroupGrant, AuditEntry, Chat, Group, User
 from assistant.models.user import Role
+from assistant.services.llm import providers
 from assistant.ui.state.agents import AgentsState
 from assistant.ui.state.chat import ChatState
 
 FORM = {"name": "Heart helper", "description": "Cardiology", "icon": "heart-pulse", "tier": "small",
         "skill": "none", "provider": "none", "model": "", "is_active": "on"}
-
-
-def _tab(state_class: type[rx.State], pair) -> Any:
-    state = rx.State(_reflex_internal_init=True).get_substate(state_class.get_full_name().split(".")[1:])
-    state.access_token, state.refresh_token, state.lang = pair.access_token, pair.refresh_token, "en"
-    asyncio.run(state.check_login())
-    return state
 
 
 def test_an_admin_creates_and_grants_a_general_agent_that_the_user_then_picks(db, make_user, sign_in):
@@ -35,7 +29,7 @@ def test_an_admin_creates_and_grants_a_general_agent_that_the_user_then_picks(db
     with session_scope() as session:
         group = Group(name="Nurses")
         session.add(group)
-    admin = _tab(AgentsState, sign_in("root@example.com"))
+    admin = open_tab(AgentsState, sign_in("root@example.com"))
     asyncio.run(admin.load())
     asyncio.run(admin.open_new("general"))
     assert admin.dialog_open and admin.editor_scope == "general"
@@ -60,7 +54,7 @@ def test_an_admin_creates_and_grants_a_general_agent_that_the_user_then_picks(db
         assert {e.action for e in session.exec(select(AuditEntry))} >= {"agent.create", "agent.grant_user",
                                                                          "agent.grant_group"}
 
-    chat_tab = _tab(ChatState, sign_in("nurse@example.com"))
+    chat_tab = open_tab(ChatState, sign_in("nurse@example.com"))
     asyncio.run(chat_tab.load())
     assert chat_tab.agents == [{"id": str(agent.id), "name": "Heart helper", "icon": "heart-pulse"}]
     reaction = str(asyncio.run(chat_tab.new_chat_with(str(agent.id))))
@@ -74,9 +68,38 @@ def test_an_admin_creates_and_grants_a_general_agent_that_the_user_then_picks(db
     assert (chat_tab.chat_agent_name, chat_tab.chat_agent_icon, chat_tab.chat_agent_available) == (
         "Heart helper", "heart-pulse", True)
 
-    page = _tab(AgentsState, sign_in("nurse@example.com"))
+    page = open_tab(AgentsState, sign_in("nurse@example.com"))
     asyncio.run(page.load())
     assert [a["name"] for a in page.granted_agents] == ["Heart helper"] and page.general_agents == []
+
+
+
+def test_the_editor_lists_the_models_of_the_provider_picked_for_a_general_agent(db, make_user, sign_in):
+    make_user(email="root@example.com", role=Role.ADMIN)
+    with LoopbackLLMServer() as server:
+        server.models = ["llama3.1", "qwen2.5:7b"]
+        with session_scope() as session:
+            root = session.exec(select(User).where(User.email == "root@example.com")).one()
+            local = providers.create_provider(session=session, actor=root, name="Local", kind="openai_compatible",
+                                              base_url=f"{server.url}/v1", allow_local=True)
+        admin = open_tab(AgentsState, sign_in("root@example.com"))
+        asyncio.run(admin.open_new("general"))
+        assert {"id": local.id, "name": "Local"} in admin.provider_options
+        assert admin.list_models() is None  # the tier's provider: nothing to ask
+        admin.choose_provider(local.id)
+        assert admin.list_models() == AgentsState.fetch_models
+        reaction = str(run_background(admin, "fetch_models"))
+        assert admin.provider_models == ["llama3.1", "qwen2.5:7b"] and not admin.listing_models
+        assert "Local: 2 models listed." in reaction
+        asyncio.run(admin.save({**FORM, "provider": local.id, "model": "qwen2.5:7b"}))
+        asyncio.run(admin.open_edit("general", admin.general_agents[0]["id"]))
+        assert admin.draft_provider == local.id and admin.provider_models == []
+
+        user = open_tab(AgentsState, sign_in(make_user(email="plain@example.com").email))
+        user.draft_provider = local.id
+        user.list_models()
+        assert "You do not have permission" in str(run_background(user, "fetch_models"))
+        assert user.provider_models == [] and len(server.requests) == 1  # only the admin's listing reached it
 
 
 def test_a_users_admin_events_are_refused_and_change_nothing_but_their_own_agents_work(db, make_user, sign_in):
@@ -86,7 +109,7 @@ def test_a_users_admin_events_are_refused_and_change_nothing_but_their_own_agent
         general = Agent(name="Staff only")
         group = Group(name="Everyone")
         session.add_all([general, group])
-    tab = _tab(AgentsState, sign_in("plain@example.com"))
+    tab = open_tab(AgentsState, sign_in("plain@example.com"))
     asyncio.run(tab.load())
     assert tab.granted_agents == [] and tab.general_agents == []
 

@@ -8,24 +8,16 @@ from __future__ import annotations
 import asyncio
 import re
 from datetime import date, timedelta
-from typing import Any
 
 import pytest
-import reflex as rx
 from support.analytics_data import seed
+from support.states import open_tab
 
 from assistant.models import User
 from assistant.services.analytics.instance import TABLES
 from assistant.services.auth import profile
 from assistant.ui.state.analytics import AnalyticsState
 from assistant.ui.state.usage import UsageState
-
-
-def _tab(state_class: type[rx.State], pair) -> Any:
-    state = rx.State(_reflex_internal_init=True).get_substate(state_class.get_full_name().split(".")[1:])
-    state.access_token, state.refresh_token, state.lang = pair.access_token, pair.refresh_token, "en"
-    asyncio.run(state.check_login())
-    return state
 
 
 @pytest.fixture
@@ -37,7 +29,7 @@ def test_an_admin_sees_every_table_and_picks_ranges(seeded, sign_in, call):
     # The admin's zone counts the days (their profile says New York, like the seeded data).
     call(lambda session: profile.update_profile(session=session, user=session.get(User, seeded.admin.id),
                                                 data={"timezone": "America/New_York"}))
-    tab = _tab(AnalyticsState, sign_in("admin@example.com"))
+    tab = open_tab(AnalyticsState, sign_in("admin@example.com"))
 
     asyncio.run(tab.load())
     assert list(tab.tables) == list(TABLES)
@@ -47,6 +39,14 @@ def test_an_admin_sees_every_table_and_picks_ranges(seeded, sign_in, call):
     assert tab.tables["tokens_by_tier"][0] == {"tier": "medium", "answers": 3, "input_tokens": 307,
                                                "output_tokens": 37}
     assert "America/New_York" in tab.zone_hint and tab.range_notice == ""
+    # channels and document statuses in the admin's language (the CSV keeps the codes)
+    assert [row["channel"] for row in tab.tables["notifications_by_channel"]] == ["In the app", "E-mail", "Telegram"]
+    assert [row["status"] for row in tab.tables["documents_by_status"]][-1] == "Total"
+    tab.lang = "ru"
+    asyncio.run(tab.load())
+    assert [row["channel"] for row in tab.tables["notifications_by_channel"]][0] == "В приложении"
+    assert "Готов" in [row["status"] for row in tab.tables["documents_by_status"]]
+    tab.lang = "en"
 
     asyncio.run(tab.show_last(7))
     assert (tab.start, tab.end) == (seeded.period.start.isoformat(), seeded.period.end.isoformat())
@@ -62,7 +62,7 @@ def test_an_admin_sees_every_table_and_picks_ranges(seeded, sign_in, call):
 
 
 def test_a_user_sending_the_pages_events_is_sent_home_with_nothing(seeded, sign_in):
-    tab = _tab(AnalyticsState, sign_in("alice@example.com"))
+    tab = open_tab(AnalyticsState, sign_in("alice@example.com"))
     for event in (tab.load(), tab.show_last(90), tab.show_range({"start": "2026-01-01", "end": "2026-02-01"}),
                   tab.download_csv("messages_per_day")):
         reaction = str(asyncio.run(event))
@@ -71,10 +71,10 @@ def test_a_user_sending_the_pages_events_is_sent_home_with_nothing(seeded, sign_
 
 
 def test_the_usage_card_shows_only_the_users_own_usage(seeded, sign_in):
-    alice = _tab(UsageState, sign_in("alice@example.com"))
+    alice = open_tab(UsageState, sign_in("alice@example.com"))
     asyncio.run(alice.load_usage())
     assert alice.usage_summary == "Messages: 3. Tokens: 307 in, 37 out."
     assert alice.usage_models == [{"model": "gpt-a", "answers": "3", "input_tokens": "307", "output_tokens": "37"}]
-    admin = _tab(UsageState, sign_in("admin@example.com"))
+    admin = open_tab(UsageState, sign_in("admin@example.com"))
     asyncio.run(admin.load_usage())
     assert admin.usage_summary == "Messages: 0. Tokens: 0 in, 0 out." and admin.usage_models == []

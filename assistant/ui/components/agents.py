@@ -3,7 +3,8 @@ confirmation and the grants dialog.
 
 Rows carry ``data-testid="agent-row"`` and show the agent's name as text. The editor's fields are ``#agent-name``,
 ``#agent-description``, ``#agent-icon``, ``#agent-skill``, ``#agent-tier``, and for general agents
-``#agent-provider``, ``#agent-model`` and ``#agent-active``,
+``#agent-provider``, ``#agent-model`` (its suggestions, ``#agent-models``, listed from the provider by
+``#agent-list-models``) and ``#agent-active``,
 the collection boxes ``[data-testid=agent-collection-<id>]``, ``[data-testid=agent-all-tools]`` and
 ``[data-testid=agent-tool-<name>]`` (state, not form fields), with ``#agent-save``; the grants dialog has
 ``#grant-email``, ``#grant-user``, ``#grant-group-select`` and ``#grant-group``.
@@ -68,9 +69,9 @@ def edit_controls(agent: rx.Var[Any], scope: str) -> list[rx.Component]:
     ]
 
 
-def _select(name: str, id_: str, items: list[rx.Component], value: rx.Var[Any]) -> rx.Component:
+def _select(name: str, id_: str, items: list[rx.Component], value: rx.Var[Any], **props: Any) -> rx.Component:
     return rx.select.root(rx.select.trigger(id=id_), rx.select.content(*items), name=name, default_value=value,
-                          key=AgentsState.editing_id + AgentsState.editor_scope)
+                          key=AgentsState.editing_id + AgentsState.editor_scope, **props)
 
 
 def _checks() -> rx.Component:
@@ -111,11 +112,16 @@ def _provider_fields() -> rx.Component:
                 rx.select.item(t("agents.tier_provider"), value=NO_PROVIDER),
                 rx.foreach(AgentsState.provider_options,
                            lambda provider: rx.select.item(provider["name"], value=provider["id"]))],
-                draft["provider"].to(str))),
+                draft["provider"].to(str), on_change=AgentsState.choose_provider)),
             labelled("agents.field.model", "agent-model", rx.input(
                 name="model", id="agent-model", default_value=draft["model"].to(str), max_length=200,
-                key=AgentsState.editing_id)),
-            spacing="4", wrap="wrap",
+                key=AgentsState.editing_id, list="agent-models", auto_complete="off")),
+            rx.el.datalist(rx.foreach(AgentsState.provider_models, lambda model: rx.el.option(value=model)),
+                           id="agent-models"),
+            rx.button(t("tiers.list_models"), type="button", variant="soft", id="agent-list-models",
+                      disabled=AgentsState.draft_provider == NO_PROVIDER, loading=AgentsState.listing_models,
+                      on_click=AgentsState.list_models),
+            spacing="4", wrap="wrap", align="end",
         ),
         rx.text(t("agents.provider_hint"), size="1", color_scheme="gray"),
         spacing="1",

@@ -2,7 +2,8 @@
 
 Ids: ``#group-name``, ``#group-description``, ``#group-create``; one ``.group-row`` per group (``.group-title``,
 ``.group-uses``), one ``.group-member`` per member (``.group-member-remove``), ``.group-member-email`` with
-``.group-member-add``, and ``.group-delete`` confirmed with ``.group-delete-confirm``.
+``.group-member-add``, ``.group-edit`` opening a dialog (``#group-edit-name``, ``#group-edit-description``,
+``#group-edit-save``), and ``.group-delete`` confirmed with ``.group-delete-confirm``.
 """
 
 from __future__ import annotations
@@ -45,6 +46,37 @@ def _member(group: rx.Var[Any], member: rx.Var[Any]) -> rx.Component:
     )
 
 
+def _edit_dialog(group: rx.Var[Any]) -> rx.Component:
+    return rx.dialog.root(
+        rx.dialog.trigger(rx.button(rx.icon("pencil", size=14), t("groups.edit"), size="1", variant="soft",
+                                    class_name="group-edit", on_click=GroupsState.edit(group["id"].to(str)))),
+        rx.dialog.content(
+            rx.dialog.title(t("groups.edit"), ": ", group["name"].to(str)),
+            rx.form(
+                rx.vstack(
+                    rx.el.input(type="hidden", name="group_id", value=group["id"].to(str)),
+                    field_label("groups.name", "group-edit-name"),
+                    rx.input(name="name", id="group-edit-name", default_value=group["name"].to(str), required=True,
+                             max_length=100, width="100%"),
+                    field_label("groups.description", "group-edit-description"),
+                    rx.input(name="description", id="group-edit-description",
+                             default_value=group["description"].to(str), max_length=500, width="100%"),
+                    rx.hstack(
+                        rx.button(t("common.cancel"), type="button", variant="soft", color_scheme="gray",
+                                  on_click=GroupsState.close_edit(False)),
+                        rx.button(t("common.save"), type="submit", id="group-edit-save"),
+                        justify="end", spacing="3", width="100%", margin_top="1em",
+                    ),
+                    spacing="2", width="100%",
+                ),
+                on_submit=GroupsState.update,
+            ),
+        ),
+        open=GroupsState.editing_id == group["id"].to(str),
+        on_open_change=GroupsState.close_edit,
+    )
+
+
 def _delete_button(group: rx.Var[Any]) -> rx.Component:
     return rx.alert_dialog.root(
         rx.alert_dialog.trigger(rx.button(rx.icon("trash-2", size=14), t("groups.delete"), size="1", variant="soft",
@@ -73,6 +105,7 @@ def _group_row(group: rx.Var[Any]) -> rx.Component:
                 rx.cond(group["description"].to(str) != "",
                         rx.text(group["description"].to(str), size="2", color_scheme="gray")),
                 rx.spacer(),
+                _edit_dialog(group),
                 _delete_button(group),
                 align="center", spacing="3", width="100%", wrap="wrap",
             ),
@@ -104,7 +137,7 @@ def _group_row(group: rx.Var[Any]) -> rx.Component:
 
 
 def groups_card() -> rx.Component:
-    """Create a group; per group its members (add by e-mail, remove), what is granted to it, delete."""
+    """Create a group; per group its members (add by e-mail, remove), what is granted to it, edit, delete."""
     return rx.card(
         rx.vstack(
             rx.heading(t("groups.title"), size="4"),

@@ -1,5 +1,6 @@
-"""The Groups section of the admin console's Users page: create, members by e-mail, delete (refused while a
-collection or an agent is granted to the group). Every event re-checks the admin role in the database."""
+"""The Groups section of the admin console's Users page: create, rename and describe, members by e-mail,
+delete (refused while a collection or an agent is granted to the group). Every event re-checks the admin role in
+the database."""
 
 from __future__ import annotations
 
@@ -39,6 +40,8 @@ class GroupsState(AuthState):
     groups: list[dict[str, Any]] = []
     #: Changes after a group is created, so the form shows empty inputs again.
     group_form_key: int = 0
+    #: The group whose edit dialog is open ("" when none).
+    editing_id: str = ""
 
     async def _admin(self, action: Callable[[Session, User], T]) -> T:
         """Run ``action(session, actor)`` as a re-checked admin, then show the groups again."""
@@ -64,6 +67,28 @@ class GroupsState(AuthState):
             description=str(form.get("description", ""))).name)
         self.group_form_key += 1
         return rx.toast.success(self._t("groups.created", name=name))
+
+    @rx.event
+    def edit(self, group_id: str) -> None:
+        """Open the edit dialog of ``group_id`` (it shows the name and description as listed)."""
+        self.editing_id = group_id
+
+    @rx.event
+    def close_edit(self, is_open: bool = False) -> None:
+        """Close the edit dialog (its cancel button, Escape or a click outside it)."""
+        if not is_open:
+            self.editing_id = ""
+
+    @rx.event
+    @guarded
+    async def update(self, form: dict[str, Any]) -> Any:
+        """Rename and describe ``form["group_id"]`` from the form's ``name`` and ``description``; the dialog
+        stays open with what was typed when the name is refused."""
+        name = await self._admin(lambda session, actor: service.update_group(
+            session=session, actor=actor, group_id=parse_id(form.get("group_id", ""), NOT_FOUND),
+            name=str(form.get("name", "")), description=str(form.get("description", ""))).name)
+        self.editing_id = ""
+        return rx.toast.success(self._t("groups.updated", name=name))
 
     @rx.event
     @guarded

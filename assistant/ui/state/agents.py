@@ -15,13 +15,13 @@ from typing import Any, TypeVar
 import reflex as rx
 from sqlmodel import Session
 
-from assistant.core.errors import InvalidInput
 from assistant.models import User
 from assistant.models.user import Role
 from assistant.services.agents import editing, grants
 from assistant.services.agents.availability import agents_for
 from assistant.services.auth.permissions import has_role
 from assistant.ui.state.auth import AuthState, guarded, parse_id
+from assistant.ui.state.offered_models import offered_models
 
 T = TypeVar("T")
 
@@ -65,6 +65,10 @@ class AgentsState(AuthState):
     skill_options: list[dict[str, str]] = []
     collection_options: list[dict[str, str]] = []
     provider_options: list[dict[str, str]] = []
+    #: The provider picked in the editor (its value, before Save) and the models it offered when asked.
+    draft_provider: str = NO_PROVIDER
+    provider_models: list[str] = []
+    listing_models: bool = False
 
     delete_id: str = ""
     delete_name: str = ""
@@ -94,21 +98,7 @@ class AgentsState(AuthState):
     async def _run(self, action: Callable[[Session, User], T], minimum_role: Role = Role.USER) -> T:
         """Run ``action(session, user)`` for a re-checked user (at least ``minimum_role``), then list the agents
         again. A rejected field is named in the user's language."""
-        lists = AgentsState._lists
-
-        def work(session: Session, user: User) -> tuple[T, dict[str, list[dict[str, Any]]]]:
-            return action(session, user), lists(session, user)
-
-        try:
-            result, shown = await self._run_as_user(work, minimum_role)
-        except InvalidInput as exc:
-            field = exc.params.get("field")
-            if exc.code == "agents.invalid" and field in FIELDS:
-                raise InvalidInput(exc.code, field=self._t(f"agents.field.{field}")) from exc
-            raise
-        for name, rows in shown.items():
-            setattr(self, name, rows)
-        return result
+        return await self._run_and_list(action, AgentsState._lists, minimum_role, catalogue="agents", fields=FIELDS)
 
     @rx.event
     @guarded
@@ -145,6 +135,7 @@ class AgentsState(AuthState):
                           "model": agent.model, "is_active": agent.is_active}
             self.draft_collections = [str(ident) for ident in agent.collection_ids]
             self.draft_all_tools, self.draft_tools = agent.tools is None, list(agent.tools or [])
+        self.draft_provider, self.provider_models = self.draft["provider"], []
         self.dialog_open = True
 
     @rx.event
@@ -163,6 +154,37 @@ class AgentsState(AuthState):
     def set_dialog_open(self, is_open: bool) -> None:
         """The dialog's own open/close (Escape, overlay click, Cancel)."""
         self.dialog_open = is_open
+
+    @rx.event
+    def choose_provider(self, value: str) -> None:
+        """The provider picked in the editor (stored only with Save): forget the previous one's models."""
+        self.draft_provider, self.provider_models = value, []
+
+    @rx.event
+    def list_models(self) -> Any:
+        """Ask the provider picked in the editor for its models (in the background: :meth:`fetch_models`)."""
+        if self.listing_models or self.draft_provider == NO_PROVIDER:
+            return None
+        self.listing_models = True
+        return AgentsState.fetch_models
+
+    @rx.event(background=True)
+    @guarded
+    async def fetch_models(self) -> Any:
+        """List the models of the provider picked in the editor; they become the model field's suggestions
+        (any name may still be typed). A refusal is shown as a toast, translated; admins only."""
+        async with self:
+            provider = self.draft_provider
+            name = next((option["name"] for option in self.provider_options if option["id"] == provider), provider)
+        try:
+            found = await offered_models(self, provider)
+        finally:
+            async with self:
+                self.listing_models = False
+        async with self:
+            if self.draft_provider == provider:
+                self.provider_models = found
+            return rx.toast.success(self._t("tiers.models_listed", provider=name, count=len(found)))
 
     @rx.event
     def toggle_collection(self, collection_id: str, checked: bool) -> None:

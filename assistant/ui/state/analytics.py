@@ -10,6 +10,7 @@ from urllib.parse import urlencode
 import reflex as rx
 from sqlmodel import Session
 
+from assistant.core.i18n import translate
 from assistant.core.security import decode_access_token
 from assistant.models import User
 from assistant.models.user import Role
@@ -22,14 +23,25 @@ from assistant.ui.state.auth import AuthState, guarded
 PRESETS = (7, 30, 90)
 
 
-def _shown(value: Cell) -> str | int | float:
-    """A cell as the page holds it: days as ``YYYY-MM-DD``, numbers as they are."""
-    return value.isoformat() if isinstance(value, date) else value
+#: The columns whose values are names from the code, shown in the admin's language (the CSV keeps the codes):
+#: column -> catalogue prefix of the value's label.
+_LABELLED = {"channel": "delivery.channel", "status": "documents.status"}
 
 
-def _tables(session: Session, user: User, period: Period) -> dict[str, list[dict[str, Any]]]:
+def _shown(column: str, value: Cell, lang: str) -> str | int | float:
+    """A cell as the page holds it: days as ``YYYY-MM-DD``, channels and document statuses (and the total row)
+    translated, other values as they are."""
+    if isinstance(value, date):
+        return value.isoformat()
+    if column in _LABELLED and isinstance(value, str):
+        return translate("analytics.total" if value == "total" else f"{_LABELLED[column]}.{value}", lang)
+    return value
+
+
+def _tables(session: Session, user: User, period: Period, lang: str) -> dict[str, list[dict[str, Any]]]:
     """Every table's rows as ``{column: value}`` (on a worker thread)."""
-    return {table.key: [dict(zip(table.columns, map(_shown, row), strict=True)) for row in table.rows]
+    return {table.key: [{column: _shown(column, value, lang) for column, value in zip(table.columns, row, strict=True)}
+                        for row in table.rows]
             for table in instance.all_tables(session=session, user=user, period=period)}
 
 
@@ -51,9 +63,11 @@ class AnalyticsState(AuthState):
 
     async def _show(self, choose: Any) -> None:
         """Compute every table for the period ``choose(timezone)`` returns (the admin's zone) and show it."""
+        lang = self.lang
+
         def work(session: Session, user: User) -> tuple[Period, dict[str, list[dict[str, Any]]]]:
             period = choose(user.timezone)
-            return period, _tables(session, user, period)
+            return period, _tables(session, user, period, lang)
 
         period, tables = await self._run_as_user(work, minimum_role=Role.ADMIN)
         async with self:
