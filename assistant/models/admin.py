@@ -8,7 +8,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import CheckConstraint, Column, Index, Text
+from sqlalchemy import CheckConstraint, Column, Index, Text, text
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlmodel import Field, SQLModel
 
@@ -86,7 +86,9 @@ class Agent(SQLModel, table=True):
 
     ``owner_id`` None: a general agent admins manage and grant to users and groups; otherwise a personal
     agent only its owner uses. ``tools`` None: every tool; a list: only the named tools (``[]``: none).
-    ``provider_id`` with ``model`` override ``tier``.
+    ``provider_id`` with ``model`` override ``tier``. ``limits_collections``: collections were chosen, so the
+    agent searches only those (:class:`AgentCollection`); once they are all deleted it searches nothing, never
+    the user's whole scope. False: it searches what its user may read.
     """
 
     __tablename__ = "agents"
@@ -105,6 +107,7 @@ class Agent(SQLModel, table=True):
     provider_id: uuid.UUID | None = Field(default=None, foreign_key="llm_providers.id", ondelete="SET NULL")
     model: str = Field(default="", max_length=200)
     tools: list[str] | None = Field(default=None, sa_column=Column(JSONB, nullable=True))
+    limits_collections: bool = Field(default=False, sa_column_kwargs={"server_default": text("false")})
     is_active: bool = True
     created_at: datetime = created_at_field()
     updated_at: datetime = updated_at_field()

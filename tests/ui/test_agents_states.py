@@ -12,10 +12,12 @@ from sqlmodel import select
 from support.llm_server import LoopbackLLMServer
 from support.states import open_tab, run_background
 
+from assistant.core.config import get_settings
 from assistant.core.db import session_scope
 from assistant.models import Agent, AgentGrant, AgentGroupGrant, AuditEntry, Chat, Group, User
 from assistant.models.user import Role
 from assistant.services.llm import providers
+from assistant.services.rag import collections
 from assistant.ui.state.agents import AgentsState
 from assistant.ui.state.chat import ChatState
 
@@ -100,6 +102,24 @@ def test_the_editor_lists_the_models_of_the_provider_picked_for_a_general_agent(
         user.list_models()
         assert "You do not have permission" in str(run_background(user, "fetch_models"))
         assert user.provider_models == [] and len(server.requests) == 1  # only the admin's listing reached it
+
+
+
+def test_the_editor_says_when_the_agents_collections_were_deleted(db, make_user, sign_in, call):
+    admin = make_user(email="root@example.com", role=Role.ADMIN)
+    leaflets = call(collections.create_collection, user=admin, name="Leaflets")
+    tab = open_tab(AgentsState, sign_in("root@example.com"))
+    asyncio.run(tab.open_new("general"))
+    assert not tab.draft_collections_gone
+    tab.toggle_collection(str(leaflets.id), True)
+    asyncio.run(tab.save(FORM))
+    agent_id = tab.general_agents[0]["id"]
+    asyncio.run(tab.open_edit("general", agent_id))
+    assert tab.draft_collections == [str(leaflets.id)] and not tab.draft_collections_gone
+
+    call(collections.delete_collection, user=admin, collection_id=leaflets.id, settings=get_settings())
+    asyncio.run(tab.open_edit("general", agent_id))
+    assert tab.draft_collections == [] and tab.draft_collections_gone
 
 
 def test_a_users_admin_events_are_refused_and_change_nothing_but_their_own_agents_work(db, make_user, sign_in):

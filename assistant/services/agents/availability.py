@@ -83,8 +83,8 @@ class AgentSetup:
             instead of the tier's (its token limits stay); None and "": the tier's own.
         skill: its skill, when that is active and still one its owner may use (general, or the owner's own);
             None: no skill section.
-        collections: the collections retrieval is limited to; None: the user's normal scope (the agent has
-            none).
+        collections: the collections retrieval is limited to (empty when the agent's were all deleted: it
+            finds nothing); None: the user's normal scope (the agent was given none).
         tools: the names of the tools offered; None: every tool.
     """
 
@@ -117,5 +117,6 @@ def agent_setup(*, session: Session, user: User, agent_id: uuid.UUID) -> AgentSe
                                          .where(AgentCollection.agent_id == agent.id)))
     provider = session.get(LlmProvider, agent.provider_id) if agent.provider_id and agent.model else None
     return AgentSetup(id=agent.id, name=agent.name, tier=agent.tier, provider=provider.name if provider else None,
-                      model=agent.model if provider else "", skill=skill, collections=collections or None,
+                      model=agent.model if provider else "", skill=skill,
+                      collections=collections if agent.limits_collections else None,
                       tools=tuple(agent.tools) if agent.tools is not None else None)

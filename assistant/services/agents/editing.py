@@ -108,7 +108,8 @@ def _validated(data: dict[str, Any]) -> AgentInput:
 @dataclass(frozen=True)
 class AgentView:
     """An agent as its editor shows it: ``general`` True for an admin-managed one; ``collection_ids`` the
-    collections it searches; ``tools`` None for every tool."""
+    collections it searches; ``collections_gone`` True when collections were chosen and all have since been
+    deleted (it searches nothing until others are chosen); ``tools`` None for every tool."""
 
     id: uuid.UUID
     name: str
@@ -122,6 +123,7 @@ class AgentView:
     tools: list[str] | None
     is_active: bool
     general: bool
+    collections_gone: bool = False
 
 
 def _view(session: Session, agent: Agent) -> AgentView:
@@ -131,7 +133,7 @@ def _view(session: Session, agent: Agent) -> AgentView:
                      skill_id=agent.skill_id, tier=agent.tier or "medium", provider_id=agent.provider_id,
                      model=agent.model, collection_ids=collections,
                      tools=list(agent.tools) if agent.tools is not None else None, is_active=agent.is_active,
-                     general=agent.owner_id is None)
+                     general=agent.owner_id is None, collections_gone=agent.limits_collections and not collections)
 
 
 def _audit_values(view: AgentView) -> dict[str, Any]:
@@ -208,6 +210,7 @@ def _check_provider(session: Session, provider_id: uuid.UUID | None, general: bo
 def _save(session: Session, agent: Agent, values: AgentInput) -> None:
     agent.name, agent.description, agent.icon = values.name, values.description, values.icon
     agent.provider_id, agent.model = values.provider_id, values.model
+    agent.limits_collections = bool(values.collection_ids)
     agent.skill_id, agent.tier, agent.tools, agent.is_active = (values.skill_id, values.tier, values.tools,
                                                                 values.is_active or agent.owner_id is not None)
     agent.updated_at = utcnow()

@@ -96,6 +96,9 @@ def _checks() -> rx.Component:
     return rx.vstack(
         rx.text(t("agents.field.collection_ids"), size="2", weight="medium"),
         rx.text(t("agents.collections_hint"), size="1", color_scheme="gray"),
+        rx.cond(AgentsState.draft_collections_gone & (AgentsState.draft_collections.length() == 0),
+                rx.callout(t("agents.collections_gone"), icon="triangle-alert", color_scheme="amber", size="1",
+                           id="agent-collections-gone")),
         collections,
         rx.text(t("agents.field.tools"), size="2", weight="medium"),
         tools,

@@ -60,6 +60,8 @@ class AgentsState(AuthState):
     editor_scope: str = "personal"
     draft: dict[str, Any] = dict(_EMPTY_DRAFT)
     draft_collections: list[str] = []
+    #: The agent's collections were all deleted since they were chosen: it searches nothing (the editor says so).
+    draft_collections_gone: bool = False
     draft_all_tools: bool = True
     draft_tools: list[str] = []
     skill_options: list[dict[str, str]] = []
@@ -125,6 +127,7 @@ class AgentsState(AuthState):
         self.collection_options = [{"id": str(ident), "name": name} for ident, name in options.collections]
         self.provider_options = [{"id": str(ident), "name": name} for ident, name in options.providers]
         self.editor_scope, self.editing_id = kind, agent_id
+        self.draft_collections_gone = agent is not None and agent.collections_gone
         if agent is None:
             self.draft, self.draft_collections = dict(_EMPTY_DRAFT), []
             self.draft_all_tools, self.draft_tools = True, []

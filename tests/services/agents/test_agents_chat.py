@@ -10,6 +10,7 @@ import pytest
 from sqlmodel import col, select
 from support.llm_server import Reply, ToolUse, Turn, openai_events
 
+from assistant.core.config import get_settings
 from assistant.core.db import session_scope
 from assistant.core.errors import Conflict, NotFound
 from assistant.core.i18n import translate
@@ -113,6 +114,32 @@ async def test_a_group_member_chats_with_the_agent_on_its_skill_tools_and_collec
     default_system = llm_server.requests[-1].body["messages"][0]["content"]
     assert SKILL_PROMPT not in default_system
     assert len(llm_server.requests[-1].body["tools"]) > 2
+
+
+
+async def test_once_its_collections_are_deleted_the_agent_searches_nothing_until_others_are_chosen(
+        call, clinic, llm_server, turn):
+    agent = make_agent(call, clinic)
+    chat = call(chats.create_chat, user=clinic.member, title="Statins", agent_id=agent.id)
+    call(collections.delete_collection, user=clinic.admin, collection_id=clinic.cardiology.id,
+         settings=get_settings())
+    assert call(editing.get_agent, user=clinic.admin, agent_id=agent.id).collections_gone
+
+    llm_server.script(Reply(events=openai_events(Turn(text=("Nothing found.",)))))
+    await turn(user=clinic.member, chat_id=chat.id, text="What is done about high LDL cholesterol?")
+    system = llm_server.requests[-1].body["messages"][0]["content"]
+    assert SKILL_PROMPT in system
+    # neither the deleted leaflet nor what else the member may read: the agent was never meant to search those
+    assert "atorvastatin" not in system and "oats" not in system and "4.6 mmol/L" not in system
+
+    # Saved with no collection, it searches everything the member may read, as the editor says.
+    call(editing.update_agent, user=clinic.admin, agent_id=agent.id, data={
+        "name": "Heart helper", "icon": "heart-pulse", "skill_id": str(clinic.skill.id), "tier": "medium",
+        "collection_ids": [], "tools": ["search_documents", "get_current_time"]})
+    assert not call(editing.get_agent, user=clinic.admin, agent_id=agent.id).collections_gone
+    llm_server.script(Reply(events=openai_events(Turn(text=("Oats.",)))))
+    await turn(user=clinic.member, chat_id=chat.id, text="What lowers LDL cholesterol?")
+    assert "oats" in llm_server.requests[-1].body["messages"][0]["content"]
 
 
 async def test_a_non_member_can_neither_see_nor_pick_the_agent(call, clinic):
