@@ -7,11 +7,10 @@ from __future__ import annotations
 
 import asyncio
 from datetime import time
-from typing import Any
 
-import reflex as rx
 from support.delivery import make_reminder, reachable, set_up_mail
 from support.smtp_server import smtp_server
+from support.states import open_tab
 
 from assistant.core.db import session_scope
 from assistant.models import DeliveryPreferences, Notification
@@ -21,15 +20,6 @@ from assistant.ui.state.delivery import DeliverySettingsState
 from assistant.ui.state.notifications import _read_page
 
 
-def _tab(pair: Any) -> Any:
-    state = rx.State(_reflex_internal_init=True).get_substate(
-        DeliverySettingsState.get_full_name().split(".")[1:])
-    state.lang = "en"
-    state.access_token, state.refresh_token = pair.access_token, pair.refresh_token
-    asyncio.run(state.check_login())
-    return state
-
-
 def _stored(user) -> DeliveryPreferences | None:
     with session_scope() as session:
         return session.get(DeliveryPreferences, user.id)
@@ -37,7 +27,7 @@ def _stored(user) -> DeliveryPreferences | None:
 
 def test_unreachable_channels_are_explained_and_choices_are_saved(make_user, sign_in):
     user = make_user()
-    tab = _tab(sign_in(user.email))
+    tab = open_tab(DeliverySettingsState, sign_in(user.email))
     asyncio.run(tab.load_delivery())
     assert tab.delivery_reasons == {"email": "E-mail: the administrator has not set up mail yet.",
                                     "telegram": "Telegram: the administrator has not set up the bot yet."}

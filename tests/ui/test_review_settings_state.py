@@ -5,26 +5,17 @@ from __future__ import annotations
 
 import asyncio
 from datetime import time
-from typing import Any
 
-import reflex as rx
+from support.states import open_tab
 
 from assistant.core.db import session_scope
 from assistant.models import DeliveryPreferences
 from assistant.ui.state.review import ReviewSettingsState
 
 
-def _tab(pair: Any) -> Any:
-    state = rx.State(_reflex_internal_init=True).get_substate(ReviewSettingsState.get_full_name().split(".")[1:])
-    state.lang = "en"
-    state.access_token, state.refresh_token = pair.access_token, pair.refresh_token
-    asyncio.run(state.check_login())
-    return state
-
-
 def test_the_review_schedule_is_shown_saved_and_a_bad_time_refused(make_user, sign_in):
     user = make_user()
-    tab = _tab(sign_in(user.email))
+    tab = open_tab(ReviewSettingsState, sign_in(user.email))
     asyncio.run(tab.load_review())
     assert (tab.review_on, tab.review_time) == (True, "08:00")
 

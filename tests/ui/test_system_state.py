@@ -5,24 +5,16 @@ the last errors; a user's tab sending the page's event is sent home with nothing
 from __future__ import annotations
 
 import asyncio
-from typing import Any
 
-import reflex as rx
+from support.states import open_tab
 
 from assistant.models.user import Role
 from assistant.ui.state.admin_system import SystemState
 
 
-def _tab(pair) -> Any:
-    state = rx.State(_reflex_internal_init=True).get_substate(SystemState.get_full_name().split(".")[1:])
-    state.access_token, state.refresh_token, state.lang = pair.access_token, pair.refresh_token, "en"
-    asyncio.run(state.check_login())
-    return state
-
-
 def test_an_admin_sees_health_versions_disk_and_errors(db, make_user, sign_in):
     make_user(email="root@example.com", role=Role.ADMIN)
-    tab = _tab(sign_in("root@example.com"))
+    tab = open_tab(SystemState, sign_in("root@example.com"))
     asyncio.run(tab.load())
     assert tab.loaded and not tab.healthy
     checks = {row["name"]: row for row in tab.checks}
@@ -36,7 +28,7 @@ def test_an_admin_sees_health_versions_disk_and_errors(db, make_user, sign_in):
 
 def test_a_user_sending_the_event_is_sent_home_with_nothing(db, make_user, sign_in):
     make_user(email="plain@example.com")
-    tab = _tab(sign_in("plain@example.com"))
+    tab = open_tab(SystemState, sign_in("plain@example.com"))
     reaction = str(asyncio.run(tab.load()))
     assert "You do not have permission" in reaction and "/chats" in reaction
     assert tab.checks == [] and tab.versions == [] and not tab.loaded

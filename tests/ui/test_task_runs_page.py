@@ -14,10 +14,10 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
-import reflex as rx
 from sqlmodel import select
 from support.llm_server import LoopbackLLMServer, Reply, ToolUse, Turn, openai_events
 from support.scripted_model import ScriptedModel, answer
+from support.states import open_tab as signed_in_tab
 
 from assistant.core.db import session_scope
 from assistant.models import Reminder, RunStatus, TaskRun, User
@@ -55,9 +55,7 @@ def open_tab(make_user, sign_in):
 
 
 def _tab(pair, lang: str = "en") -> TasksState:
-    state = rx.State(_reflex_internal_init=True).get_substate(TasksState.get_full_name().split(".")[1:])
-    state.access_token, state.refresh_token, state.lang = pair.access_token, pair.refresh_token, lang
-    asyncio.run(state.check_login())
+    state = signed_in_tab(TasksState, pair, lang)
     asyncio.run(state.load())
     return state
 
